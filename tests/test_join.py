@@ -1,0 +1,82 @@
+"""Spatial join semantics on the hand-made fixture (see geo.join's docstring)."""
+
+from __future__ import annotations
+
+import pytest
+import shapely
+
+from geo.join import assign_points, join
+from geo.stats import district_stats
+
+from .conftest import geodesic_km
+
+
+@pytest.fixture(scope="module")
+def joined(fixture_projects, fixture_units):
+    return join(fixture_projects, fixture_units)
+
+
+def rows(joined, pid):
+    return joined[joined.id == pid].set_index("adcode")
+
+
+def test_point_inside(joined):
+    assert list(rows(joined, "F01").index) == ["500901"]
+
+
+def test_point_on_shared_border_goes_to_lowest_adcode(joined, fixture_units):
+    # F02 lies on the 甲区/乙区 border: 'within' finds nothing, 'intersects' finds both.
+    assert shapely.within(shapely.Point(106.1, 29.05), fixture_units.geometry.values).sum() == 0
+    assert list(rows(joined, "F02").index) == ["500901"]
+    # Tie-break does not depend on the order of the units.
+    reversed_units = fixture_units.iloc[::-1].reset_index(drop=True)
+    idx = assign_points([shapely.Point(106.1, 29.05)], reversed_units)
+    assert reversed_units.adcode.iat[idx[0]] == "500901"
+
+
+def test_point_at_a_corner_and_outside(joined, fixture_units):
+    assert list(rows(joined, "F03").index) == ["500901"]
+    assert assign_points([shapely.Point(0, 0)], fixture_units)[0] == -1
+
+
+def test_line_gets_a_row_per_district_with_geodesic_km(joined):
+    r = rows(joined, "F04")
+    assert list(r.index) == ["500901", "500902", "500903"]
+    assert r.loc["500901", "length_km"] == pytest.approx(geodesic_km([(106.05, 29.05), (106.1, 29.05)]), rel=1e-6)
+    assert r.loc["500902", "length_km"] == pytest.approx(geodesic_km([(106.1, 29.05), (106.2, 29.05)]), rel=1e-6)
+    assert r.share.sum() == pytest.approx(1.0)
+    assert r.loc["500902", "share"] == pytest.approx(0.5, rel=1e-3)
+    assert (r.measure == "length").all()
+
+
+def test_line_leaving_the_region_has_shares_below_one(joined):
+    r = rows(joined, "F09")
+    assert list(r.index) == ["500903"]
+    assert r.share.sum() == pytest.approx(0.05 / 0.35, rel=1e-2)
+
+
+def test_polygon_area_shares(joined):
+    r = rows(joined, "F05")
+    assert list(r.index) == ["500901", "500902"]
+    assert r.share.sum() == pytest.approx(1.0, abs=1e-6)
+    assert r.loc["500901", "share"] == pytest.approx(0.5, rel=1e-3)
+    assert (r.area_km2 > 30).all()  # ~5 km × 6.7 km each side
+
+
+def test_multi_geometries(joined):
+    assert rows(joined, "F06").share.to_dict() == {"500901": 0.5, "500902": 0.5}
+    assert list(rows(joined, "F07").index) == ["500901", "500902"]
+    f08 = rows(joined, "F08")
+    assert list(f08.index) == ["500903"]  # the other part lies outside the three districts
+    assert f08.share.iat[0] == pytest.approx(0.5, rel=0.01)
+
+
+def test_district_stats(fixture_projects, fixture_units, joined):
+    stats = district_stats(fixture_projects, joined, fixture_units.rename(columns={}) ).set_index("unit_adcode")
+    # 甲区: F01 F02 F03 F04 F05 F06 F07 → 7 projects; rail km = its part of F04 only.
+    assert stats.loc["500901", "projects"] == 7
+    assert stats.loc["500901", "km:rail"] == pytest.approx(geodesic_km([(106.05, 29.05), (106.1, 29.05)]), rel=1e-6)
+    assert stats.loc["500903", "km:rail"] == pytest.approx(geodesic_km([(106.2, 29.05), (106.3, 29.05)]), rel=1e-6)
+    assert stats.loc["500902", "category:ecology_park"] == 1  # F12
+    assert stats.loc["500901", "plan:jlp14"] == 1  # F07
+    assert stats.loc["500902", "km2:new_town"] > 30
