@@ -124,7 +124,30 @@ class Atlas:
         return v  # left for the filter to reject with the list of known codes
 
     def plan_titles(self, *, lang: str = "zh") -> dict[str, str]:
-        return {p.id: (p.title_zh if lang == "zh" else p.title_en) for p in self.plans.values()}
+        return {p.id: p.short(lang) for p in self.plans.values()}
 
     def district_names(self, *, lang: str = "zh") -> dict[str, str]:
         return dict(zip(self.units.adcode, self.units.name_zh if lang == "zh" else self.units.name_en, strict=True))
+
+
+def project_detail(atlas: Atlas, project_id: str) -> dict | None:
+    """Everything the detail panel shows for one project, or None if the id is unknown.
+
+    Keys: the record's fields, ``districts`` (rows of the join: unit names,
+    ``length_km``/``area_km2`` and ``share``), ``centroid`` (lat, lon) and
+    ``bounds`` for zooming.
+    """
+    hit = atlas.projects[atlas.projects["id"] == project_id]
+    if hit.empty:
+        return None
+    row = hit.iloc[0]
+    rows = atlas.joined[atlas.joined["id"] == project_id]
+    point = row.geometry.representative_point()
+    w, s, e, n = row.geometry.bounds
+    return {
+        **{k: row[k] for k in ("id", "name_zh", "name_en", "category", "status", "status_as_of", "status_source", "location_precision", "location_note", "source_crs", "plans", "length_km", "area_km2", "geom_kind")},
+        "aliases": list(row.get("aliases") or []),
+        "districts": rows[["name_zh", "name_en", "unit_name_zh", "unit_name_en", "measure", "length_km", "area_km2", "share"]].to_dict(orient="records"),
+        "centroid": (point.y, point.x),
+        "bounds": (s, w, n, e),
+    }

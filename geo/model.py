@@ -108,6 +108,13 @@ class Plan:
     horizon: str | None
     kind: str  # "plan" or "news"
     source_file: str | None = None
+    short_zh: str = ""
+    short_en: str = ""
+    note: str = ""
+
+    def short(self, lang: str = "zh") -> str:
+        """A short title for legends and layer lists."""
+        return (self.short_zh or self.title_zh) if lang == "zh" else (self.short_en or self.title_en)
 
 
 def label(vocabulary: dict[str, tuple[str, str]], key: str, *, lang: str = "zh") -> str:

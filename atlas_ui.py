@@ -1,0 +1,137 @@
+"""Streamlit glue shared by the pages: cached data, language, filters ↔ URL, detail panel.
+
+Thin by design: every decision lives in geo/ or layers/; this module only
+connects widgets, the query string and the session to them.
+"""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from geo import boundaries
+from geo.catalog import Atlas, project_detail
+from geo.filters import FilterSpec
+from geo.i18n import t
+from geo.model import ACTIONS, CATEGORIES, PRECISIONS, STATUSES, label
+
+
+@st.cache_resource(show_spinner=False)
+def get_atlas() -> Atlas:
+    """Catalog, boundaries and the district join, loaded and joined once per process."""
+    return Atlas()
+
+
+@st.cache_resource(show_spinner=False)
+def web_units():
+    return boundaries.filter_units(resolution="web")
+
+
+@st.cache_resource(show_spinner=False)
+def place_names() -> dict:
+    """Representative point → unit name, for group badges."""
+    from geo import gazetteer
+
+    units = boundaries.load()
+    return {tuple(round(v, 6) for v in gazetteer.district_point(n)[:2]): n for n in units.name_zh}
+
+
+def language() -> str:
+    """中文 by default; the choice lives in the URL (``lang=en``) and the sidebar."""
+    if "lang" not in st.session_state:
+        st.session_state.lang = "en" if st.query_params.get("lang") == "en" else "zh"
+    choice = st.sidebar.radio(t("language"), ["中文", "English"], index=0 if st.session_state.lang == "zh" else 1, horizontal=True, key="lang_radio")
+    st.session_state.lang = "zh" if choice == "中文" else "en"
+    return st.session_state.lang
+
+
+def sidebar_filters(atlas: Atlas, lang: str) -> FilterSpec:
+    """The filter widgets, initialised from the URL once per session; bad URL values get a notice."""
+    if "spec" not in st.session_state:
+        spec, notices = FilterSpec.from_query(dict(st.query_params), plan_ids=list(atlas.plans), district_codes=atlas.district_codes)
+        st.session_state.spec = spec
+        st.session_state.url_notices = notices
+    if st.session_state.get("url_notices"):
+        st.warning(t("notice_bad_query", lang) + " " + "; ".join(st.session_state.url_notices))
+    spec: FilterSpec = st.session_state.spec
+    sb = st.sidebar
+    sb.header(t("filters", lang))
+    plans = sb.multiselect(t("plan", lang), list(atlas.plans), default=list(spec.plans), format_func=lambda p: atlas.plan_titles(lang=lang)[p], key="f_plan", placeholder=t("all", lang))
+    statuses = sb.multiselect(t("status", lang), list(STATUSES), default=list(spec.statuses), format_func=lambda s: label(STATUSES, s, lang=lang), key="f_status", placeholder=t("all", lang))
+    categories = sb.multiselect(t("category", lang), list(CATEGORIES), default=list(spec.categories), format_func=lambda c: label(CATEGORIES, c, lang=lang), key="f_category", placeholder=t("all", lang))
+    names = atlas.district_names(lang=lang)
+    districts = sb.multiselect(t("district", lang), atlas.district_codes, default=list(spec.districts), format_func=lambda a: names.get(a, a), key="f_district", placeholder=t("all", lang))
+    precisions = sb.multiselect(t("precision", lang), list(PRECISIONS), default=list(spec.precisions), format_func=lambda p: label(PRECISIONS, p, lang=lang), key="f_precision", placeholder=t("all", lang))
+    years = sorted({a["target_year"] for atts in atlas.projects.plans for a in atts if a.get("target_year")}) or [2025]
+    lo, hi = min(years), max(years)
+    chosen = sb.slider(t("target_year", lang), lo, hi, (spec.year_min or lo, spec.year_max or hi), key="f_years") if lo < hi else (lo, hi)
+    text = sb.text_input(t("search", lang), value=spec.text, key="f_text")
+    new = FilterSpec(
+        plans=tuple(plans), statuses=tuple(statuses), categories=tuple(categories), districts=tuple(districts), precisions=tuple(precisions),
+        year_min=chosen[0] if chosen[0] > lo else None, year_max=chosen[1] if chosen[1] < hi else None, text=text.strip(),
+    )
+    st.session_state.spec = new
+    sync_url(new, lang)
+    return new
+
+
+def sync_url(spec: FilterSpec, lang: str, **extra: str | None) -> None:
+    """Write the state to the query string so the address bar is a shareable link."""
+    wanted = {**spec.to_query(), **({"lang": "en"} if lang == "en" else {})}
+    for key in ("base", "shade", "p", "lat", "lon", "z"):
+        value = extra.get(key, st.query_params.get(key))
+        if value not in (None, ""):
+            wanted[key] = str(value)
+    if dict(st.query_params) != wanted:
+        st.query_params.from_dict(wanted)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def filtered_ids(spec: FilterSpec) -> list[str]:
+    atlas = get_atlas()
+    return spec.apply(atlas.projects, atlas.joined)["id"].tolist()
+
+
+def filtered(spec: FilterSpec):
+    atlas = get_atlas()
+    return atlas.projects[atlas.projects["id"].isin(set(filtered_ids(spec)))]
+
+
+def show_detail(atlas: Atlas, project_id: str, lang: str) -> dict | None:
+    """The detail panel of one project (outside the map). Text goes through st.markdown
+    with HTML escaped, so names and quotes can never inject markup."""
+    d = project_detail(atlas, project_id)
+    if d is None:
+        return None
+    e = html.escape
+    name = d["name_zh"] if lang == "zh" else d["name_en"]
+    other = d["name_en"] if lang == "zh" else d["name_zh"]
+    st.markdown(f"#### {e(name)}\n{e(other)} · `{e(d['id'])}`")
+    st.markdown(
+        f"**{e(t('category', lang))}:** {e(label(CATEGORIES, d['category'], lang=lang))}  \n"
+        f"**{e(t('status', lang))}:** {e(label(STATUSES, d['status'], lang=lang))} ({e(t('as_of', lang))} {e(str(d['status_as_of']))}, {e(atlas.plan_titles(lang=lang).get(d['status_source'], d['status_source']))})  \n"
+        f"**{e(t('precision', lang))}:** {e(label(PRECISIONS, d['location_precision'], lang=lang))} — {e(d['location_note'] or '')}"
+    )
+    if d["length_km"] > 0:
+        st.markdown(f"**{e(t('length_km', lang))}:** {d['length_km']:.1f}")
+    if d["area_km2"] > 0:
+        st.markdown(f"**{e(t('area_km2', lang))}:** {d['area_km2']:.1f}")
+    st.markdown(f"**{e(t('names_in_plans', lang))}**")
+    for a in d["plans"]:
+        year = f" · {a['target_year']}" if a.get("target_year") else ""
+        st.markdown(
+            f"- *{e(atlas.plan_titles(lang=lang).get(a['plan'], a['plan']))}*: {e(t('verb', lang))} “{e(a.get('verb') or '')}” "
+            f"({e(label(ACTIONS, a.get('action') or '', lang=lang))}{e(year)})  \n  > {e(a['quote'])}"
+        )
+    if d["districts"]:
+        st.markdown(f"**{e(t('districts_crossed', lang))}**")
+        rows = []
+        for r in d["districts"]:
+            unit = r["unit_name_zh"] if lang == "zh" else r["unit_name_en"]
+            finest = r["name_zh"] if lang == "zh" else r["name_en"]
+            where = unit if unit == finest else f"{unit} · {finest}"
+            amount = f"{r['length_km']:.1f} km" if r["measure"] == "length" else f"{r['area_km2']:.1f} km²" if r["measure"] == "area" else ""
+            rows.append(f"- {e(where)} {e(amount)} ({r['share']:.0%})")
+        st.markdown("\n".join(rows))
+    return d

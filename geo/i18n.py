@@ -1,0 +1,67 @@
+"""Interface words in Chinese (default) and English.
+
+One table for the app, the legend and the images, so a label is translated
+once. :func:`t` falls back to the key itself, so a missing entry shows up
+plainly instead of crashing a page.
+"""
+
+from __future__ import annotations
+
+LANGS = ("zh", "en")
+
+TEXT: dict[str, tuple[str, str]] = {
+    "app_title": ("项目一张图", "Project Atlas"),
+    "app_subtitle": ("成渝地区双城经济圈规划项目", "Projects of the Chengdu–Chongqing economic circle plans"),
+    "language": ("语言 / Language", "语言 / Language"),
+    "filters": ("筛选", "Filters"),
+    "plan": ("规划", "Plan"),
+    "status": ("状态", "Status"),
+    "category": ("类别", "Category"),
+    "district": ("区县 / 市州", "District / city"),
+    "precision": ("定位精度", "Location precision"),
+    "target_year": ("目标年份", "Target year"),
+    "search": ("搜索(中文、英文或拼音)", "Search (Chinese, English or pinyin)"),
+    "basemap": ("底图", "Base map"),
+    "choropleth": ("区县着色", "District shading"),
+    "choropleth_none": ("无", "None"),
+    "choropleth_count": ("项目数", "Projects"),
+    "choropleth_rail": ("铁路里程(公里)", "Railway km"),
+    "shown": ("显示 {n} / {total} 个项目", "Showing {n} of {total} projects"),
+    "legend": ("图例", "Legend"),
+    "legend_status": ("状态(线型/填充)", "Status (line / fill)"),
+    "legend_precision": ("定位精度", "Location precision"),
+    "detail": ("项目详情", "Project detail"),
+    "click_hint": ("点击地图上的项目查看详情与出处。", "Click a project on the map to see its detail and sources."),
+    "names_in_plans": ("规划原文", "In the plans"),
+    "verb": ("规划用语", "Plan's words"),
+    "action": ("规划动作", "Action"),
+    "quote": ("原文", "Quote"),
+    "as_of": ("截至", "as of"),
+    "districts_crossed": ("所在区县", "Districts"),
+    "zoom_to": ("在地图上定位", "Zoom to it"),
+    "location_note": ("定位说明", "How it was placed"),
+    "group_badge": ("{place}:{n} 个项目仅定位到{level}", "{place}: {n} projects located only to {level} level"),
+    "group_pick": ("此处的项目", "Projects here"),
+    "notice_bad_query": ("链接中有无效参数,已忽略:", "Ignored invalid link parameters:"),
+    "share_link": ("分享链接:当前筛选与视图已写入地址栏。", "Share: the address bar holds the current filters and view."),
+    "boundaries": ("行政区划", "Boundaries"),
+    "layers_by_plan": ("按规划", "By plan"),
+    "source_line": ("资料来源", "Sources"),
+    "districts_page": ("区县统计", "Districts"),
+    "projects_page": ("项目列表", "Projects"),
+    "export_page": ("导出", "Export"),
+    "quality_page": ("数据质量", "Data quality"),
+    "no_key": ("需要天地图密钥(环境变量 TIANDITU_KEY)", "Needs a Tianditu key (environment variable TIANDITU_KEY)"),
+    "length_km": ("长度(公里)", "Length (km)"),
+    "area_km2": ("面积(平方公里)", "Area (km²)"),
+    "name": ("名称", "Name"),
+    "download": ("下载", "Download"),
+    "all": ("全部", "All"),
+}
+
+
+def t(key: str, lang: str = "zh", **fmt) -> str:
+    """The text for ``key`` in ``lang``, formatted with ``fmt``."""
+    pair = TEXT.get(key)
+    text = key if pair is None else pair[0 if lang == "zh" else 1]
+    return text.format(**fmt) if fmt else text

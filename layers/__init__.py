@@ -1,0 +1,1 @@
+"""folium layers, styles, base maps and local assets. No Streamlit here."""

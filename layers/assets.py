@@ -1,0 +1,68 @@
+"""Serve Leaflet, jQuery, Bootstrap, Font Awesome and plugins from the app itself.
+
+folium points at CDNs; offline, or where CDNs are slow or blocked, a
+streamlit-folium map is then an empty frame. :func:`localize` rewrites a map's
+(and its plugins') asset links to the copies that ``scripts/fetch_assets.sh``
+puts in ``static/vendor`` (served by Streamlit at ``/app/static/vendor``).
+``settings.assets_mode = "cdn"`` keeps folium's CDN links.
+"""
+
+from __future__ import annotations
+
+import folium
+
+from geo import settings
+
+#: folium asset name → path below static/vendor. Names folium uses across its
+#: Map and the plugins we use; an asset missing here keeps its CDN link and is
+#: caught by the test that lists every link of a rendered map.
+LOCAL_ASSETS: dict[str, str] = {
+    "leaflet": "leaflet/leaflet.js",
+    "jquery": "jquery/jquery.min.js",
+    "bootstrap": "bootstrap/bootstrap.bundle.min.js",
+    "awesome_markers": "awesome-markers/leaflet.awesome-markers.js",
+    "leaflet_css": "leaflet/leaflet.css",
+    "bootstrap_css": "bootstrap/bootstrap.min.css",
+    "awesome_markers_font_css": "fontawesome/css/all.min.css",
+    "awesome_markers_css": "awesome-markers/leaflet.awesome-markers.css",
+    "markerclusterjs": "markercluster/leaflet.markercluster.js",
+    "markerclustercss": "markercluster/MarkerCluster.css",
+    "markerclusterdefaultcss": "markercluster/MarkerCluster.Default.css",
+    "Control.Fullscreen.js": "fullscreen/Control.FullScreen.js",
+    "Control.FullScreen.css": "fullscreen/Control.FullScreen.css",
+    "leaflet.groupedlayercontrol.min.js": "groupedlayercontrol/leaflet.groupedlayercontrol.min.js",
+    "leaflet.groupedlayercontrol.min.css": "groupedlayercontrol/leaflet.groupedlayercontrol.min.css",
+}
+#: Assets we do not need at all (Bootstrap 3 glyphicons, a rotate helper for awesome markers).
+DROPPED_ASSETS = {"glyphicons_css", "awesome_rotate_css"}
+
+
+def asset_url(relative: str, *, base: str) -> str:
+    return f"{base.rstrip('/')}/{relative}"
+
+
+def localize(element: folium.Element, *, base: str = "/app/static/vendor") -> None:
+    """Point ``element``'s and its children's JS/CSS links at local copies (in place).
+
+    ``base`` is the URL prefix of ``static/vendor``: ``/app/static/vendor``
+    inside Streamlit, a relative or ``file://`` path for a standalone HTML file.
+    """
+    if settings.assets_mode == "cdn":
+        return
+    stack = [element]
+    while stack:
+        el = stack.pop()
+        for attr in ("default_js", "default_css"):
+            links = getattr(el, attr, None)
+            if links:
+                setattr(
+                    el,
+                    attr,
+                    [(name, asset_url(LOCAL_ASSETS[name], base=base) if name in LOCAL_ASSETS else url) for name, url in links if name not in DROPPED_ASSETS],
+                )
+        stack.extend(getattr(el, "_children", {}).values())
+
+
+def icon_path_script(base: str = "/app/static/vendor") -> str:
+    """Leaflet's default marker images 404 inside st_folium unless the path is set explicitly."""
+    return f"L.Icon.Default.imagePath = '{base}/leaflet/images/';"

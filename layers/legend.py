@@ -1,0 +1,47 @@
+"""The legend outside the map: only what is shown, with counts, in the map's own symbols.
+
+Swatches are plain styled spans (no SVG), so they survive any HTML sanitiser.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from geo.i18n import t
+from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
+from geo.styles import CATEGORY_COLORS, GROUPED_PRECISIONS, STATUS_DASH, STATUS_FILL
+
+
+def _line_swatch(dash: str) -> str:
+    style = "solid" if not dash else "dashed" if dash.startswith("9") else "dotted"
+    return f'<span style="display:inline-block;width:28px;height:0;border-top:4px {style} #444;vertical-align:middle;margin-right:4px"></span>'
+
+
+def _dot(color: str, fill: float, *, size: int = 11, border: str = "solid") -> str:
+    alpha = f"{int(round(fill * 255)):02x}"
+    return (
+        f'<span style="display:inline-block;width:{size}px;height:{size}px;border-radius:50%;'
+        f'border:2px {border} {color};background:{color}{alpha};vertical-align:middle;margin-right:4px"></span>'
+    )
+
+
+def legend_html(projects: pd.DataFrame, *, lang: str = "zh") -> str:
+    """HTML of the legend for ``projects`` (the filtered set): categories, statuses, precisions."""
+    e = html.escape
+    out = [f'<div class="atlas-legend" style="font:13px sans-serif;line-height:1.7"><b>{e(t("category", lang))}</b><br>']
+    for cat, n in projects.category.value_counts().reindex(list(CATEGORIES)).dropna().astype(int).items():
+        out.append(f'<span class="atlas-legend-item" data-category="{cat}">{_dot(CATEGORY_COLORS[cat], 0.9)}{e(label(CATEGORIES, cat, lang=lang))} <span style="color:#666">({n})</span></span><br>')
+    out.append(f'<b>{e(t("legend_status", lang))}</b><br>')
+    for status, n in projects.status.value_counts().reindex(list(STATUSES)).dropna().astype(int).items():
+        out.append(f'<span class="atlas-legend-item" data-status="{status}">{_line_swatch(STATUS_DASH[status])}{_dot("#444444", STATUS_FILL[status])}{e(label(STATUSES, status, lang=lang))} <span style="color:#666">({n})</span></span><br>')
+    out.append(f'<b>{e(t("legend_precision", lang))}</b><br>')
+    for precision, n in projects.location_precision.value_counts().reindex(list(PRECISIONS)).dropna().astype(int).items():
+        if precision in GROUPED_PRECISIONS:
+            sw = '<span style="display:inline-block;width:16px;height:16px;border-radius:50%;border:2px dashed #666;font-size:9px;text-align:center;line-height:13px;vertical-align:middle;margin-right:4px">n</span>'
+        else:
+            sw = _dot("#444444", 0.9 if precision == "exact" else 0.3, size=9 if precision == "exact" else 15, border="solid" if precision == "exact" else "dashed")
+        out.append(f'<span class="atlas-legend-item" data-precision="{precision}">{sw}{e(label(PRECISIONS, precision, lang=lang))} <span style="color:#666">({n})</span></span><br>')
+    out.append("</div>")
+    return "".join(out)

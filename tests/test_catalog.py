@@ -1,0 +1,65 @@
+"""The shipped catalog: valid, consistent with boundaries and its source texts."""
+
+from __future__ import annotations
+
+import pytest
+import shapely
+
+from geo import checks, settings
+from geo.catalog_build import project_id
+from geo.validate import validate_file
+
+
+def test_catalog_file_validates():
+    frame, report = validate_file(settings.projects_path)
+    assert report.ok, str(report)
+    assert len(frame) >= 300
+
+
+def test_ids_are_stable_and_unique(atlas):
+    assert atlas.projects.id.is_unique
+    assert project_id("渝西高铁") == project_id(" 渝西高铁 ") == "P" + project_id("渝西高铁")[1:]
+
+
+def test_every_record_cites_a_plan_with_a_quote(atlas):
+    for atts in atlas.projects.plans:
+        assert atts and all(a["quote"] and a["plan"] in atlas.plans for a in atts)
+
+
+def test_quotes_occur_verbatim_in_their_sources(atlas):
+    if not settings.seeds_dir.exists():
+        pytest.skip("plan texts not present")
+    assert checks.quotes_in_sources(atlas.projects, atlas.plans) == []
+
+
+def test_stated_districts_are_joined(atlas):
+    problems = checks.admin_stated_joined(atlas)
+    assert problems == [], "\n".join(map(str, problems))
+
+
+def test_no_exact_point_on_a_district_point(atlas):
+    assert checks.exact_not_at_district_point(atlas) == []
+
+
+def test_linear_categories_are_lines(atlas):
+    p = atlas.projects
+    linear = p[p.category.isin(["rail", "metro", "highway"])]
+    share = (linear.geom_kind == "line").mean()
+    assert share > 0.8, linear[linear.geom_kind != "line"][["name_zh", "location_note"]].to_string()
+
+
+def test_district_level_records_are_not_scattered(atlas):
+    """District-level points sit exactly on their district's representative point."""
+    from geo import gazetteer
+
+    p = atlas.projects
+    district_level = p[(p.location_precision == "district") & (p.geom_kind == "point")]
+    anchors = {tuple(round(v, 6) for v in gazetteer.district_point(n)[:2]) for n in atlas.join_units.name_zh}
+    anchors |= {tuple(round(v, 6) for v in gazetteer.district_point(n)[:2]) for n in atlas.units.name_zh}
+    off = [
+        (r.name_zh, x, y)
+        for r in district_level.itertuples()
+        for x, y in shapely.get_coordinates(r.geometry)
+        if (round(x, 6), round(y, 6)) not in anchors
+    ]
+    assert off == []

@@ -1,0 +1,107 @@
+"""Every export reads back (pyogrio) with the same features, attributes and Chinese text."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import pytest
+import shapely
+
+from geo import io
+from geo.export import EXTENSIONS, FLAT_COLUMNS, export
+from geo.join import join
+
+
+@pytest.fixture(scope="module")
+def data(fixture_projects, fixture_units):
+    return fixture_projects, join(fixture_projects, fixture_units)
+
+
+def _same_features(back, projects):
+    back = back.set_index("id").loc[projects["id"]]
+    assert list(back.name_zh) == list(projects.name_zh)
+    assert "<script>alert(1)</script>医院" in set(back.name_zh)  # text kept verbatim, escaping is the viewer's job
+    assert list(back.category) == list(projects.category)
+    assert list(back.status) == list(projects.status)
+    assert all(shapely.equals(a, b) for a, b in zip(back.geometry.values, projects.geometry.values, strict=True))
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg", "csv", "shp"])
+def test_round_trip(data, tmp_path, fmt):
+    projects, joined = data
+    path = export(projects, joined, tmp_path / f"out{EXTENSIONS[fmt]}", fmt=fmt)
+    frame, problems, _ = io.read_projects(path)
+    assert problems == []
+    _same_features(frame, projects)
+    # Plan attributions survive every format (in a sidecar for shapefiles).
+    got = dict(zip(frame["id"], frame["plans"], strict=True))
+    assert got["F11"] == projects.set_index("id").plans["F11"]
+
+
+def test_geojson_is_rfc7946(data, tmp_path):
+    projects, joined = data
+    path = export(projects, joined, tmp_path / "out.geojson", fmt="geojson")
+    text = path.read_text(encoding="utf-8")
+    assert "\\u" not in text and "甲区医院" in text
+    doc = json.loads(text)
+    assert "crs" not in doc
+    for feature in doc["features"]:
+        if feature["geometry"]["type"] == "Polygon":
+            ring = feature["geometry"]["coordinates"][0]
+            assert shapely.LinearRing(ring).is_ccw
+        coords = np.array(shapely.get_coordinates(shapely.from_geojson(json.dumps(feature["geometry"]))))
+        assert np.allclose(coords, np.round(coords, 6))
+    assert pyogrio.read_info(path)["crs"] == "EPSG:4326"
+
+
+def test_gpkg_has_the_district_join_layer(data, tmp_path):
+    projects, joined = data
+    path = export(projects, joined, tmp_path / "out.gpkg", fmt="gpkg")
+    layers = [name for name, _ in pyogrio.list_layers(path)]
+    assert layers[:3] == ["projects", "project_districts", "attributions"]
+    districts = pyogrio.read_dataframe(path, layer="project_districts")
+    assert len(districts) == len(joined)
+    assert set(districts.name_zh) == {"甲区", "乙区", "丙县"}
+    main = pyogrio.read_dataframe(path, layer="projects")
+    assert set(FLAT_COLUMNS) <= set(main.columns)
+
+
+def test_csv_has_wkt_and_representative_lon_lat(data, tmp_path):
+    projects, joined = data
+    path = export(projects, joined, tmp_path / "out.csv", fmt="csv")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads Chinese correctly
+    table = gpd.pd.read_csv(path, encoding="utf-8-sig")
+    row = table.set_index("id").loc["F05"]
+    assert shapely.from_wkt(row.wkt).contains(shapely.Point(row.lon, row.lat))
+
+
+def test_shapefile_zip_has_cpg_and_field_map(data, tmp_path):
+    projects, joined = data
+    path = export(projects, joined, tmp_path / "out.zip", fmt="shp")
+    names = zipfile.ZipFile(path).namelist()
+    for kind in ("point", "line", "polygon"):
+        assert f"projects_{kind}.cpg" in names
+        assert zipfile.ZipFile(path).read(f"projects_{kind}.cpg").decode().strip().upper() in ("UTF-8", "UTF8")
+    assert "FIELDS.txt" in names and "attributions.csv" in names
+    point = pyogrio.read_dataframe(f"/vsizip/{path}/projects_point.shp")
+    assert all(len(c) <= 10 for c in point.columns)
+    assert "status_dt" in point.columns and "甲区医院" in set(point.name_zh)
+
+
+def test_failed_write_leaves_no_half_file(data, tmp_path, monkeypatch):
+    projects, joined = data
+    target = tmp_path / "out.geojson"
+    target.write_text("previous", encoding="utf-8")
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(io, "geojson_text", boom)
+    with pytest.raises(RuntimeError):
+        export(projects, joined, target, fmt="geojson")
+    assert target.read_text(encoding="utf-8") == "previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.geojson"]
