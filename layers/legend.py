@@ -20,7 +20,7 @@ def _line_swatch(dash: str) -> str:
 
 
 def _dot(color: str, fill: float, *, size: int = 11, border: str = "solid") -> str:
-    alpha = f"{int(round(fill * 255)):02x}"
+    alpha = f"{round(fill * 255):02x}"
     return (
         f'<span style="display:inline-block;width:{size}px;height:{size}px;border-radius:50%;'
         f'border:2px {border} {color};background:{color}{alpha};vertical-align:middle;margin-right:4px"></span>'

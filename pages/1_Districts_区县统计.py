@@ -1,0 +1,42 @@
+"""Districts: per-district statistics of the filtered projects, table, chart and choropleth."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+import atlas_ui as ui
+from geo.i18n import t
+from geo.model import CATEGORIES, STATUSES, label
+from geo.stats import district_stats
+from layers.projects import build_map
+
+st.set_page_config(page_title="区县统计 Districts", layout="wide")
+atlas = ui.get_atlas()
+lang = ui.language()
+spec = ui.sidebar_filters(atlas, lang)
+shown = ui.filtered(spec)
+st.title(t("districts_page", lang))
+st.caption(t("shown", lang, n=len(shown), total=len(atlas.projects)))
+
+stats = district_stats(shown, atlas.joined, atlas.units)
+stats = stats[stats.projects > 0]
+name_col = "name_zh" if lang == "zh" else "name_en"
+rename = {"projects": t("choropleth_count", lang), "km:rail": t("choropleth_rail", lang)}
+rename.update({f"status:{s}": label(STATUSES, s, lang=lang) for s in STATUSES})
+rename.update({f"category:{c}": label(CATEGORIES, c, lang=lang) for c in CATEGORIES})
+rename.update({f"plan:{p}": atlas.plans[p].short(lang) for p in atlas.plans})
+rename.update({"km:metro": "km " + label(CATEGORIES, "metro", lang=lang), "km:highway": "km " + label(CATEGORIES, "highway", lang=lang)})
+rename.update({f"km2:{c}": "km² " + label(CATEGORIES, c, lang=lang) for c in ("ecology_park", "industrial_park", "science_park", "new_town")})
+table = stats.drop(columns=["level", "name_zh" if lang == "en" else "name_en"]).rename(columns={name_col: t("district", lang), **rename})
+st.dataframe(table, hide_index=True, use_container_width=True, key="district_table")
+
+view = st.radio(t("choropleth", lang), ["count", "rail"], format_func=lambda k: t(f"choropleth_{k}", lang), horizontal=True, key="district_metric")
+metric = "projects" if view == "count" else "km:rail"
+left, right = st.columns(2)
+with left:
+    top = stats.nlargest(15, metric).set_index(name_col)[metric]
+    st.bar_chart(top, horizontal=True)
+with right:
+    m = build_map(shown.iloc[0:0], ui.web_units(), plans=atlas.plans, lang=lang, shading=stats.set_index("unit_adcode")[metric])
+    st_folium(m, key="district_map", height=480, use_container_width=True, returned_objects=[])
