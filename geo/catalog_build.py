@@ -38,7 +38,7 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
-from geo import gazetteer, io, settings
+from geo import boundaries, gazetteer, io, settings
 from geo.catalog import load_plans
 from geo.model import STATUS_RANK
 
@@ -126,7 +126,7 @@ def resolve_location(location: dict, *, admin_stated: list[str], province: str) 
         if hit:
             return shapely.Point(hit), "town", f"at the GeoNames point of {town.get('name_zh')}" + (f"; {note}" if note else "")
         district = district or town.get("district")
-    names = [district] if district else list(admin_stated)
+    names = list(dict.fromkeys([*([district] if district else []), *admin_stated]))
     found = [(n, gazetteer.district_point(n)) for n in names if n]
     found = [(n, p) for n, p in found if p]
     if found:
@@ -159,6 +159,18 @@ def _best_location(locations: list[dict], override: dict | None) -> dict:
     return max(locations, key=score)
 
 
+def _reaches(geom, stated: list[str], units) -> bool:
+    """True if ``geom`` touches every stated district (or no district is stated).
+
+    A stated Sichuan city is reached through any of its counties.
+    """
+    if not stated:
+        return True
+    hit = units[shapely.intersects(units.geometry.values, geom)]
+    names = set(hit.name_zh) | set(hit.unit_name_zh)
+    return all(d in names for d in stated)
+
+
 def derive_status(mentions: list[dict], plans: dict) -> tuple[str, str, str]:
     """(status, as_of, source plan) from the attributions (see the module docstring)."""
     best = None
@@ -179,12 +191,17 @@ def build(*, out: Path = settings.projects_path, directory: Path = settings.cata
     plans = load_plans()
     records, notes = load_sources(directory)
     overrides = {normalise_key(k): v for k, v in _read_json(directory / "locations.json", {}).items()}
+    units = boundaries.join_units()
     rows, geoms = [], []
     for key, rec in records.items():
         plan_ids = [m["plan"] for m in rec["mentions"]]
         province = "sc" if rec["admin_stated"] and all(not d.startswith("重庆") and d.endswith(("市", "州")) for d in rec["admin_stated"]) else "cq"
         location = _best_location(rec["locations"], overrides.get(key))
         geom, precision, note = resolve_location(location, admin_stated=rec["admin_stated"], province=province)
+        if precision in ("exact", "approximate") and not _reaches(geom, rec["admin_stated"], units):
+            # Coordinates that contradict the text's district are not trusted: fall back to the district.
+            geom, precision, note = resolve_location({"district": None}, admin_stated=rec["admin_stated"], province=province)
+            note += "; the sketched location fell outside the stated district, so it was not used"
         status, as_of, source = derive_status(rec["mentions"], plans)
         attributions = []
         seen = set()
