@@ -1,0 +1,114 @@
+"""Start the real app (`streamlit run`) on 127.0.0.1 and drive it with headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-quic"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    if not (ROOT / "static" / "vendor" / "leaflet" / "leaflet.js").exists():
+        pytest.fail("front-end assets missing: run scripts/fetch_assets.sh (make setup does)")
+    port = _free_port()
+    env = {**os.environ, "ATLAS_ASSETS": "local"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium not installed: make setup installs it (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+#: Number of drawn vector layers (canvas-rendered paths and markers) in the folium map of a frame.
+_COUNT_JS = """() => { const k = Object.keys(window).find(n => n.startsWith('map_')); if (!k) return 0;
+  let n = 0; window[k].eachLayer(l => { if (l._path || l._latlng || l._parts) n++; }); return n; }"""
+#: Screen positions (in the frame) of drawn project features: [id, x, y].
+PROJECT_POSITIONS_JS = """() => { const k = Object.keys(window).find(n => n.startsWith('map_')); const m = window[k]; const out = [];
+  m.eachLayer(l => { const f = l.feature; if (!f || !f.properties || !f.properties.id) return;
+    const ll = l.getLatLng ? l.getLatLng() : (l.getCenter ? l.getCenter() : null); if (!ll) return;
+    const c = m.latLngToContainerPoint(ll); out.push([f.properties.id, c.x, c.y]); }); return out; }"""
+#: The folium map's label markers' positions in degrees.
+LABELS_JS = """() => { const k = Object.keys(window).find(n => n.startsWith('map_')); const out = [];
+  window[k].eachLayer(l => { if (l.options && l.options.icon && l.options.icon.options && String(l.options.icon.options.html || '').includes('atlas-label'))
+    out.push([l.getLatLng().lat, l.getLatLng().lng]); }); return out; }"""
+
+
+class Page:
+    """A page with its console errors and failed requests recorded."""
+
+    def __init__(self, browser, url: str):
+        self.page = browser.new_page(viewport={"width": 1400, "height": 950})
+        self.errors: list[str] = []
+        self.failed: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("requestfailed", lambda r: self.failed.append(r.url))
+        self.page.goto(url)
+
+    def map_frame(self, *, min_paths: int = 5, timeout: float = 60):
+        """The st_folium iframe once Leaflet has drawn at least ``min_paths`` interactive shapes."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for frame in self.page.frames:
+                try:
+                    if frame.locator(".leaflet-container").count() and frame.evaluate(_COUNT_JS) >= min_paths:
+                        return frame
+                except Exception:  # frames come and go while Streamlit reruns
+                    pass
+            time.sleep(0.3)
+        raise AssertionError("the map did not paint")
+
+
+@pytest.fixture
+def open_page(browser):
+    pages = []
+
+    def _open(url):
+        p = Page(browser, url)
+        pages.append(p)
+        return p
+
+    yield _open
+    for p in pages:
+        p.page.close()

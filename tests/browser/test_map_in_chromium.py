@@ -1,0 +1,70 @@
+"""The real app in headless Chromium: paints offline, Chinese renders, clicks show details, Gaode shifts."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from PIL import Image
+
+from .conftest import _COUNT_JS, LABELS_JS, PROJECT_POSITIONS_JS
+
+pytestmark = pytest.mark.browser
+
+
+def _distinct_colours(png: bytes) -> int:
+    img = Image.open(io.BytesIO(png)).convert("RGB").resize((350, 240))
+    return len(set(img.get_flattened_data())) if hasattr(img, "get_flattened_data") else len(set(img.getdata()))
+
+
+def test_map_paints_offline_with_no_errors(app_url, open_page):
+    p = open_page(app_url + "/?category=rail,metro,highway")
+    frame = p.map_frame(min_paths=50)
+    assert frame.locator(".leaflet-container canvas").count() >= 1  # projects on canvas
+    assert frame.evaluate(_COUNT_JS) > 100  # boundaries + lines + labels
+    labels = frame.locator(".atlas-label").all_inner_texts()
+    assert len(labels) >= 59 and "九龙坡区" in labels  # 38 districts + 21 cities, Chinese names
+    time.sleep(1.0)
+    map_png = frame.locator(".leaflet-container").screenshot()
+    assert _distinct_colours(map_png) > 30, "map screenshot looks blank"
+    assert p.failed == [], p.failed  # every asset served by the app itself; nothing failed
+    assert [e for e in p.errors if "favicon" not in e] == []
+
+
+def test_chinese_text_renders_as_glyphs(app_url, open_page):
+    p = open_page(app_url)
+    p.map_frame()
+    title = p.page.get_by_role("heading", name="项目一张图")
+    assert title.is_visible()
+    png = title.screenshot()
+    assert _distinct_colours(png) > 5
+
+
+def test_click_project_shows_detail(app_url, open_page):
+    p = open_page(app_url + "/?category=airport&precision=exact,approximate")
+    frame = p.map_frame(min_paths=5)
+    time.sleep(1.5)
+    positions = [pos for pos in frame.evaluate(PROJECT_POSITIONS_JS) if 30 < pos[1] < 900 and 30 < pos[2] < 600]
+    assert positions, "no project visible on the map"
+    box = frame.frame_element().bounding_box()
+    pid, x, y = positions[0]
+    p.page.mouse.click(box["x"] + x, box["y"] + y)
+    p.page.get_by_text("规划原文").first.wait_for(timeout=20000)
+    # The panel shows one of the projects drawn under the cursor (several airports can overlap).
+    under_cursor = {q[0] for q in positions if abs(q[1] - x) < 12 and abs(q[2] - y) < 12}
+    shown = p.page.locator("code").all_inner_texts()
+    assert under_cursor & set(shown), (under_cursor, shown)
+
+
+def test_gaode_shifts_overlays(app_url, open_page):
+    def labels(url):
+        pg = open_page(url)
+        return sorted(pg.map_frame().evaluate(LABELS_JS))
+
+    wgs = labels(app_url + "/?lat=29.5&lon=106.5&z=9")
+    gcj = labels(app_url + "/?lat=29.5&lon=106.5&z=9&base=gaode")
+    assert len(wgs) == len(gcj) > 50
+    shifts = [(b[0] - a[0], b[1] - a[1]) for a, b in zip(wgs, gcj, strict=True)]
+    # Every label moves east by the GCJ-02 offset (a few hundred metres) and no more.
+    assert all(0.001 < dx < 0.01 and abs(dy) < 0.01 for dy, dx in shifts)
