@@ -41,7 +41,7 @@ def add_derived_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     (point, line, polygon), ``length_km`` and ``area_km2``.
     """
     frame = frame.copy()
-    frame["plan_ids"] = [[a["plan"] for a in atts] for atts in frame["plans"]]
+    frame["plan_ids"] = [list(dict.fromkeys(a["plan"] for a in atts)) for atts in frame["plans"]]
     years = [[a.get("target_year") for a in atts if a.get("target_year")] for atts in frame["plans"]]
     frame["target_year"] = pd.array([min(y) if y else None for y in years], dtype="Int64")
     aliases = frame["aliases"] if "aliases" in frame.columns else pd.Series([[]] * len(frame), index=frame.index)

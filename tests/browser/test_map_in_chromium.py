@@ -48,7 +48,7 @@ def test_click_project_shows_detail(app_url, open_page):
     positions = [pos for pos in frame.evaluate(PROJECT_POSITIONS_JS) if 30 < pos[1] < 900 and 30 < pos[2] < 600]
     assert positions, "no project visible on the map"
     box = frame.frame_element().bounding_box()
-    pid, x, y = positions[0]
+    _, x, y = positions[0]
     p.page.mouse.click(box["x"] + x, box["y"] + y)
     p.page.get_by_text("规划原文").first.wait_for(timeout=20000)
     # The panel shows one of the projects drawn under the cursor (several airports can overlap).
