@@ -47,6 +47,11 @@ PROPERTY_ORDER = [
     "location_precision", "source_crs", "location_note", "admin_stated", "plans",
 ]
 _PROVINCE_POINT = {"cq": "渝中区", "sc": "成都市"}
+#: Where a record with no place at all goes, by the plan that names it: the Jiulongpo
+#: plan's own projects lie in 九龙坡区; the Liangjiang documents' in the 两江新区 zone.
+_PLAN_ANCHOR = {"jlp14": ("district", "九龙坡区"), "lj2023": ("zone", "两江新区"), "news2023": ("zone", "两江新区")}
+ZONES_PATH = settings.boundaries_dir / "zones.geojson"
+ZONE_CATEGORIES = ("new_town", "science_park")
 
 
 def normalise_key(key: str) -> str:
@@ -103,7 +108,7 @@ def _coords(places):
     return [(float(p["lon"]), float(p["lat"]), p.get("precision", "approximate")) for p in places or [] if p.get("lon") is not None and p.get("lat") is not None]
 
 
-def resolve_location(location: dict, *, admin_stated: list[str], province: str) -> tuple[object, str, str]:
+def resolve_location(location: dict, *, admin_stated: list[str], province: str, plan_ids: tuple[str, ...] = (), zones: dict | None = None) -> tuple[object, str, str]:
     """(geometry, precision, note) for one record; see the module docstring."""
     kind = location.get("kind", "point")
     pts = _coords(location.get("places"))
@@ -134,6 +139,13 @@ def resolve_location(location: dict, *, admin_stated: list[str], province: str) 
         geom = shapely.Point(found[0][1][:2]) if len(found) == 1 else shapely.MultiPoint([p[:2] for _, p in found])
         where = "、".join(n for n, _ in found)
         return geom, precision, f"site not known: placed at the representative point of {where}" + (f"; {note}" if note else "")
+    for plan in plan_ids:
+        kind_, name = _PLAN_ANCHOR.get(plan, (None, None))
+        if kind_ == "district":
+            lon, lat, _ = gazetteer.district_point(name)
+            return shapely.Point(lon, lat), "district", f"site not stated: the {plan} plan is {name}'s own, placed at its representative point"
+        if kind_ == "zone" and zones and name in zones:
+            return shapely.point_on_surface(zones[name]), "city", f"site not stated: placed at the representative point of the {name} zone (approximate outline)"
     anchor = _PROVINCE_POINT[province]
     lon, lat, _ = gazetteer.district_point(anchor)
     return shapely.Point(lon, lat), "city", f"no place stated: placed at the {'Chongqing' if province == 'cq' else 'Sichuan'} anchor ({anchor}'s representative point)"
@@ -192,15 +204,17 @@ def build(*, out: Path = settings.projects_path, directory: Path = settings.cata
     records, notes = load_sources(directory)
     overrides = {normalise_key(k): v for k, v in _read_json(directory / "locations.json", {}).items()}
     units = boundaries.join_units()
+    zones = _zone_outlines(records, overrides)
     rows, geoms = [], []
     for key, rec in records.items():
         plan_ids = [m["plan"] for m in rec["mentions"]]
         province = "sc" if rec["admin_stated"] and all(not d.startswith("重庆") and d.endswith(("市", "州")) for d in rec["admin_stated"]) else "cq"
         location = _best_location(rec["locations"], overrides.get(key))
-        geom, precision, note = resolve_location(location, admin_stated=rec["admin_stated"], province=province)
+        anchors = {"plan_ids": tuple(dict.fromkeys(plan_ids)), "zones": zones}
+        geom, precision, note = resolve_location(location, admin_stated=rec["admin_stated"], province=province, **anchors)
         if precision in ("exact", "approximate") and not _reaches(geom, rec["admin_stated"], units):
             # Coordinates that contradict the text's district are not trusted: fall back to the district.
-            geom, precision, note = resolve_location({"district": None}, admin_stated=rec["admin_stated"], province=province)
+            geom, precision, note = resolve_location({"district": None}, admin_stated=rec["admin_stated"], province=province, **anchors)
             note += "; the sketched location fell outside the stated district, so it was not used"
         status, as_of, source = derive_status(rec["mentions"], plans)
         attributions = []
@@ -234,4 +248,38 @@ def build(*, out: Path = settings.projects_path, directory: Path = settings.cata
     if frame["id"].duplicated().any():
         raise ValueError(f"id collision: {frame.loc[frame.id.duplicated(), 'name_zh'].tolist()}")
     io.write_geojson(frame, out, properties=PROPERTY_ORDER, extra={"name": "projects"})
+    write_zones(frame, ZONES_PATH if out == settings.projects_path else out.with_name("zones.geojson"))
     return out, len(frame), notes
+
+
+def _zone_outlines(records: dict, overrides: dict) -> dict:
+    """Sketched outlines of zones (new areas, science cities) by name, for anchoring."""
+    out = {}
+    for key, rec in records.items():
+        loc = _best_location(rec["locations"], overrides.get(key))
+        if rec["category"] in ZONE_CATEGORIES and loc.get("kind") == "polygon" and len(_coords(loc.get("places"))) >= 3:
+            out[rec["name_zh"]] = shapely.make_valid(shapely.Polygon([(x, y) for x, y, _ in _coords(loc["places"])]))
+    return out
+
+
+def write_zones(projects: gpd.GeoDataFrame, path: Path) -> None:
+    """``zones.geojson``: the planning zones the plans lean on (两江新区, 西部(重庆)科学城,
+    川渝高竹新区, …) as the approximate outlines the catalog holds for them.
+
+    How they were drawn: hand-sketched outlines of 4–12 vertices from published
+    descriptions (the towns and landmarks at their edges), never surveyed; every zone
+    is marked ``approximate`` and carries its note.
+    """
+    zones = projects[projects.category.isin(ZONE_CATEGORIES) & (projects.geometry.geom_type.isin(["Polygon", "MultiPolygon"]))]
+    frame = gpd.GeoDataFrame(
+        {
+            "name_zh": zones.name_zh.to_numpy(),
+            "name_en": zones.name_en.to_numpy(),
+            "project_id": zones.id.to_numpy(),
+            "location_precision": "approximate",
+            "note": zones.location_note.to_numpy(),
+        },
+        geometry=zones.geometry.to_numpy(),
+        crs=settings.storage_crs,
+    ).sort_values("project_id")
+    io.write_geojson(frame, path, extra={"name": "planning_zones", "note": "approximate sketches, not surveyed outlines"})
