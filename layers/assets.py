@@ -66,3 +66,42 @@ def localize(element: folium.Element, *, base: str = "/app/static/vendor") -> No
 def icon_path_script(base: str = "/app/static/vendor") -> str:
     """Leaflet's default marker images 404 inside st_folium unless the path is set explicitly."""
     return f"L.Icon.Default.imagePath = '{base}/leaflet/images/';"
+
+
+def _data_uri(path) -> str | None:
+    """A small image as a ``url(data:…)`` CSS value, or None if it is missing or large."""
+    import base64
+
+    if not path.exists() or path.stat().st_size > 100_000:
+        return None
+    mime = "image/svg+xml" if path.suffix == ".svg" else "image/png"
+    return f"url(data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()})"
+
+
+def inline_local_assets(page_html: str, *, base: str = "/app/static/vendor") -> str:
+    """Make a rendered map page self-contained: local ``<script src>`` and stylesheet
+    ``<link>`` tags become inline ``<script>``/``<style>`` blocks, so the file opens
+    anywhere, offline, with no server. Assets outside ``base`` are left as they are.
+    (Font Awesome's web fonts are not inlined; the map uses no icon fonts.)
+    """
+    import re
+
+    def read(url: str) -> str | None:
+        if not url.startswith(base + "/"):
+            return None
+        path = settings.vendor_dir / url[len(base) + 1 :]
+        return path.read_text(encoding="utf-8") if path.exists() else None
+
+    def script(m: re.Match) -> str:
+        text = read(m.group(1))
+        return m.group(0) if text is None else "<script>" + text.replace("</script", "<\\/script") + "</script>"
+
+    def style(m: re.Match) -> str:
+        text = read(m.group(1))
+        if text is None:
+            return m.group(0)
+        folder = (settings.vendor_dir / m.group(1)[len(base) + 1 :]).parent
+        return "<style>" + re.sub(r"url\((['\"]?)([^)'\"]+\.(?:svg|png))\1\)", lambda u: _data_uri(folder / u.group(2)) or u.group(0), text) + "</style>"
+
+    page_html = re.sub(r'<script src="([^"]+)"></script>', script, page_html)
+    return re.sub(r'<link rel="stylesheet" href="([^"]+)"\s*/>', style, page_html)

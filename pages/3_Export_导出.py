@@ -10,6 +10,7 @@ import streamlit as st
 import atlas_ui as ui
 from geo.export import EXTENSIONS, MEDIA_TYPES, export
 from geo.i18n import t
+from layers.assets import inline_local_assets
 from layers.projects import build_map, map_html
 
 st.set_page_config(page_title="导出 Export", layout="wide")
@@ -36,8 +37,8 @@ for col, fmt in zip(cols, ["geojson", "gpkg", "csv", "shp"], strict=False):
     with col:
         st.download_button(f"{t('download', lang)} {labels[fmt]}", data=export_bytes(ids, fmt), file_name=f"atlas_projects{EXTENSIONS[fmt]}", mime=MEDIA_TYPES[fmt], key=f"dl_{fmt}", disabled=not ids)
 with cols[4]:
-    html_map = map_html(build_map(shown, ui.web_units(), plans=atlas.plans, lang=lang))
+    html_map = inline_local_assets(map_html(build_map(shown, ui.web_units(), plans=atlas.plans, lang=lang)))
     st.download_button(f"{t('download', lang)} HTML", data=html_map.encode("utf-8"), file_name="atlas_map.html", mime="text/html", key="dl_html")
 st.caption(
-    "HTML 地图使用本应用提供的 Leaflet 资源;离线查看请在本应用运行时打开。" if lang == "zh" else "The HTML map loads Leaflet from this app; open it while the app is running (or set ATLAS_ASSETS=cdn before exporting for a CDN-linked file)."
+    "HTML 地图为独立文件:Leaflet 等资源已内嵌,离线可直接打开。" if lang == "zh" else "The HTML map is standalone: Leaflet and its plugins are inlined, so it opens offline with no server."
 )

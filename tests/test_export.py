@@ -105,3 +105,15 @@ def test_failed_write_leaves_no_half_file(data, tmp_path, monkeypatch):
         export(projects, joined, target, fmt="geojson")
     assert target.read_text(encoding="utf-8") == "previous"
     assert [p.name for p in tmp_path.iterdir()] == ["out.geojson"]
+
+
+def test_geojson_round_trip_is_frame_equal(data, tmp_path):
+    """The GeoJSON export read back equals the source frame (geopandas.testing)."""
+    from geopandas.testing import assert_geodataframe_equal
+
+    projects, joined = data
+    path = export(projects, joined, tmp_path / "out.geojson", fmt="geojson")
+    back, _, _ = io.read_projects(path)
+    columns = ["id", "name_zh", "name_en", "category", "status", "location_precision", "geometry"]
+    expected = projects[columns].reset_index(drop=True)
+    assert_geodataframe_equal(back[columns], expected, check_less_precise=True, normalize=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 
 import pytest
@@ -68,3 +69,24 @@ def test_gaode_shifts_overlays(app_url, open_page):
     shifts = [(b[0] - a[0], b[1] - a[1]) for a, b in zip(wgs, gcj, strict=True)]
     # Every label moves east by the GCJ-02 offset (a few hundred metres) and no more.
     assert all(0.001 < dx < 0.01 and abs(dy) < 0.01 for dy, dx in shifts)
+
+
+def test_exported_html_map_is_standalone(browser, tmp_path):
+    """The Export page's HTML map opens from a file, offline, with no server, and paints."""
+    from geo import boundaries
+    from geo.catalog import Atlas
+    from layers.assets import inline_local_assets
+    from layers.projects import build_map, map_html
+
+    atlas = Atlas()
+    html = inline_local_assets(map_html(build_map(atlas.projects, boundaries.filter_units(resolution="web"), plans=atlas.plans)))
+    assert not re.search(r'(?:src|href)="/app/static', html)
+    path = tmp_path / "map.html"
+    path.write_text(html, encoding="utf-8")
+    page = browser.new_page()
+    failed = []
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.goto(path.as_uri())
+    page.wait_for_function(f"({_COUNT_JS})() > 100", timeout=30000)
+    assert failed == []
+    page.close()
