@@ -135,3 +135,17 @@ def show_detail(atlas: Atlas, project_id: str, lang: str) -> dict | None:
             rows.append(f"- {e(where)} {e(amount)} ({r['share']:.0%})")
         st.markdown("\n".join(rows))
     return d
+
+
+def page(title_key: str):
+    """The common head of every filtered page: data, language, filters, title and counts.
+
+    Returns ``(atlas, lang, spec, shown)``.
+    """
+    atlas = get_atlas()
+    lang = language()
+    spec = sidebar_filters(atlas, lang)
+    shown = filtered(spec)
+    st.title(t(title_key, lang))
+    st.caption(t("shown", lang, n=len(shown), total=len(atlas.projects)))
+    return atlas, lang, spec, shown

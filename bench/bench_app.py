@@ -55,7 +55,7 @@ def main() -> None:
             page.goto(url)
             map_frame(page, timeout=120)  # warm-up: the first session loads and joins the catalog
             results = []
-            for run in range(3):
+            for _ in range(3):
                 page.goto(url)
                 t0 = time.perf_counter()
                 frame = map_frame(page)

@@ -12,12 +12,7 @@ from geo.stats import district_stats
 from layers.projects import build_map
 
 st.set_page_config(page_title="区县统计 Districts", layout="wide")
-atlas = ui.get_atlas()
-lang = ui.language()
-spec = ui.sidebar_filters(atlas, lang)
-shown = ui.filtered(spec)
-st.title(t("districts_page", lang))
-st.caption(t("shown", lang, n=len(shown), total=len(atlas.projects)))
+atlas, lang, spec, shown = ui.page("districts_page")
 
 stats = district_stats(shown, atlas.joined, atlas.units)
 stats = stats[stats.projects > 0]

@@ -9,12 +9,7 @@ from geo.i18n import t
 from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
 
 st.set_page_config(page_title="项目列表 Projects", layout="wide")
-atlas = ui.get_atlas()
-lang = ui.language()
-spec = ui.sidebar_filters(atlas, lang)
-shown = ui.filtered(spec)
-st.title(t("projects_page", lang))
-st.caption(t("shown", lang, n=len(shown), total=len(atlas.projects)))
+atlas, lang, spec, shown = ui.page("projects_page")
 
 districts = atlas.joined.groupby("id").unit_name_zh.agg(lambda s: "、".join(dict.fromkeys(s))) if lang == "zh" else atlas.joined.groupby("id").unit_name_en.agg(lambda s: ", ".join(dict.fromkeys(s)))
 table = shown.assign(

@@ -14,12 +14,8 @@ from layers.assets import inline_local_assets
 from layers.projects import build_map, map_html
 
 st.set_page_config(page_title="导出 Export", layout="wide")
-atlas = ui.get_atlas()
-lang = ui.language()
-spec = ui.sidebar_filters(atlas, lang)
-shown = ui.filtered(spec)
-st.title(t("export_page", lang))
-st.caption(spec.describe(lang=lang, plan_titles=atlas.plan_titles(lang=lang), district_names=atlas.district_names(lang=lang)) + " · " + t("shown", lang, n=len(shown), total=len(atlas.projects)))
+atlas, lang, spec, shown = ui.page("export_page")
+st.markdown(spec.describe(lang=lang, plan_titles=atlas.plan_titles(lang=lang), district_names=atlas.district_names(lang=lang)))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
