@@ -145,6 +145,41 @@ def cmd_catalog(args) -> int:
     return 0
 
 
+def cmd_render(args) -> int:
+    from geo import boundaries, render
+
+    atlas = _atlas(args)
+    spec = _spec(args, atlas)
+    shown = spec.apply(atlas.projects, atlas.joined)
+    extent = None
+    if args.extent:
+        try:
+            extent = tuple(float(v) for v in args.extent.split(","))
+            assert len(extent) == 4 and extent[0] < extent[2] and extent[1] < extent[3]
+        except (ValueError, AssertionError):
+            raise FilterError("extent", args.extent, ["west,south,east,north in degrees"]) from None
+    subtitle = spec.describe(lang=args.lang, plan_titles=atlas.plan_titles(lang=args.lang), district_names=atlas.district_names(lang=args.lang))
+    title = args.title or ("成渝地区规划项目" if args.lang == "zh" else "Chengdu–Chongqing plan projects")
+    result = render.render(
+        shown, boundaries.filter_units(resolution="web"), args.out, title=title, subtitle=f"{subtitle} · {len(shown)}",
+        lang=args.lang, preset=args.preset, dpi=args.dpi, extent=extent, sources=render.source_line(atlas, shown, lang=args.lang),
+    )
+    print(f"{len(result.drawn_ids)} projects drawn to {result.path}")
+    return 0
+
+
+def cmd_screenshot(args) -> int:
+    from geo import boundaries
+    from geo.screenshot import screenshot
+
+    atlas = _atlas(args)
+    spec = _spec(args, atlas)
+    shown = spec.apply(atlas.projects, atlas.joined)
+    path = screenshot(shown, boundaries.filter_units(resolution="web"), args.out, plans=atlas.plans, lang=args.lang, basemap=args.basemap, width=args.width, height=args.height)
+    print(f"{len(shown)} projects, screenshot saved to {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m geo", description="Project Atlas (项目一张图): data, joins, exports, images.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -186,6 +221,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("action", choices=["build"])
     p.add_argument("--out", type=Path, default=settings.projects_path)
     p.set_defaults(func=cmd_catalog)
+
+    p = sub.add_parser("render", help="briefing image (PNG, PDF, SVG) of the filtered projects, no browser")
+    _add_filters(p)
+    p.add_argument("--out", type=Path, required=True, help="file ending in .png, .pdf or .svg")
+    p.add_argument("--title")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    p.add_argument("--preset", choices=["a4-landscape", "a4-portrait", "slide-16x9"], default="a4-landscape")
+    p.add_argument("--dpi", type=int, default=300)
+    p.add_argument("--extent", help="west,south,east,north in degrees (default: the projects' extent)")
+    p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("screenshot", help="PNG of the interactive map in headless Chromium")
+    _add_filters(p)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    p.add_argument("--basemap", default="none")
+    p.add_argument("--width", type=int, default=1600)
+    p.add_argument("--height", type=int, default=1000)
+    p.set_defaults(func=cmd_screenshot)
 
     args = parser.parse_args(argv)
     try:

