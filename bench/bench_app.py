@@ -17,8 +17,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-COUNT_JS = """() => { const k = Object.keys(window).find(n => n.startsWith('map_')); if (!k) return 0;
-  let n = 0; window[k].eachLayer(l => { if (l._path || l._icon || l._parts || l._latlng) n++; }); return n; }"""
+sys.path.insert(0, str(ROOT))
+
+from geo.screenshot import CHROMIUM_FLAGS, chromium_path  # noqa: E402
+from geo.screenshot import DRAWN_LAYERS_JS as COUNT_JS  # noqa: E402
 
 
 def map_frame(page, timeout=60):
@@ -50,7 +52,7 @@ def main() -> None:
             except OSError:
                 time.sleep(0.5)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
+            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
             page = browser.new_page(viewport={"width": 1400, "height": 950})
             page.goto(url)
             map_frame(page, timeout=120)  # warm-up: the first session loads and joins the catalog

@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from geo import boundaries, settings
 from geo.catalog import Atlas, add_derived_columns
+from geo.screenshot import CHROMIUM_FLAGS, DRAWN_LAYERS_JS, chromium_path
 from layers.assets import localize
 from layers.projects import build_map, map_html
 
@@ -85,8 +86,6 @@ def serve(root: Path) -> tuple[socketserver.TCPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-PAINTED_JS = """() => { const k = Object.keys(window).find(n => n.startsWith('map_')); if (!k) return 0;
-  let n = 0; window[k].eachLayer(l => { if (l._path || l._icon || l._parts) n++; }); return n; }"""
 
 
 def measure(browser, url: str, *, timeout: float) -> tuple[float | None, float]:
@@ -96,7 +95,7 @@ def measure(browser, url: str, *, timeout: float) -> tuple[float | None, float]:
     start = time.perf_counter()
     try:
         page.goto(url, timeout=timeout * 1000)
-        page.wait_for_function(PAINTED_JS + "() > 0" if False else f"({PAINTED_JS})() > 0", timeout=timeout * 1000)
+        page.wait_for_function(f"({DRAWN_LAYERS_JS})() > 0", timeout=timeout * 1000)
         # Let the frame paint.
         page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         elapsed = time.perf_counter() - start
@@ -119,7 +118,7 @@ def main() -> None:
         server, base = serve(root)
         rows = []
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
+            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
             for name, projects in cases:
                 t0 = time.perf_counter()
                 ours = map_html(build_map(projects, units, plans=atlas.plans))

@@ -49,6 +49,13 @@ def _spec(args, atlas):
     )
 
 
+def _filtered(args):
+    """(atlas, spec, filtered projects) for a command with the filter options."""
+    atlas = _atlas(args)
+    spec = _spec(args, atlas)
+    return atlas, spec, spec.apply(atlas.projects, atlas.joined)
+
+
 def _atlas(args):
     from geo.catalog import Atlas
 
@@ -78,9 +85,8 @@ def cmd_validate(args) -> int:
 
 
 def cmd_join(args) -> int:
-    atlas = _atlas(args)
-    spec = _spec(args, atlas)
-    keep = set(spec.apply(atlas.projects, atlas.joined)["id"])
+    atlas, _, shown = _filtered(args)
+    keep = set(shown["id"])
     table = atlas.joined[atlas.joined["id"].isin(keep)]
     _write_table(table, args.out)
     return 0
@@ -89,9 +95,7 @@ def cmd_join(args) -> int:
 def cmd_stats(args) -> int:
     from geo.stats import district_stats
 
-    atlas = _atlas(args)
-    spec = _spec(args, atlas)
-    shown = spec.apply(atlas.projects, atlas.joined)
+    atlas, _, shown = _filtered(args)
     table = district_stats(shown, atlas.joined, atlas.units)
     if not args.all:
         table = table[table.projects > 0]
@@ -116,9 +120,7 @@ def _write_table(table, out) -> None:
 def cmd_export(args) -> int:
     from geo.export import EXTENSIONS, export
 
-    atlas = _atlas(args)
-    spec = _spec(args, atlas)
-    shown = spec.apply(atlas.projects, atlas.joined)
+    atlas, spec, shown = _filtered(args)
     out = args.out or Path(f"projects{EXTENSIONS[args.format]}")
     export(shown, atlas.joined, out, fmt=args.format)
     print(f"{len(shown)} projects ({spec.describe(lang='en')}) written to {out}")
@@ -148,9 +150,7 @@ def cmd_catalog(args) -> int:
 def cmd_render(args) -> int:
     from geo import boundaries, render
 
-    atlas = _atlas(args)
-    spec = _spec(args, atlas)
-    shown = spec.apply(atlas.projects, atlas.joined)
+    atlas, spec, shown = _filtered(args)
     extent = None
     if args.extent:
         try:
@@ -172,9 +172,7 @@ def cmd_screenshot(args) -> int:
     from geo import boundaries
     from geo.screenshot import screenshot
 
-    atlas = _atlas(args)
-    spec = _spec(args, atlas)
-    shown = spec.apply(atlas.projects, atlas.joined)
+    atlas, _, shown = _filtered(args)
     path = screenshot(shown, boundaries.filter_units(resolution="web"), args.out, plans=atlas.plans, lang=args.lang, basemap=args.basemap, width=args.width, height=args.height)
     print(f"{len(shown)} projects, screenshot saved to {path}")
     return 0

@@ -11,7 +11,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from geo import io, settings
@@ -75,10 +74,6 @@ def load(path: str | Path | None = None) -> gpd.GeoDataFrame:
     path = Path(path or settings.projects_path)
     return _load(str(path), path.stat().st_mtime).copy()
 
-
-def empty_like() -> gpd.GeoDataFrame:
-    """An empty catalog frame with the derived columns (for tests and empty filters)."""
-    return gpd.GeoDataFrame({"id": np.array([], dtype=object)}, geometry=[], crs=settings.storage_crs)
 
 
 class Atlas:

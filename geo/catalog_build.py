@@ -242,8 +242,6 @@ def build(*, out: Path = settings.projects_path, directory: Path = settings.cata
             }
         )
         geoms.append(geom)
-        if len(set(plan_ids)) > 1:
-            pass
     frame = gpd.GeoDataFrame(rows, geometry=geoms, crs=settings.storage_crs).sort_values("id").reset_index(drop=True)
     if frame["id"].duplicated().any():
         raise ValueError(f"id collision: {frame.loc[frame.id.duplicated(), 'name_zh'].tolist()}")

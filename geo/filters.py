@@ -15,7 +15,7 @@ aliases or their pinyin (with or without spaces).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -187,4 +187,4 @@ class FilterSpec:
 
 
 EMPTY = FilterSpec()
-__all__ = ["EMPTY", "FilterSpec", "field"]
+__all__ = ["EMPTY", "FilterSpec"]

@@ -19,7 +19,6 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 import shapely
 
@@ -100,7 +99,3 @@ def town_point(name_zh: str, *, district_zh: str | None, pinyin_hint: str | None
         return None
     return float(hit.lon.iat[0]), float(hit.lat.iat[0])
 
-
-def as_frame() -> gpd.GeoDataFrame:  # pragma: no cover - for inspection in a notebook
-    t = towns()
-    return gpd.GeoDataFrame(t, geometry=gpd.points_from_xy(t.lon, t.lat), crs=settings.storage_crs)

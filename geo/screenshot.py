@@ -16,7 +16,16 @@ import shutil
 import tempfile
 from pathlib import Path
 
+#: Flags for Debian's Chromium here: without the background-networking ones it tries Google's hosts.
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-quic"]
+#: Number of vector layers (paths, markers, canvas parts) Leaflet has drawn in a folium page.
+DRAWN_LAYERS_JS = """() => { const k = Object.keys(window).find(n => n.startsWith('map_')); if (!k) return 0;
+  let n = 0; window[k].eachLayer(l => { if (l._path || l._icon || l._parts || l._latlng) n++; }); return n; }"""
+
+
+def chromium_path() -> str:
+    """Debian's Chromium (installed by ``make setup``)."""
+    return shutil.which("chromium") or "/usr/bin/chromium"
 
 
 def screenshot(projects, units, out: str | Path, *, plans: dict, lang: str = "zh", basemap: str = "none", width: int = 1600, height: int = 1000, timeout_s: float = 60) -> Path:
@@ -26,21 +35,16 @@ def screenshot(projects, units, out: str | Path, *, plans: dict, lang: str = "zh
     from layers.assets import inline_local_assets
     from layers.projects import build_map, map_html
 
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
     html = inline_local_assets(map_html(build_map(projects, units, plans=plans, lang=lang, basemap=basemap)))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         page_path = Path(tmp) / "map.html"
         page_path.write_text(html, encoding="utf-8")
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": width, "height": height})
         page.goto(page_path.as_uri())
-        page.wait_for_function(
-            "() => { const k = Object.keys(window).find(n => n.startsWith('map_')); if (!k) return false;"
-            " let n = 0; window[k].eachLayer(l => { if (l._path || l._icon || l._parts || l._latlng) n++; }); return n > 0; }",
-            timeout=timeout_s * 1000,
-        )
+        page.wait_for_function(f"({DRAWN_LAYERS_JS})() > 0", timeout=timeout_s * 1000)
         page.evaluate("() => new Promise(r => setTimeout(r, 500))")
         from geo.io import atomic_path
 

@@ -8,7 +8,6 @@ the part inside the unit. Units are Chongqing districts and Sichuan cities
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from geo.model import AREAL_CATEGORIES, CATEGORIES, LINEAR_CATEGORIES, PRECISIONS, STATUSES
@@ -81,6 +80,3 @@ def format_report(projects: pd.DataFrame, failures: list, *, plan_titles: dict[s
     lines.extend(f"  {f}" for f in failures)
     return "\n".join(lines)
 
-
-def share_table(shares: pd.Series) -> pd.DataFrame:  # pragma: no cover - convenience for pages
-    return pd.DataFrame({"share": shares, "percent": np.round(shares * 100, 1)})

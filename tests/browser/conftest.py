@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -13,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from geo.screenshot import CHROMIUM_FLAGS, DRAWN_LAYERS_JS, chromium_path
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-quic"]
+CHROMIUM = chromium_path()
 
 
 def _free_port() -> int:
@@ -56,14 +56,12 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield b
         b.close()
 
 
-#: Number of drawn vector layers (canvas-rendered paths and markers) in the folium map of a frame.
-_COUNT_JS = """() => { const k = Object.keys(window).find(n => n.startsWith('map_')); if (!k) return 0;
-  let n = 0; window[k].eachLayer(l => { if (l._path || l._latlng || l._parts) n++; }); return n; }"""
+_COUNT_JS = DRAWN_LAYERS_JS
 #: Screen positions (in the frame) of drawn project features: [id, x, y].
 PROJECT_POSITIONS_JS = """() => { const k = Object.keys(window).find(n => n.startsWith('map_')); const m = window[k]; const out = [];
   m.eachLayer(l => { const f = l.feature; if (!f || !f.properties || !f.properties.id) return;
