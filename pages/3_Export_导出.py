@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from pathlib import Path
 
@@ -27,11 +28,12 @@ def export_bytes(ids: tuple[str, ...], fmt: str) -> bytes:
 
 
 ids = tuple(shown.id)
+# Files are generated when a button is clicked (callable data), not on every visit to the page.
 labels = {"geojson": "GeoJSON (RFC 7946)", "gpkg": "GeoPackage", "csv": "CSV (WKT + lon/lat)", "shp": "Shapefile (zip)"}
 cols = st.columns(5)
 for col, fmt in zip(cols, ["geojson", "gpkg", "csv", "shp"], strict=False):
     with col:
-        st.download_button(f"{t('download', lang)} {labels[fmt]}", data=export_bytes(ids, fmt), file_name=f"atlas_projects{EXTENSIONS[fmt]}", mime=MEDIA_TYPES[fmt], key=f"dl_{fmt}", disabled=not ids)
+        st.download_button(f"{t('download', lang)} {labels[fmt]}", data=functools.partial(export_bytes, ids, fmt), file_name=f"atlas_projects{EXTENSIONS[fmt]}", mime=MEDIA_TYPES[fmt], key=f"dl_{fmt}", disabled=not ids)
 with cols[4]:
     html_map = inline_local_assets(map_html(build_map(shown, ui.web_units(), plans=atlas.plans, lang=lang)))
     st.download_button(f"{t('download', lang)} HTML", data=html_map.encode("utf-8"), file_name="atlas_map.html", mime="text/html", key="dl_html")
@@ -62,7 +64,7 @@ def briefing_image(ids: tuple[str, ...], fmt: str, preset: str, title: str, subt
 
 
 st.image(briefing_image(ids, "png", preset, title, subtitle, img_lang, 80), caption="预览" if lang == "zh" else "Preview")
-st.download_button(f"{t('download', lang)} {fmt.upper()}", data=briefing_image(ids, fmt, preset, title, subtitle, img_lang, 300), file_name=f"atlas_briefing.{fmt}", key="dl_img")
+st.download_button(f"{t('download', lang)} {fmt.upper()}", data=functools.partial(briefing_image, ids, fmt, preset, title, subtitle, img_lang, 300), file_name=f"atlas_briefing.{fmt}", key="dl_img")
 
 st.subheader("地图截图" if lang == "zh" else "Screenshot of this map")
 if st.button("生成截图(无头浏览器)" if lang == "zh" else "Take screenshot (headless browser)", key="shot_btn"):
