@@ -8,7 +8,7 @@ from streamlit_folium import st_folium
 import atlas_ui as ui
 from geo import settings
 from geo.i18n import t
-from layers.basemaps import BASEMAPS, available
+from geo.tiles import BASEMAPS, available
 from layers.legend import legend_html
 from layers.projects import build_map, clicked_id
 

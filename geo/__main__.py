@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from geo import settings
-from geo._errors import AtlasError, FilterError
+from geo._errors import AtlasError, FilterError, TileSourceError
 
 
 def _add_filters(p: argparse.ArgumentParser) -> None:
@@ -163,7 +163,10 @@ def cmd_render(args) -> int:
     result = render.render(
         shown, boundaries.filter_units(resolution="web"), args.out, title=title, subtitle=f"{subtitle} · {len(shown)}",
         lang=args.lang, preset=args.preset, dpi=args.dpi, extent=extent, sources=render.source_line(atlas, shown, lang=args.lang),
+        tiles=args.tiles, tiles_attribution=args.tiles_attribution,
     )
+    if result.tiles_error:
+        print(f"warning: {result.tiles_error}; drawn without base-map tiles", file=sys.stderr)
     print(f"{len(result.drawn_ids)} projects drawn to {result.path}")
     return 0
 
@@ -228,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--preset", choices=["a4-landscape", "a4-portrait", "slide-16x9"], default="a4-landscape")
     p.add_argument("--dpi", type=int, default=300)
     p.add_argument("--extent", help="west,south,east,north in degrees (default: the projects' extent)")
+    p.add_argument("--tiles", help="optional base-map tiles: osm, positron, esri_imagery, tianditu_vec, tianditu_img, or an XYZ URL with {z}/{x}/{y} (cached; drawn without them when offline)")
+    p.add_argument("--tiles-attribution", help="credit line for a --tiles URL")
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("screenshot", help="PNG of the interactive map in headless Chromium")
@@ -242,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except FilterError as exc:
+    except (FilterError, TileSourceError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except AtlasError as exc:

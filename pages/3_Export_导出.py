@@ -11,6 +11,7 @@ import streamlit as st
 import atlas_ui as ui
 from geo.export import EXTENSIONS, MEDIA_TYPES, export
 from geo.i18n import t
+from geo.tiles import BASEMAPS, available
 from layers.assets import inline_local_assets
 from layers.projects import build_map, map_html
 
@@ -45,32 +46,48 @@ st.divider()
 st.subheader("简报图片" if lang == "zh" else "Briefing image")
 from geo import render as render_mod  # noqa: E402
 
-c1, c2, c3 = st.columns(3)
+c1, c2, c3, c4 = st.columns(4)
 fmt = c1.selectbox("格式" if lang == "zh" else "Format", ["png", "pdf", "svg"], key="img_fmt")
 preset = c2.selectbox("版式" if lang == "zh" else "Layout", list(render_mod.PRESETS), key="img_preset")
 img_lang = c3.selectbox(t("language", lang), ["zh", "en"], index=0 if lang == "zh" else 1, format_func=lambda v: "中文" if v == "zh" else "English", key="img_lang")
+# Tiles are optional: "none" by default (works offline); the map page's base map is offered first when it can be printed.
+printable = ["none"] + [k for k in available() if BASEMAPS[k].tiles and BASEMAPS[k].crs == "WGS84"]
+seen_base = st.query_params.get("base", "none")
+tiles_key = c4.selectbox(
+    "底图瓦片(需联网)" if lang == "zh" else "Base-map tiles (online)", printable, index=printable.index(seen_base) if seen_base in printable else 0,
+    format_func=lambda k: BASEMAPS[k].name_zh if lang == "zh" else BASEMAPS[k].name_en, key="img_tiles",
+)
 default_title = ("成渝地区规划项目" if img_lang == "zh" else "Chengdu–Chongqing plan projects")
 title = st.text_input("标题" if lang == "zh" else "Title", value=default_title, key="img_title")
 subtitle = spec.describe(lang=img_lang, plan_titles=atlas.plan_titles(lang=img_lang), district_names=atlas.district_names(lang=img_lang))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def briefing_image(ids: tuple[str, ...], fmt: str, preset: str, title: str, subtitle: str, img_lang: str, dpi: int) -> bytes:
+def briefing_image(ids: tuple[str, ...], fmt: str, preset: str, title: str, subtitle: str, img_lang: str, dpi: int, tiles: str) -> tuple[bytes, str]:
+    """The image's bytes and why the tiles are missing ("" when drawn or not asked for)."""
     subset = atlas.projects[atlas.projects.id.isin(set(ids))]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"briefing.{fmt}"
-        render_mod.render(subset, ui.web_units(), out, title=title, subtitle=subtitle, lang=img_lang, preset=preset, dpi=dpi, sources=render_mod.source_line(atlas, subset, lang=img_lang))
-        return out.read_bytes()
+        result = render_mod.render(
+            subset, ui.web_units(), out, title=title, subtitle=subtitle, lang=img_lang, preset=preset, dpi=dpi,
+            sources=render_mod.source_line(atlas, subset, lang=img_lang), tiles=None if tiles == "none" else tiles,
+        )
+        return out.read_bytes(), result.tiles_error
 
 
-st.image(briefing_image(ids, "png", preset, title, subtitle, img_lang, 80), caption="预览" if lang == "zh" else "Preview")
-st.download_button(f"{t('download', lang)} {fmt.upper()}", data=functools.partial(briefing_image, ids, fmt, preset, title, subtitle, img_lang, 300), file_name=f"atlas_briefing.{fmt}", key="dl_img")
+preview, tiles_error = briefing_image(ids, "png", preset, title, subtitle, img_lang, 80, tiles_key)
+if tiles_error:
+    st.warning(("底图瓦片无法获取,图片不含底图:" if lang == "zh" else "Base-map tiles could not be fetched; the image has none: ") + tiles_error)
+st.image(preview, caption="预览" if lang == "zh" else "Preview")
+st.download_button(
+    f"{t('download', lang)} {fmt.upper()}", data=lambda: briefing_image(ids, fmt, preset, title, subtitle, img_lang, 300, tiles_key)[0], file_name=f"atlas_briefing.{fmt}", key="dl_img",
+)
 
 st.subheader("地图截图" if lang == "zh" else "Screenshot of this map")
 if st.button("生成截图(无头浏览器)" if lang == "zh" else "Take screenshot (headless browser)", key="shot_btn"):
     from geo.screenshot import screenshot
 
     with tempfile.TemporaryDirectory() as tmp:
-        png = screenshot(shown, ui.web_units(), Path(tmp) / "map.png", plans=atlas.plans, lang=lang).read_bytes()
+        png = screenshot(shown, ui.web_units(), Path(tmp) / "map.png", plans=atlas.plans, lang=lang, basemap=seen_base if seen_base in BASEMAPS else "none").read_bytes()
     st.image(png)
     st.download_button(f"{t('download', lang)} PNG", data=png, file_name="atlas_map.png", key="dl_shot")

@@ -8,7 +8,8 @@ import shapely
 
 from geo import boundaries
 from geo.catalog import load_plans
-from layers.basemaps import BASEMAPS, available, display_frame
+from geo.tiles import BASEMAPS, available
+from layers.basemaps import display_frame
 from layers.legend import legend_html
 from layers.projects import build_map, clicked_id, grouped_points, map_html
 

@@ -73,3 +73,140 @@ def test_bad_options_fail_clearly(tmp_path, capsys, rail, units):
     with pytest.raises(ValueError, match="image format"):
         render.render(rail, units, tmp_path / "x.gif", title="x")
     assert not (tmp_path / "x.png").exists()
+
+
+TILE_RGB = (0x12, 0xEE, 0xDD)  # a colour no category uses
+
+
+MERIDIAN = 106.5  # the tiles draw this meridian in red, to check where the warped image lands
+
+
+def _tile_png(z: int, x: int, y: int) -> bytes:
+    """A flat tile with the meridian ``MERIDIAN`` drawn 2 px wide where it crosses the tile."""
+    import io
+
+    from PIL import ImageDraw
+
+    img = Image.new("RGB", (256, 256), TILE_RGB)
+    column = ((MERIDIAN + 180) / 360 * 2**z - x) * 256
+    if 0 <= column < 256:
+        ImageDraw.Draw(img).line([(column, 0), (column, 255)], fill=(255, 0, 0), width=2)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def tile_server():
+    """XYZ tiles on 127.0.0.1 (see :func:`_tile_png`), counting the requests answered."""
+    import http.server
+    import threading
+
+    requests: list[str] = []
+
+    class Tiles(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            requests.append(self.path)
+            z, x, y = (int(v) for v in self.path.removesuffix(".png").strip("/").split("/"))
+            png = _tile_png(z, x, y)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(png)))
+            self.end_headers()
+            self.wfile.write(png)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/{{z}}/{{x}}/{{y}}.png", requests
+    server.shutdown()
+
+
+def test_tiles_land_where_their_coordinates_say(tile_server, tmp_path):
+    """Web Mercator tiles warped into the Albers map: the tiles' meridian falls on the true meridian."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+    from pyproj import Transformer
+
+    from geo import settings, tiles
+
+    url, _ = tile_server
+    to_map = Transformer.from_crs(settings.storage_crs, settings.area_crs, always_xy=True)
+    fig, ax = plt.subplots(figsize=(6, 6), dpi=100)
+    (x0, x1), (y0, y1) = to_map.transform([106.3, 106.7], [29.3, 29.7])
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    tiles.add_tiles(ax, url, crs=settings.area_crs, width_px=600, cache_dir=tmp_path)
+    image = ax.images[0]
+    left, right, bottom, top = image.get_extent()
+    pixels = np.asarray(image.get_array())
+    rows, cols = pixels.shape[:2]
+
+    def colour(lon, lat):
+        x, y = to_map.transform(lon, lat)
+        return tuple(int(v) for v in pixels[int((top - y) / (top - bottom) * rows), int((x - left) / (right - left) * cols)][:3])
+
+    plt.close(fig)
+    assert all(colour(MERIDIAN, lat)[0] > 200 and colour(MERIDIAN, lat)[1] < 100 for lat in (29.35, 29.5, 29.65))
+    assert colour(MERIDIAN + 0.02, 29.5) == TILE_RGB  # 2 km east: no line
+    assert colour(MERIDIAN - 0.02, 29.5) == TILE_RGB
+
+
+def _tile_pixels(path) -> int:
+    pixels = np.asarray(Image.open(path).convert("RGB")).reshape(-1, 3).astype(int)
+    return int((np.abs(pixels - np.array(TILE_RGB)).sum(axis=1) < 30).sum())  # the red meridian does not count
+
+
+def test_tiles_are_drawn_credited_and_cached(rail, units, tmp_path, tile_server, monkeypatch):
+    from pypdf import PdfReader
+
+    url, requests = tile_server
+    monkeypatch.setattr("geo.settings.tile_cache_dir", tmp_path / "cache")
+    extent = (106.3, 29.4, 106.8, 29.8)
+    first = _render(rail, units, tmp_path / "t.png", dpi=60, extent=extent, tiles=url, tiles_attribution="© 测试瓦片")
+    assert first.tiles_credit == "© 测试瓦片" and first.tiles_error == ""
+    fetched = len(requests)
+    assert 0 < fetched <= 250
+    assert _tile_pixels(first.path) > 50_000  # the tiles show between the districts' outlines
+    second = _render(rail, units, tmp_path / "t.pdf", dpi=60, extent=extent, tiles=url, tiles_attribution="© 测试瓦片")
+    assert len(requests) == fetched  # every tile came from the disk cache
+    assert "底图: © 测试瓦片" in PdfReader(second.path).pages[0].extract_text()
+
+
+def test_unreachable_tiles_leave_a_plain_image(rail, units, tmp_path, monkeypatch):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr("geo.settings.tile_cache_dir", tmp_path / "cache")
+    r = _render(rail, units, tmp_path / "t.png", dpi=60, tiles=f"http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png")
+    assert "unavailable" in r.tiles_error and r.tiles_credit == ""
+    assert _tile_pixels(r.path) == 0
+    assert r.drawn_ids == list(rail.id)
+
+
+def test_unusable_tile_sources_are_refused(rail, units, tmp_path, capsys):
+    from geo._errors import TileSourceError
+
+    with pytest.raises(TileSourceError, match="GCJ-02"):
+        render.render(rail, units, tmp_path / "g.png", title="x", tiles="gaode")
+    with pytest.raises(TileSourceError, match="neither a base map"):
+        render.render(rail, units, tmp_path / "g.png", title="x", tiles="https://example.org/tiles.png")
+    assert not (tmp_path / "g.png").exists()
+    assert main(["render", "--tiles", "none", "--out", str(tmp_path / "x.png")]) == 2
+    assert "boundaries-only" in capsys.readouterr().err
+
+
+def test_tile_zoom_matches_the_image_and_respects_the_cap():
+    from geo.tiles import zoom_for
+
+    chongqing = (11_800_000.0, 3_300_000.0, 12_000_000.0, 3_500_000.0)  # 200 km of Web Mercator
+    assert zoom_for(chongqing, 2000, max_tiles=10_000) == 11  # 100 m/px; zoom 10.6 (153 m/px at 10, 76 m/px at 11) rounds up
+    capped = zoom_for(chongqing, 2000, max_tiles=20)
+    assert capped < 11
+    assert zoom_for(chongqing, 2000, max_zoom=8, max_tiles=10_000) == 8
