@@ -169,5 +169,18 @@ def add_tiles(ax, source: str, *, crs: str, width_px: int, attribution: str | No
         except (requests.RequestException, OSError, ValueError) as exc:
             for image in ax.images[images:]:
                 image.remove()
-            raise TileError(source, str(exc).splitlines()[0]) from exc
+            raise TileError(source, _reason(exc)) from exc
     return layers[0].get("attribution", "")
+
+
+def _reason(exc: Exception) -> str:
+    """A one-line cause a user can act on, instead of urllib3's retry chain."""
+    import requests
+
+    host = getattr(getattr(exc, "request", None), "url", None)
+    host = re.sub(r"^https?://([^/]+).*", r"\1", host) if host else "the tile server"
+    if isinstance(exc, requests.Timeout):
+        return f"{host} did not answer in time"
+    if isinstance(exc, requests.ConnectionError):
+        return f"no connection to {host} (offline, or the name does not resolve)"
+    return str(exc).splitlines()[0]
