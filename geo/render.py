@@ -141,7 +141,9 @@ def render(
     view = gpd.GeoSeries([shapely.box(*box)], crs=settings.storage_crs).to_crs(settings.area_crs).total_bounds
     fig = plt.figure(figsize=PRESETS[preset], dpi=100)
     portrait = PRESETS[preset][0] < PRESETS[preset][1]
-    ax = fig.add_axes([0.03, 0.1, 0.7, 0.78] if not portrait else [0.05, 0.28, 0.9, 0.62])
+    frame = [0.03, 0.1, 0.7, 0.78] if not portrait else [0.05, 0.28, 0.9, 0.62]
+    ax = fig.add_axes(frame)
+    view = _fill_frame(view, aspect=(frame[2] * PRESETS[preset][0]) / (frame[3] * PRESETS[preset][1]))
     ax.set_xlim(view[0], view[2])
     ax.set_ylim(view[1], view[3])
     ax.set_aspect("equal")
@@ -164,9 +166,10 @@ def render(
     reps = shapely.point_on_surface(base.geometry.values)
     inside = (shapely.get_x(reps) > view[0]) & (shapely.get_x(reps) < view[2]) & (shapely.get_y(reps) > view[1]) & (shapely.get_y(reps) < view[3])
     names = base.name_zh if lang == "zh" else base.name_en
+    label_drop = 0.035 * (view[3] - view[1])  # below the place's badge, which sits on the same point
     halo = [patheffects.withStroke(linewidth=2, foreground="white", alpha=0.8)]
     for pt, name in zip(reps[inside], names[inside], strict=True):
-        ax.annotate(name, (pt.x, pt.y), fontsize=6.5, color="#55626e", ha="center", va="center", zorder=2, path_effects=halo)
+        ax.annotate(name, (pt.x, pt.y - label_drop), fontsize=7,  color="#55626e", ha="center", va="top", zorder=8, path_effects=halo)
 
     drawn = _projected(projects) if len(projects) else projects
     individual = drawn[~drawn.location_precision.isin(GROUPED_PRECISIONS)] if len(drawn) else drawn
@@ -238,6 +241,21 @@ def render(
         fig.savefig(tmp, dpi=dpi, format=fmt)
     plt.close(fig)
     return Rendered(path=out, drawn_ids=list(projects.id), categories=categories, statuses=statuses, precisions=precisions, extent=box, inset=bool(inset), tiles_credit=tiles_credit, tiles_error=tiles_error)
+
+
+def _fill_frame(view, *, aspect: float):
+    """Widen or heighten ``view`` (x0, y0, x1, y1) about its centre to the frame's width/height ratio.
+
+    The map then fills its frame instead of floating in white margins; nothing
+    asked for is cut off.
+    """
+    x0, y0, x1, y1 = view
+    width, height = x1 - x0, y1 - y0
+    if width / height < aspect:
+        grow = (height * aspect - width) / 2
+        return (x0 - grow, y0, x1 + grow, y1)
+    grow = (width / aspect - height) / 2
+    return (x0, y0 - grow, x1, y1 + grow)
 
 
 @lru_cache(maxsize=1)
