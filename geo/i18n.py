@@ -48,6 +48,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "layers_by_plan": ("按规划", "By plan"),
     "source_line": ("资料来源", "Sources"),
     "districts_page": ("区县统计", "Districts"),
+    "not_in_any_district": (
+        "另有 {n} 个项目未计入任何区县:全市性或仅知所在城市的项目(市级定位),或位于川渝以外。",
+        "{n} more projects count in no district: city-wide or known only by their city (city-level location), or outside Sichuan and Chongqing.",
+    ),
     "projects_page": ("项目列表", "Projects"),
     "export_page": ("导出", "Export"),
     "quality_page": ("数据质量", "Data quality"),

@@ -22,6 +22,14 @@ Polygons
     As lines, with equal-area areas (``area_km2``) and area shares.
 Multi-points
     Each part is a point; ``share`` is the fraction of parts in the unit.
+City-level records
+    A record whose ``location_precision`` is ``city`` stands for a whole city;
+    its point only draws it. In Sichuan it keeps the row of its prefecture-level
+    city (``unit_*``) with the county columns set to the city as well, since
+    the county under the point is an artefact. In Chongqing, a province-level
+    city whose units are the districts themselves, it gets no row: counting
+    a municipality-wide project in the district that happens to hold the
+    drawing point (渝中区, the anchor) would be false.
 
 Everything is vectorised: one ``sjoin`` for candidate pairs, one
 :func:`shapely.intersection` over all pairs, one geodesic-length or
@@ -147,6 +155,19 @@ def join(projects: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=JOIN_COLUMNS)
     out = pd.concat(frames, ignore_index=True)[JOIN_COLUMNS]
+    if "location_precision" in projects.columns:
+        out = _city_level_rows(out, set(projects.loc[projects.location_precision == "city", "id"]))
     order = {pid: i for i, pid in enumerate(ids)}
     out["_o"] = out["id"].map(order)
     return out.sort_values(["_o", "adcode"]).drop(columns="_o").reset_index(drop=True)
+
+
+def _city_level_rows(rows: pd.DataFrame, city_ids: set) -> pd.DataFrame:
+    """Apply the city-level rule of the module docstring to join ``rows``."""
+    city = rows["id"].isin(city_ids)
+    district_unit = rows["adcode"] == rows["unit_adcode"]  # a Chongqing district is its own unit
+    rows = rows[~(city & district_unit)].copy()
+    lift = rows["id"].isin(city_ids)
+    for level in ("adcode", "name_zh", "name_en"):
+        rows.loc[lift, level] = rows.loc[lift, f"unit_{level}"]
+    return rows

@@ -25,13 +25,16 @@ rename.update({"km:metro": "km " + label(CATEGORIES, "metro", lang=lang), "km:hi
 rename.update({f"km2:{c}": "km² " + label(CATEGORIES, c, lang=lang) for c in ("ecology_park", "industrial_park", "science_park", "new_town")})
 table = stats.drop(columns=["level", "name_zh" if lang == "en" else "name_en"]).rename(columns={name_col: t("district", lang), **rename})
 st.dataframe(table, hide_index=True, use_container_width=True, key="district_table")
+citywide = len(set(shown.id) - set(atlas.joined.id))
+if citywide:
+    st.caption(t("not_in_any_district", lang, n=citywide))
 
 view = st.radio(t("choropleth", lang), ["count", "rail"], format_func=lambda k: t(f"choropleth_{k}", lang), horizontal=True, key="district_metric")
 metric = "projects" if view == "count" else "km:rail"
 left, right = st.columns(2)
 with left:
-    top = stats.nlargest(15, metric).set_index(name_col)[metric]
-    st.bar_chart(top, horizontal=True)
+    top = stats.nlargest(15, metric).set_index(name_col)[metric].rename("value")  # "km:rail" would read as a Vega type shorthand
+    st.bar_chart(top, horizontal=True, sort="-value", y_label="", x_label=t(f"choropleth_{view}", lang))
 with right:
     m = build_map(shown.iloc[0:0], ui.web_units(), plans=atlas.plans, lang=lang, shading=stats.set_index("unit_adcode")[metric])
     st_folium(m, key="district_map", height=480, use_container_width=True, returned_objects=[])

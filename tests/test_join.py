@@ -80,3 +80,20 @@ def test_district_stats(fixture_projects, fixture_units, joined):
     assert stats.loc["500902", "category:ecology_park"] == 1  # F12
     assert stats.loc["500901", "plan:jlp14"] == 1  # F07
     assert stats.loc["500902", "km2:new_town"] > 30
+
+
+def test_city_level_records_count_for_their_city_only(fixture_projects, fixture_units):
+    import geopandas as gpd
+
+    from .conftest import FIXTURES
+
+    city_level = fixture_projects[fixture_projects.id.isin(["F01", "F12"])].copy()
+    city_level["location_precision"] = ["district", "city"]
+    # Chongqing: the districts are the units; a municipality-wide record belongs to none of them.
+    assert list(join(city_level, fixture_units).id) == ["F01"]
+    # Sichuan: the county under the drawing point is an artefact; the row names the city.
+    sichuan = gpd.read_file(FIXTURES / "districts.geojson").query("level == 'county'").reset_index(drop=True)
+    sichuan["unit_adcode"], sichuan["unit_name_zh"], sichuan["unit_name_en"] = "519900", "戊市", "Wushi"
+    out = join(city_level, sichuan).set_index("id")
+    assert out.loc["F12", "adcode"] == "519900" and out.loc["F12", "name_zh"] == "戊市"
+    assert out.loc["F01", "adcode"] == "519901"  # a district-level record keeps its county
