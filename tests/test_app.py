@@ -9,11 +9,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).parent.parent
-PAGES = sorted(p.name for p in (ROOT / "pages").glob("*.py"))
+PAGES = sorted(p.name for p in (ROOT / "app_pages").glob("*.py"))
+MAP, DISTRICTS, PROJECTS, EXPORT, QUALITY = PAGES
 
 
 def run(page: str = "app.py", query: dict | None = None) -> AppTest:
-    path = ROOT / page if page == "app.py" else ROOT / "pages" / page
+    path = ROOT / page if page == "app.py" else ROOT / "app_pages" / page
     at = AppTest.from_file(str(path), default_timeout=120)
     for k, v in (query or {}).items():
         at.query_params[k] = v
@@ -91,19 +92,19 @@ def test_every_page_renders_in_both_languages(page):
 
 
 def test_districts_page_filter_changes_table():
-    a = run(PAGES[0])
-    b = run(PAGES[0], {"district": "500107"})
+    a = run(DISTRICTS)
+    b = run(DISTRICTS, {"district": "500107"})
     assert len(b.dataframe[0].value) < len(a.dataframe[0].value)
 
 
 def test_projects_page_lists_the_filtered_projects():
-    at = run(PAGES[1], {"category": "airport"})
+    at = run(PROJECTS, {"category": "airport"})
     df = at.dataframe[0].value
     assert len(df) > 0 and len(df) < 100
 
 
 def test_export_page_offers_every_format():
-    at = run(PAGES[2], {"category": "rail"})
+    at = run(EXPORT, {"category": "rail"})
     labels = " ".join(b.label for b in at.get("download_button"))
     for word in ("GeoJSON", "GeoPackage", "CSV", "Shapefile", "HTML", "PNG"):
         assert word in labels
