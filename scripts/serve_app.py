@@ -1,0 +1,56 @@
+"""Run the real app (`streamlit run app.py`) on a free port of 127.0.0.1, for browser tests and benches.
+
+One way to start it, shared by ``tests/browser/conftest.py`` and ``bench/bench_app.py``
+(benches do not import tests, so it lives here).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class AppDidNotStart(RuntimeError):
+    """Streamlit's health endpoint never answered."""
+
+
+@contextlib.contextmanager
+def running_app(*, timeout_s: float = 60) -> Iterator[str]:
+    """Start the app with local front-end assets; yield its URL (no trailing slash); stop it on exit.
+
+    Raises
+    ------
+    AppDidNotStart
+        The health endpoint did not answer within ``timeout_s``.
+    """
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true"],
+        cwd=ROOT, env={**os.environ, "ATLAS_ASSETS": "local"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AppDidNotStart(f"streamlit did not answer on {url} within {timeout_s:.0f} s") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
