@@ -21,7 +21,7 @@ q = st.query_params
 
 bases = available()
 base_default = q.get("base") if q.get("base") in bases else "none"
-basemap = st.sidebar.selectbox(t("basemap", lang), bases, index=bases.index(base_default), format_func=lambda k: BASEMAPS[k].name_zh if lang == "zh" else BASEMAPS[k].name_en, key="basemap")
+basemap = st.sidebar.selectbox(t("basemap", lang), bases, index=bases.index(base_default), format_func=lambda k: BASEMAPS[k].name(lang), key="basemap")
 if not settings.tianditu_key:
     st.sidebar.caption("天地图: " + t("no_key", lang))
 shade_options = ["none", "count", "rail"]

@@ -39,26 +39,26 @@ with cols[4]:
     html_map = inline_local_assets(map_html(build_map(shown, ui.web_units(), plans=atlas.plans, lang=lang)))
     st.download_button(f"{t('download', lang)} HTML", data=html_map.encode("utf-8"), file_name="atlas_map.html", mime="text/html", key="dl_html")
 st.caption(
-    "HTML 地图为独立文件:Leaflet 等资源已内嵌,离线可直接打开。" if lang == "zh" else "The HTML map is standalone: Leaflet and its plugins are inlined, so it opens offline with no server."
+    t("html_standalone", lang)
 )
 
 st.divider()
-st.subheader("简报图片" if lang == "zh" else "Briefing image")
+st.subheader(t("briefing_image", lang))
 from geo import render as render_mod  # noqa: E402
 
 c1, c2, c3, c4 = st.columns(4)
-fmt = c1.selectbox("格式" if lang == "zh" else "Format", ["png", "pdf", "svg"], key="img_fmt")
-preset = c2.selectbox("版式" if lang == "zh" else "Layout", list(render_mod.PRESETS), key="img_preset")
+fmt = c1.selectbox(t("image_format", lang), ["png", "pdf", "svg"], key="img_fmt")
+preset = c2.selectbox(t("image_layout", lang), list(render_mod.PRESETS), key="img_preset")
 img_lang = c3.selectbox(t("language", lang), ["zh", "en"], index=0 if lang == "zh" else 1, format_func=lambda v: "中文" if v == "zh" else "English", key="img_lang")
 # Tiles are optional: "none" by default (works offline); the map page's base map is offered first when it can be printed.
 printable = ["none"] + [k for k in available() if BASEMAPS[k].tiles and BASEMAPS[k].crs == "WGS84"]
 seen_base = st.query_params.get("base", "none")
 tiles_key = c4.selectbox(
-    "底图瓦片(需联网)" if lang == "zh" else "Base-map tiles (online)", printable, index=printable.index(seen_base) if seen_base in printable else 0,
-    format_func=lambda k: BASEMAPS[k].name_zh if lang == "zh" else BASEMAPS[k].name_en, key="img_tiles",
+    t("image_tiles", lang), printable, index=printable.index(seen_base) if seen_base in printable else 0,
+    format_func=lambda k: BASEMAPS[k].name(lang), key="img_tiles",
 )
-default_title = ("成渝地区规划项目" if img_lang == "zh" else "Chengdu–Chongqing plan projects")
-title = st.text_input("标题" if lang == "zh" else "Title", value=default_title, key="img_title")
+default_title = t("briefing_title", img_lang)
+title = st.text_input(t("image_title", lang), value=default_title, key="img_title")
 subtitle = spec.describe(lang=img_lang, plan_titles=atlas.plan_titles(lang=img_lang), district_names=atlas.district_names(lang=img_lang))
 
 
@@ -77,14 +77,14 @@ def briefing_image(ids: tuple[str, ...], fmt: str, preset: str, title: str, subt
 
 preview, tiles_error = briefing_image(ids, "png", preset, title, subtitle, img_lang, 80, tiles_key)
 if tiles_error:
-    st.warning(("底图瓦片无法获取,图片不含底图:" if lang == "zh" else "Base-map tiles could not be fetched; the image has none: ") + tiles_error)
-st.image(preview, caption="预览" if lang == "zh" else "Preview")
+    st.warning(t("image_tiles_missing", lang) + tiles_error)
+st.image(preview, caption=t("preview", lang))
 st.download_button(
     f"{t('download', lang)} {fmt.upper()}", data=lambda: briefing_image(ids, fmt, preset, title, subtitle, img_lang, 300, tiles_key)[0], file_name=f"atlas_briefing.{fmt}", key="dl_img",
 )
 
-st.subheader("地图截图" if lang == "zh" else "Screenshot of this map")
-if st.button("生成截图(无头浏览器)" if lang == "zh" else "Take screenshot (headless browser)", key="shot_btn"):
+st.subheader(t("screenshot", lang))
+if st.button(t("screenshot_button", lang), key="shot_btn"):
     from geo.screenshot import screenshot
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from geo import settings
 from geo._errors import AtlasError, FilterError, TileSourceError
+from geo.i18n import t
 
 
 def _add_filters(p: argparse.ArgumentParser) -> None:
@@ -159,7 +160,7 @@ def cmd_render(args) -> int:
         except (ValueError, AssertionError):
             raise FilterError("extent", args.extent, ["west,south,east,north in degrees"]) from None
     subtitle = spec.describe(lang=args.lang, plan_titles=atlas.plan_titles(lang=args.lang), district_names=atlas.district_names(lang=args.lang))
-    title = args.title or ("成渝地区规划项目" if args.lang == "zh" else "Chengdu–Chongqing plan projects")
+    title = args.title or t("briefing_title", args.lang)
     result = render.render(
         shown, boundaries.filter_units(resolution="web"), args.out, title=title, subtitle=f"{subtitle} · {len(shown)}",
         lang=args.lang, preset=args.preset, dpi=args.dpi, extent=extent, sources=render.source_line(atlas, shown, lang=args.lang),

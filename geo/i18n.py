@@ -7,6 +7,8 @@ plainly instead of crashing a page.
 
 from __future__ import annotations
 
+from geo.model import label
+
 LANGS = ("zh", "en")
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -61,11 +63,24 @@ TEXT: dict[str, tuple[str, str]] = {
     "name": ("名称", "Name"),
     "download": ("下载", "Download"),
     "all": ("全部", "All"),
+    "html_standalone": (
+        "HTML 地图为独立文件:Leaflet 等资源已内嵌,离线可直接打开。",
+        "The HTML map is standalone: Leaflet and its plugins are inlined, so it opens offline with no server.",
+    ),
+    "briefing_image": ("简报图片", "Briefing image"),
+    "briefing_title": ("成渝地区规划项目", "Chengdu–Chongqing plan projects"),
+    "image_format": ("格式", "Format"),
+    "image_layout": ("版式", "Layout"),
+    "image_title": ("标题", "Title"),
+    "image_tiles": ("底图瓦片(需联网)", "Base-map tiles (online)"),
+    "image_tiles_missing": ("底图瓦片无法获取,图片不含底图:", "Base-map tiles could not be fetched; the image has none: "),
+    "preview": ("预览", "Preview"),
+    "screenshot": ("地图截图", "Screenshot of this map"),
+    "screenshot_button": ("生成截图(无头浏览器)", "Take screenshot (headless browser)"),
 }
 
 
 def t(key: str, lang: str = "zh", **fmt) -> str:
     """The text for ``key`` in ``lang``, formatted with ``fmt``."""
-    pair = TEXT.get(key)
-    text = key if pair is None else pair[0 if lang == "zh" else 1]
+    text = label(TEXT, key, lang=lang)
     return text.format(**fmt) if fmt else text
