@@ -9,9 +9,11 @@ Sources (all UTF-8 JSON, edited by hand; see the README's "Correcting a record")
 ``merge.json``
     ``{"other key": "canonical key"}``: names under which documents mention
     the same project, folded into one record with several attributions.
-``locations.json``
+``locations/*.json``
     ``{"key": location}``: a better location than the extract's (line
     waypoints, a known site), same form as an extract's ``location``.
+    ``lines.json`` holds railways, metro, roads, bridges and tunnels;
+    ``sites.json`` everything else. A key may appear in one file only.
 ``drop.json``
     ``{"key": "reason"}``: entries judged not to be mappable projects.
 
@@ -102,6 +104,19 @@ def load_sources(directory: Path = settings.catalog_dir) -> tuple[dict[str, dict
                 if d not in rec["admin_stated"]:
                     rec["admin_stated"].append(d)
     return records, notes
+
+
+def load_location_overrides(directory: Path = settings.catalog_dir) -> dict[str, dict]:
+    """Better locations by normalised key, from every ``locations/*.json``; a key in two files is an error."""
+    out: dict[str, dict] = {}
+    origin: dict[str, Path] = {}
+    for path in sorted((directory / "locations").glob("*.json")):
+        for key, location in _read_json(path, {}).items():
+            nkey = normalise_key(key)
+            if nkey in out:
+                raise ValueError(f"{path}: location of {key!r} is also given in {origin[nkey]}")
+            out[nkey], origin[nkey] = location, path
+    return out
 
 
 def _coords(places):
@@ -202,7 +217,7 @@ def build(*, out: Path = settings.projects_path, directory: Path = settings.cata
     """Build the catalog file; return its path, the record count and notes."""
     plans = load_plans()
     records, notes = load_sources(directory)
-    overrides = {normalise_key(k): v for k, v in _read_json(directory / "locations.json", {}).items()}
+    overrides = load_location_overrides(directory)
     units = boundaries.join_units()
     zones = _zone_outlines(records, overrides)
     rows, geoms = [], []
