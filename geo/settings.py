@@ -49,6 +49,14 @@ tile_timeout : float
 tile_max : int
     Most tiles one briefing image may fetch; the zoom is lowered to stay under it
     (tile servers' usage policies forbid bulk downloads).
+max_input_bytes : int
+    Largest file the command line or an upload reads (default 200 MB); bigger
+    files are refused with a message, never read into memory (see :mod:`geo._files`).
+max_unzipped_bytes : int
+    Largest total a zip archive may expand to (default 1 GB).
+max_zip_ratio : float
+    Largest compression ratio of one zip member (default 200); beyond it the
+    archive is refused as a decompression bomb.
 """
 
 from __future__ import annotations
@@ -81,3 +89,6 @@ tianditu_key: str | None = os.environ.get("TIANDITU_KEY") or None
 tile_cache_dir: Path = Path(os.environ.get("ATLAS_TILE_CACHE", Path.home() / ".cache" / "atlas" / "tiles"))
 tile_timeout: float = 10.0
 tile_max: int = 250
+max_input_bytes: int = 200_000_000
+max_unzipped_bytes: int = 1_000_000_000
+max_zip_ratio: float = 200.0
