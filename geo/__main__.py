@@ -6,6 +6,7 @@ Run ``python -m geo --help`` or ``python -m geo <command> --help``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -254,6 +255,18 @@ def main(argv: list[str] | None = None) -> int:
     except AtlasError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the last net: no traceback ever reaches a user
+        if os.environ.get("ATLAS_DEBUG"):
+            raise
+        print(f"error: {args.command}: unexpected {type(exc).__name__}: {_short(exc)} (nothing was written; ATLAS_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 3
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 if __name__ == "__main__":
