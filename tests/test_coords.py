@@ -18,7 +18,7 @@ def test_gcj02_round_trip_and_shift():
     assert np.all((d > 300) & (d < 700))
     # ...and the inverse brings it back within a centimetre.
     back = coords.convert(gcj, source="GCJ-02")
-    assert np.allclose(shapely.get_coordinates(back), shapely.get_coordinates(wgs), atol=1e-7)
+    np.testing.assert_allclose(shapely.get_coordinates(back), shapely.get_coordinates(wgs), rtol=0, atol=1e-7)  # 1e-7° ≈ 1 cm
 
 
 def test_bd09_round_trip():
@@ -54,3 +54,34 @@ def test_guards():
     assert not coords.looks_swapped([106.5], [29.5]).any()
     assert coords.looks_projected([36500000.0], [3270000.0]).all()
     assert not coords.looks_projected([106.5], [29.5]).any()
+
+
+@pytest.fixture(scope="module")
+def china_grid():
+    lon, lat = np.meshgrid(np.linspace(97.0, 123.0, 60), np.linspace(21.0, 41.0, 40))
+    return lon.ravel(), lat.ravel()
+
+
+def test_vectorised_forms_agree_with_prcoords_vertex_by_vertex(china_grid):
+    prcoords = pytest.importorskip("prcoords")
+    lon, lat = china_grid
+    cases = [
+        (coords.wgs_to_gcj, prcoords.wgs_gcj),
+        (coords.gcj_to_wgs, prcoords.gcj_wgs_bored),
+        (coords.bd_to_wgs, prcoords.bd_wgs_bored),
+    ]
+    for ours, reference in cases:
+        got_lon, got_lat = ours(lon, lat)
+        want = np.array([reference((b, a), check_china=False) for a, b in zip(lon, lat, strict=True)])
+        # 1e-12° is 0.1 µm: the same numbers up to floating-point rounding.
+        np.testing.assert_allclose(got_lat, want[:, 0], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(got_lon, want[:, 1], rtol=0, atol=1e-12)
+
+
+def test_inverses_round_trip_within_millimetres(china_grid):
+    lon, lat = china_grid
+    geod = pyproj.Geod(ellps="WGS84")
+    cases = [(coords.wgs_to_gcj, coords.gcj_to_wgs, 0.005), (lambda x, y: coords.gcj_to_bd(*coords.wgs_to_gcj(x, y)), coords.bd_to_wgs, 0.02)]
+    for there, back, metres in cases:
+        b_lon, b_lat = back(*there(lon, lat))
+        assert geod.inv(lon, lat, b_lon, b_lat)[2].max() < metres
