@@ -49,6 +49,22 @@ tile_timeout : float
 tile_max : int
     Most tiles one briefing image may fetch; the zoom is lowered to stay under it
     (tile servers' usage policies forbid bulk downloads).
+osm_search_buffer_km : float
+    ``enrich osm``: a record's candidates are the OSM features within this distance
+    of its current geometry's bounding box; it is also the distance at which the
+    distance score falls to 0.
+osm_waypoint_tolerance_km : float
+    A plan waypoint (section end, station) this close to an OSM line counts as on it;
+    farther section ends do not clip the line.
+osm_min_score : float
+    Lowest total score (0–1) of an accepted OSM match.
+osm_timeout : float
+    Seconds osmnx waits for Overpass before ``enrich osm`` gives up.
+osm_overpass_url : str or None
+    Overpass endpoint (environment ``ATLAS_OVERPASS_URL``); None keeps osmnx's default.
+osm_cache_dir : pathlib.Path
+    osmnx's HTTP cache of Overpass answers (environment ``ATLAS_OSM_CACHE``;
+    default ``~/.cache/atlas/osmnx``). Safe to delete.
 """
 
 from __future__ import annotations
@@ -81,3 +97,10 @@ tianditu_key: str | None = os.environ.get("TIANDITU_KEY") or None
 tile_cache_dir: Path = Path(os.environ.get("ATLAS_TILE_CACHE", Path.home() / ".cache" / "atlas" / "tiles"))
 tile_timeout: float = 10.0
 tile_max: int = 250
+
+osm_search_buffer_km: float = 10.0
+osm_waypoint_tolerance_km: float = 3.0
+osm_min_score: float = 0.75
+osm_timeout: float = 30.0
+osm_overpass_url: str | None = os.environ.get("ATLAS_OVERPASS_URL") or None
+osm_cache_dir: Path = Path(os.environ.get("ATLAS_OSM_CACHE", Path.home() / ".cache" / "atlas" / "osmnx"))

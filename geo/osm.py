@@ -1,0 +1,669 @@
+"""Real geometry from OpenStreetMap through osmnx: find, match, score, propose.
+
+For each catalog record of a category that OpenStreetMap maps (railways, metro
+lines, expressways, stations, airports, ports, hospitals) this module reads the
+candidate OSM features of the record's area, matches them to the record by
+name, assembles a line from its ways, clips it to the section the plan names,
+scores the match and builds a workbench proposal (a plain dict) for each
+accepted match. Nothing here writes the catalog: accepting a proposal does.
+
+Three sources, one result:
+
+* ``xml=`` a local OSM XML extract (``.osm``, ``.osm.gz``, ``.osm.bz2``), read
+  with :func:`osmnx.features_from_xml`; route relations are read from the same
+  file (osmnx keeps only multipolygon relations).
+* ``pbf=`` a Geofabrik-style ``.osm.pbf`` extract, first filtered to the needed
+  tags with pyosmium (reference-complete) into a temporary XML file, then read
+  as above.
+* neither: Overpass through :func:`osmnx.features_from_polygon` (osmnx's own
+  HTTP cache; ``settings.osm_timeout``, ``settings.osm_overpass_url``). Route
+  relations are not read online (osmnx drops them): ways are grouped by name.
+
+Every match carries ``reasons``: what was decided and why. OpenStreetMap data
+is © OpenStreetMap contributors under the ODbL: every proposal carries
+:data:`CREDIT`, and exports must print it wherever OSM geometry is used.
+"""
+
+from __future__ import annotations
+
+import bz2
+import contextlib
+import difflib
+import gzip
+import json
+import re
+import tempfile
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely import ops
+
+from geo import settings
+from geo._errors import DataFileError, FilterError, OsmSourceError
+
+CREDIT = "© OpenStreetMap contributors, ODbL"
+CREDIT_ZH = "© OpenStreetMap 贡献者,ODbL 许可"
+LICENSE = "ODbL-1.0"
+
+#: OSM tags per catalog category (osmnx ``tags`` form). ``route`` values are
+#: route relations (read from files only); the rest are nodes, ways, areas.
+CATEGORY_TAGS: dict[str, dict[str, bool | list[str]]] = {
+    "rail": {"railway": ["rail", "construction", "proposed", "light_rail"], "route": ["train"]},
+    "metro": {"railway": ["subway", "light_rail", "monorail", "construction", "proposed"], "route": ["subway", "light_rail", "monorail"]},
+    "highway": {"highway": ["motorway", "trunk", "construction", "proposed"], "route": ["road"]},
+    "station_hub": {"railway": ["station"], "public_transport": ["station"]},
+    "airport": {"aeroway": ["aerodrome"]},
+    "port": {"harbour": True, "landuse": ["port"], "industrial": ["port"]},
+    "hospital": {"amenity": ["hospital"], "healthcare": ["hospital"]},
+}
+LINE_CATEGORIES = frozenset({"rail", "metro", "highway"})
+#: For ``railway=construction`` / ``proposed`` (and ``highway=``), the value of
+#: the ``construction``/``proposed`` key that fits the category.
+_UNDER_WAY_FIT = {
+    "rail": ("railway", {"rail", "light_rail"}),
+    "metro": ("railway", {"subway", "light_rail", "monorail"}),
+    "highway": ("highway", {"motorway", "trunk"}),
+}
+NAME_KEYS = ("name", "name:zh", "name:zh-Hans", "name:zh-Hant", "name:en", "alt_name", "official_name", "old_name")
+
+# Generic words dropped to compare the distinctive part of a name; longest first.
+_SUFFIXES = sorted(
+    [
+        "高速铁路", "城际铁路", "客运专线", "铁路", "高铁", "城际", "号线", "支线", "线",
+        "高速公路", "高速", "快速路", "国际机场", "机场", "火车站", "高铁站", "站", "港区", "港口", "港",
+        "人民医院", "医院", "high-speed railway", "highspeed railway", "intercity railway", "railway",
+        "expressway", "international airport", "airport", "railway station", "station", "port", "hospital", "line",
+    ],
+    key=len,
+    reverse=True,
+)
+_SUFFIXES = [s.replace(" ", "") for s in _SUFFIXES]  # names are compared without spaces
+_PREFIXES = ("重庆轨道交通", "成都轨道交通", "重庆地铁", "成都地铁", "轨道交通", "地铁", "重庆市", "四川省", "成都市", "重庆", "成都")
+_PUNCT = re.compile(r"[\s·・\-—–_()()\[\]【】,,、.。'\"“”]+")
+# Used only when PyPI opencc is missing: the traditional forms met in these names.
+_T2S_TABLE = str.maketrans(
+    "鐵線號機場醫院鎮區縣慶東門廣嶺灣寧陽達興莊閩貴發龍萬渝蘭雲隴陝淵橋運綫濱樞紐軌道灘壩",
+    "铁线号机场医院镇区县庆东门广岭湾宁阳达兴庄闽贵发龙万渝兰云陇陕渊桥运线滨枢纽轨道滩坝",
+)
+
+NAME_GATE = 0.9
+#: Candidates whose name scores below this are not reported at all (unrelated features of the area).
+REPORT_FLOOR = 0.3
+WEIGHTS = {"name": 0.4, "kind": 0.2, "distance": 0.2, "coverage": 0.2}
+
+
+@dataclass
+class Match:
+    """One OSM candidate for one record, with its scores and the reasons.
+
+    ``accepted`` is the decision; ``reasons`` say, in order, what was checked
+    and what was found (one short English sentence each).
+    """
+
+    record_id: str
+    record_name: str
+    category: str
+    osm_ids: list[str]
+    osm_name: str
+    record_form: str
+    geometry: object
+    scores: dict[str, float]
+    score: float = 0.0
+    accepted: bool = False
+    clipped: bool = False
+    reasons: list[str] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- names
+
+
+@lru_cache(maxsize=1)
+def _opencc():
+    try:
+        import opencc
+    except ImportError:  # pragma: no cover - opencc is pinned in requirements.txt
+        return None
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """Traditional → simplified Chinese (PyPI opencc; a small table when it is missing)."""
+    converter = _opencc()
+    return converter.convert(text) if converter else text.translate(_T2S_TABLE)
+
+
+def name_forms(name: str) -> list[str]:
+    """The forms of a name compared for matching, the full normalised name first.
+
+    Simplified, lower-case, without spaces and punctuation; then without one
+    leading generic prefix (``重庆轨道交通``, a city name) and/or one trailing
+    generic suffix (``高速铁路``, ``号线``, ``国际机场``, ``站``…). A stripped
+    form shorter than two characters is not kept: "重庆东站" never becomes "东".
+    """
+    full = _PUNCT.sub("", simplified(str(name)).strip().lower())
+    if not full:
+        return []
+    forms = [full]
+    for base in list(forms):
+        for prefix in _PREFIXES:
+            if base.startswith(prefix) and len(base) - len(prefix) >= 2:
+                forms.append(base[len(prefix):])
+                break
+    for base in list(forms):
+        for suffix in _SUFFIXES:
+            stem = base[: -len(suffix)] if base.endswith(suffix) else ""
+            if len(stem) >= 2:
+                forms.append(stem)
+                break
+    return list(dict.fromkeys(forms))
+
+
+def name_score(record_names: list[str], osm_names: list[str]) -> tuple[float, str, str]:
+    """Best (score, record name, OSM name) over every pair of names.
+
+    1.0 when the full normalised names are equal, 0.95 when a stripped form of
+    one equals a form of the other (``渝湘高铁`` = ``渝湘高速铁路``), else the
+    difflib ratio of the full forms × 0.8 (so a merely similar name, such as
+    ``成渝高速铁路`` for ``成渝中线高铁``, never passes :data:`NAME_GATE`).
+    """
+    best = (0.0, "", "")
+    for rn in record_names:
+        rforms = name_forms(rn)
+        for on in osm_names:
+            oforms = name_forms(on)
+            if not rforms or not oforms:
+                continue
+            if rforms[0] == oforms[0]:
+                score = 1.0
+            elif set(rforms) & set(oforms):
+                score = 0.95
+            else:
+                score = round(0.8 * difflib.SequenceMatcher(None, rforms[0], oforms[0]).ratio(), 3)
+            if score > best[0]:
+                best = (score, rn, on)
+    return best
+
+
+def feature_names(row: pd.Series) -> list[str]:
+    """Every non-empty name of an OSM feature (``name``, ``name:zh``, ``alt_name``…; ``;``-lists split)."""
+    out: list[str] = []
+    for key in NAME_KEYS:
+        value = row.get(key)
+        if isinstance(value, str) and value.strip():
+            out.extend(v.strip() for v in value.split(";") if v.strip())
+    return list(dict.fromkeys(out))
+
+
+def record_names(record: pd.Series) -> list[str]:
+    """The record's Chinese name, its aliases and its English name."""
+    names = [record.get("name_zh"), *(record.get("aliases") or []), record.get("name_en")]
+    return list(dict.fromkeys(n for n in names if isinstance(n, str) and n.strip()))
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def tags_for(categories: list[str]) -> dict[str, bool | list[str]]:
+    """Union of :data:`CATEGORY_TAGS` over ``categories`` (osmnx ``tags`` form)."""
+    tags: dict[str, bool | list[str]] = {}
+    for cat in categories:
+        for key, values in CATEGORY_TAGS[cat].items():
+            if values is True or tags.get(key) is True:
+                tags[key] = True
+            else:
+                tags[key] = sorted(set(tags.get(key, [])) | set(values))
+    return tags
+
+
+def _feature_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """osmnx's (element, id)-indexed frame → one row per feature with ``osm_id`` and ``names``."""
+    gdf = gdf.reset_index()
+    gdf["osm_id"] = gdf["element"].astype(str) + "/" + gdf["id"].astype(str)
+    gdf["names"] = [feature_names(row) for _, row in gdf.iterrows()]
+    return gdf.set_crs(settings.storage_crs, allow_override=True)
+
+
+def _open_xml(path: Path):
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb")
+    if path.suffix == ".bz2":
+        return bz2.open(path, "rb")
+    return open(path, "rb")
+
+
+def read_route_relations(path: Path, routes: set[str]) -> list[dict]:
+    """Route relations (``type=route``, ``route`` in ``routes``) of an OSM XML file.
+
+    Each is ``{"osm_id": "relation/…", "names": [...], "route": …, "ways": [way ids in order]}``.
+    """
+    out = []
+    try:
+        with _open_xml(path) as fh:
+            for _, elem in ET.iterparse(fh, events=("end",)):
+                if elem.tag != "relation":
+                    if elem.tag in ("node", "way"):
+                        elem.clear()
+                    continue
+                tags = {t.get("k"): t.get("v") for t in elem.iter("tag")}
+                if tags.get("type") == "route" and tags.get("route") in routes:
+                    ways = [int(m.get("ref")) for m in elem.iter("member") if m.get("type") == "way"]
+                    out.append({"osm_id": f"relation/{elem.get('id')}", "names": feature_names(pd.Series(tags)), "route": tags["route"], "ways": ways})
+                elem.clear()
+    except (ET.ParseError, OSError, EOFError) as exc:
+        raise DataFileError(path, f"not a readable OSM XML file ({exc})") from None
+    return out
+
+
+def read_xml(path: str | Path, *, categories: list[str]) -> tuple[gpd.GeoDataFrame, list[dict]]:
+    """Features and route relations of ``categories`` from a local OSM XML extract.
+
+    Raises
+    ------
+    DataFileError
+        The file is missing or is not OSM XML (osmnx needs a reference-complete file).
+    """
+    import osmnx as ox
+    from osmnx._errors import InsufficientResponseError
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(path, "no such OSM XML file")
+    tags = tags_for(categories)
+    try:
+        gdf = ox.features_from_xml(path, tags=tags)
+    except InsufficientResponseError:
+        gdf = _empty_features()
+    except (ET.ParseError, KeyError, ValueError, OSError, EOFError) as exc:
+        raise DataFileError(path, f"not a readable OSM XML file ({type(exc).__name__}: {exc})") from None
+    routes = set(tags.get("route", [])) if isinstance(tags.get("route"), list) else set()
+    return _feature_frame(gdf), read_route_relations(path, routes)
+
+
+def _empty_features() -> gpd.GeoDataFrame:
+    frame = gpd.GeoDataFrame({"element": [], "id": []}, geometry=gpd.GeoSeries([], crs=settings.storage_crs))
+    return frame.set_index(["element", "id"])
+
+
+def pbf_to_xml(pbf: str | Path, out: str | Path, *, categories: list[str]) -> Path:
+    """Filter a ``.osm.pbf`` extract to the tags of ``categories`` into a reference-complete OSM XML file.
+
+    Uses pyosmium's :class:`osmium.BackReferenceWriter`, so every node of a kept
+    way and every member of a kept relation is written too (untagged).
+    """
+    import osmium
+
+    pbf, out = Path(pbf), Path(out)
+    if not pbf.is_file():
+        raise DataFileError(pbf, "no such PBF file")
+    pairs = [
+        (key, value)
+        for key, values in tags_for(categories).items()
+        for value in (["*"] if values is True else values)
+    ]
+    keys = [k for k, v in pairs if v == "*"]
+    filters = [osmium.filter.TagFilter(*[(k, v) for k, v in pairs if v != "*"])]
+    try:
+        with osmium.BackReferenceWriter(str(out), ref_src=str(pbf), overwrite=True) as writer:
+            processor = osmium.FileProcessor(str(pbf))
+            if keys:
+                # a key with any value (harbour=*) cannot go in a TagFilter: read those apart
+                for obj in osmium.FileProcessor(str(pbf)).with_filter(osmium.filter.KeyFilter(*keys)):
+                    writer.add(obj)
+            for obj in processor.with_filter(*filters):
+                writer.add(obj)
+    except RuntimeError as exc:
+        raise DataFileError(pbf, f"not a readable OSM PBF file ({exc})") from None
+    return out
+
+
+def read_pbf(path: str | Path, *, categories: list[str]) -> tuple[gpd.GeoDataFrame, list[dict]]:
+    """Features and route relations of ``categories`` from a PBF extract (filtered, then read as XML)."""
+    with tempfile.TemporaryDirectory(prefix="atlas-osm-") as tmp:
+        xml = pbf_to_xml(path, Path(tmp) / "filtered.osm", categories=categories)
+        return read_xml(xml, categories=categories)
+
+
+@contextlib.contextmanager
+def _osmnx_settings() -> Iterator[None]:
+    """osmnx settings for one online read (timeout, Overpass URL), restored afterwards."""
+    import osmnx as ox
+
+    names = ("requests_timeout", "overpass_url", "cache_folder")
+    saved = {name: getattr(ox.settings, name) for name in names}
+    ox.settings.requests_timeout = settings.osm_timeout
+    ox.settings.cache_folder = settings.osm_cache_dir
+    if settings.osm_overpass_url:
+        ox.settings.overpass_url = settings.osm_overpass_url
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(ox.settings, name, value)
+
+
+def read_overpass(area, *, categories: list[str]) -> gpd.GeoDataFrame:
+    """Features of ``categories`` inside the polygon ``area`` from Overpass (osmnx; cached by osmnx).
+
+    Raises
+    ------
+    OsmSourceError
+        The server cannot be reached, times out, or answers with an error.
+        (osmnx itself waits and retries on 429 and 504 answers.)
+    """
+    import osmnx as ox
+    import requests
+    from osmnx._errors import InsufficientResponseError, ResponseStatusCodeError
+
+    tags = {k: v for k, v in tags_for(categories).items() if k != "route"}
+    with _osmnx_settings():
+        url = ox.settings.overpass_url
+        try:
+            gdf = ox.features_from_polygon(area, tags=tags)
+        except InsufficientResponseError as exc:
+            if not str(exc).startswith("No matching features"):  # a 200 answer that is not JSON
+                raise OsmSourceError(url, f"not an Overpass answer ({str(exc)[:200]})") from None
+            gdf = _empty_features()
+        except (requests.RequestException, ResponseStatusCodeError, KeyError, ValueError) as exc:
+            raise OsmSourceError(url, f"{type(exc).__name__}: {str(exc)[:300]}") from None
+    return _feature_frame(gdf)
+
+
+# ----------------------------------------------------------------------------- matching
+
+
+def _to_metres(geoms) -> np.ndarray:
+    return gpd.GeoSeries(list(geoms), crs=settings.storage_crs).to_crs(settings.area_crs).values
+
+
+def _to_degrees(geom):
+    return gpd.GeoSeries([geom], crs=settings.area_crs).to_crs(settings.storage_crs).iloc[0]
+
+
+def search_area(record_geometry, *, buffer_km: float | None = None):
+    """The record's area: the bounding box of its current geometry, buffered (degrees, WGS84)."""
+    buffer_km = settings.osm_search_buffer_km if buffer_km is None else buffer_km
+    box = shapely.box(*shapely.bounds(_to_metres([record_geometry])[0]))
+    return _to_degrees(shapely.buffer(box, buffer_km * 1000.0))
+
+
+def kind_fit(category: str, row: pd.Series, geom_type: str) -> tuple[float, str]:
+    """How well a feature's tags and geometry type suit the category (0–1) and why."""
+    lineal = geom_type in ("LineString", "MultiLineString")
+    if (category in LINE_CATEGORIES) != lineal:
+        want = "a line" if category in LINE_CATEGORIES else "a point or area"
+        return 0.0, f"{geom_type} is not {want} for category {category}"
+    if category in _UNDER_WAY_FIT:
+        key, good = _UNDER_WAY_FIT[category]
+        value = row.get(key)
+        if value in ("construction", "proposed"):
+            what = row.get(value) if isinstance(row.get(value), str) else None
+            if what is None:
+                return 0.8, f"{key}={value} without {value}=*"
+            fit = 1.0 if what in good else 0.3
+            return fit, f"{key}={value} + {value}={what}"
+        if category == "rail" and value == "light_rail":
+            return 0.6, "railway=light_rail for a railway record"
+    hits = [f"{k}={row.get(k)}" for k in CATEGORY_TAGS[category] if isinstance(row.get(k), str)]
+    return 1.0, ", ".join(hits) or "tags fit"
+
+
+def _record_ends(record_geometry) -> list | None:
+    """Section ends: the first and last waypoint of the record's current line, else None."""
+    if record_geometry is None or record_geometry.geom_type != "LineString":
+        return None
+    return [shapely.Point(record_geometry.coords[0]), shapely.Point(record_geometry.coords[-1])]
+
+
+def clip_to_section(line_m, ends_m, *, tolerance_m: float) -> tuple[object, list[str]]:
+    """Cut a merged line (metres) between the projections of the section ends.
+
+    An end farther than ``tolerance_m`` from the line is not used (the line is
+    kept whole on that side). A line in several parts is not clipped.
+    """
+    if line_m.geom_type != "LineString":
+        return line_m, [f"OSM ways form {shapely.get_num_geometries(line_m)} separate parts; not clipped"]
+    reasons = []
+    positions = []
+    for label, end in zip(("start", "end"), ends_m, strict=True):
+        gap = shapely.distance(line_m, end)
+        if gap > tolerance_m:
+            reasons.append(f"section {label} is {gap / 1000:.1f} km from the OSM line; not clipped there")
+            positions.append(None)
+        else:
+            positions.append(float(shapely.line_locate_point(line_m, end)))
+    lo = positions[0] if positions[0] is not None else (0.0 if (positions[1] or 0) > line_m.length / 2 else line_m.length)
+    hi = positions[1] if positions[1] is not None else (line_m.length if lo < line_m.length / 2 else 0.0)
+    a, b = sorted((lo, hi))
+    if b - a < 1.0:
+        return line_m, [*reasons, "section ends project onto the same point; not clipped"]
+    clipped = ops.substring(line_m, a, b)
+    reasons.append(f"clipped to the plan's section: {clipped.length / 1000:.1f} of {line_m.length / 1000:.1f} km")
+    return clipped, reasons
+
+
+def _line_groups(cands: gpd.GeoDataFrame, relations: list[dict], ways_by_id: dict) -> list[dict]:
+    """Candidate lines: one per route relation (its member ways) and one per distinct way name."""
+    groups = []
+    for rel in relations:
+        geoms = [ways_by_id[w] for w in rel["ways"] if w in ways_by_id]
+        if geoms:
+            missing = len(rel["ways"]) - len(geoms)
+            groups.append({"osm_ids": [rel["osm_id"]], "names": rel["names"], "geoms": geoms, "missing": missing})
+    lines = cands[cands.geom_type.isin(["LineString", "MultiLineString"])]
+    for key, part in lines.groupby(lines["names"].map(lambda n: n[0] if n else "")):
+        if key:
+            groups.append({"osm_ids": list(part["osm_id"]), "names": part["names"].iloc[0], "geoms": list(part.geometry), "missing": 0, "rows": part})
+    return groups
+
+
+def _score(scores: dict[str, float]) -> float:
+    return round(sum(WEIGHTS[k] * scores[k] for k in WEIGHTS), 3)
+
+
+def _distance_score(record_m, cand_m, *, buffer_m: float) -> tuple[float, str]:
+    gap = float(shapely.distance(record_m, cand_m))
+    return round(max(0.0, 1.0 - gap / buffer_m), 3), f"{gap / 1000:.1f} km from the record's current place"
+
+
+def _coverage(record_m, line_m, *, tolerance_m: float) -> tuple[float, str]:
+    """Share of the record's waypoints within ``tolerance_m`` of the OSM line."""
+    if record_m.geom_type != "LineString":
+        return 0.5, "record has no waypoints to compare; coverage unknown (0.5)"
+    pts = shapely.points(np.asarray(record_m.coords))
+    near = shapely.distance(pts, line_m) <= tolerance_m
+    return round(float(near.mean()), 3), f"{int(near.sum())} of {len(pts)} plan waypoints within {tolerance_m / 1000:.0f} km of the OSM line"
+
+
+def _line_match(record, group: dict, category: str) -> Match:
+    rec_geom = record.geometry
+    buffer_m = settings.osm_search_buffer_km * 1000.0
+    tol_m = settings.osm_waypoint_tolerance_km * 1000.0
+    nscore, rname, oname = name_score(record_names(record), group["names"])
+    merged = shapely.line_merge(shapely.union_all(group["geoms"]))
+    reasons = [f"name '{oname}' vs '{rname}': {nscore:.2f}"]
+    if len(group["geoms"]) > 1:
+        reasons.append(f"{len(group['geoms'])} OSM ways merged into {shapely.get_num_geometries(merged)} line(s)")
+    if group["missing"]:
+        reasons.append(f"{group['missing']} member ways of the relation are not in the extract")
+    kinds = [kind_fit(category, row, row.geometry.geom_type) for _, row in group["rows"].iterrows()] if "rows" in group else [(1.0, f"route relation {group['osm_ids'][0]}")]
+    kfit = min(k for k, _ in kinds)
+    reasons.append(f"kind {kfit:.2f}: {'; '.join(sorted({why for _, why in kinds}))}")
+    rec_m, line_m = _to_metres([rec_geom, merged])
+    ends = _record_ends(rec_geom)
+    clipped = False
+    if ends is None:
+        reasons.append("section ends unknown (record has no line); not clipped")
+    else:
+        cut, why = clip_to_section(line_m, _to_metres(ends), tolerance_m=tol_m)
+        clipped = cut is not line_m
+        line_m = cut
+        reasons.extend(why)
+    dscore, dwhy = _distance_score(rec_m, line_m, buffer_m=buffer_m)
+    cscore, cwhy = _coverage(rec_m, line_m, tolerance_m=tol_m)
+    reasons += [dwhy, cwhy]
+    scores = {"name": nscore, "kind": kfit, "distance": dscore, "coverage": cscore}
+    return Match(record["id"], record["name_zh"], category, group["osm_ids"], oname, rname, _to_degrees(line_m), scores, clipped=clipped, reasons=reasons)
+
+
+def _site_match(record, row: pd.Series, category: str) -> Match:
+    nscore, rname, oname = name_score(record_names(record), row["names"])
+    kfit, kwhy = kind_fit(category, row, row.geometry.geom_type)
+    reasons = [f"name '{oname}' vs '{rname}': {nscore:.2f}", f"kind {kfit:.2f}: {kwhy}"]
+    geom = row.geometry
+    if geom.geom_type != "Point" and (record.geometry is None or record.geometry.geom_type == "Point"):
+        geom = shapely.point_on_surface(geom)
+        reasons.append(f"{row.geometry.geom_type} reduced to a point on its surface (the record is a point)")
+    rec_m, cand_m = _to_metres([record.geometry, row.geometry])
+    dscore, dwhy = _distance_score(rec_m, cand_m, buffer_m=settings.osm_search_buffer_km * 1000.0)
+    reasons.append(dwhy)
+    scores = {"name": nscore, "kind": kfit, "distance": dscore, "coverage": 1.0}
+    return Match(record["id"], record["name_zh"], category, [row["osm_id"]], oname, rname, geom, scores, reasons=reasons)
+
+
+def _decide(match: Match, *, min_score: float) -> Match:
+    match.score = _score(match.scores)
+    if match.scores["name"] < NAME_GATE:
+        match.reasons.append(f"rejected: name score {match.scores['name']:.2f} < {NAME_GATE}")
+    elif match.scores["kind"] == 0:
+        match.reasons.append("rejected: wrong kind of feature")
+    elif match.score < min_score:
+        match.reasons.append(f"rejected: score {match.score:.2f} < {min_score}")
+    else:
+        match.accepted = True
+        match.reasons.append(f"accepted: score {match.score:.2f} ≥ {min_score}")
+    return match
+
+
+def match_record(record: pd.Series, features: gpd.GeoDataFrame, relations: list[dict], *, min_score: float | None = None) -> list[Match]:
+    """Every candidate of one record, scored and decided, best first; at most one accepted.
+
+    ``features`` are the OSM features near the record (any category's tags);
+    ``relations`` the route relations of the extract. Candidates whose name
+    scores below :data:`REPORT_FLOOR` are not reported at all; among accepted candidates only
+    the best stays accepted (the others say "a better match was accepted").
+    """
+    min_score = settings.osm_min_score if min_score is None else min_score
+    category = record["category"]
+    cats = features[[any(_has_tag(row, k, v) for k, v in CATEGORY_TAGS[category].items()) for _, row in features.iterrows()]] if len(features) else features
+    if category in LINE_CATEGORIES:
+        ways_by_id = dict(zip(features.loc[features["element"] == "way", "id"].astype(int), features.loc[features["element"] == "way"].geometry, strict=True))
+        routes = set(CATEGORY_TAGS[category].get("route", []))
+        rels = [r for r in relations if r["route"] in routes]
+        matches = [_line_match(record, g, category) for g in _line_groups(cats, rels, ways_by_id)]
+    else:
+        matches = [_site_match(record, row, category) for _, row in cats.iterrows() if row["names"]]
+    matches = [_decide(m, min_score=min_score) for m in matches if m.scores["name"] >= REPORT_FLOOR]
+    matches.sort(key=lambda m: (m.accepted, m.score), reverse=True)
+    for m in matches[1:]:
+        if m.accepted:
+            m.accepted = False
+            m.reasons.append(f"not proposed: a better match was accepted ({', '.join(matches[0].osm_ids)})")
+    return matches
+
+
+def _has_tag(row: pd.Series, key: str, values) -> bool:
+    value = row.get(key)
+    if not isinstance(value, str):
+        return False
+    return values is True or value in values
+
+
+def osm_categories(categories: list[str] | None) -> list[str]:
+    """The requested categories that OSM maps (all of them by default); an unmapped one is an error."""
+    if not categories:
+        return list(CATEGORY_TAGS)
+    bad = [c for c in categories if c not in CATEGORY_TAGS]
+    if bad:
+        raise FilterError("category", bad[0], list(CATEGORY_TAGS))
+    return list(categories)
+
+
+def enrich(records: gpd.GeoDataFrame, *, categories: list[str] | None = None, xml: str | Path | None = None, pbf: str | Path | None = None, min_score: float | None = None) -> list[Match]:
+    """Match every record of an OSM-mapped category against OSM; return all candidates.
+
+    Records without geometry (region records) and records already placed from
+    OpenStreetMap are skipped. With ``xml`` or ``pbf`` the file is read once;
+    without, one Overpass query per record (its buffered bounding box).
+    """
+    cats = osm_categories(categories)
+    todo = records[records["category"].isin(cats) & records.geometry.notna() & ~records.geometry.is_empty]
+    if "location_source" in todo.columns:
+        todo = todo[todo["location_source"].fillna("") != "openstreetmap"]
+    if xml is not None or pbf is not None:
+        features, relations = read_xml(xml, categories=cats) if xml is not None else read_pbf(pbf, categories=cats)
+    out: list[Match] = []
+    for _, record in todo.iterrows():
+        area = search_area(record.geometry)
+        if xml is None and pbf is None:
+            near, rels = read_overpass(area, categories=[record["category"]]), []
+        else:
+            near, rels = features[features.intersects(area)], relations
+        out.extend(match_record(record, near, rels, min_score=min_score))
+    return out
+
+
+# ----------------------------------------------------------------------------- output
+
+
+def _geojson(geom) -> dict:
+    from geo.io import rfc7946_geometries
+
+    return json.loads(rfc7946_geometries([geom])[0])
+
+
+def proposal(match: Match) -> dict:
+    """The workbench proposal of an accepted match: ``geo.review.propose(**proposal)`` arguments.
+
+    ``changes`` sets the geometry (GeoJSON), ``location_precision="exact"``,
+    ``location_source="openstreetmap"``, ``osm_ids`` and neutral notes in both
+    languages naming the features and the ODbL credit; ``evidence`` holds the
+    score, its parts, the reasons, the matched names and the credit.
+    """
+    ids_zh = "、".join(match.osm_ids)
+    ids_en = ", ".join(match.osm_ids)
+    clip_zh = ",按规划区段截取" if match.clipped else ""
+    clip_en = ", clipped to the plan's section" if match.clipped else ""
+    return {
+        "record_id": match.record_id,
+        "changes": {
+            "geometry": _geojson(match.geometry),
+            "location_precision": "exact",
+            "location_source": "openstreetmap",
+            "osm_ids": list(match.osm_ids),
+            "location_note_zh": f"几何取自 OpenStreetMap 要素 {ids_zh}(名称“{match.osm_name}”){clip_zh};{CREDIT_ZH}",
+            "location_note_en": f"Geometry from OpenStreetMap features {ids_en} (named '{match.osm_name}'){clip_en}; {CREDIT}",
+        },
+        "author": "enrich-osm",
+        "source": "openstreetmap",
+        "reason": f"OpenStreetMap match for {match.record_name}: {ids_en} (score {match.score:.2f})",
+        "evidence": {
+            "score": match.score,
+            "scores": dict(match.scores),
+            "reasons": list(match.reasons),
+            "matched_names": {"record": match.record_form, "osm": match.osm_name},
+            "osm_ids": list(match.osm_ids),
+            "credit": CREDIT,
+            "license": LICENSE,
+        },
+    }
+
+
+def matches_frame(matches: list[Match]) -> gpd.GeoDataFrame:
+    """One row per candidate: record, decision, score and its parts, OSM ids and names, reasons."""
+    rows = [
+        {
+            "record_id": m.record_id, "name_zh": m.record_name, "category": m.category,
+            "accepted": m.accepted, "score": m.score, **{f"{k}_score": v for k, v in m.scores.items()},
+            "osm_ids": ",".join(m.osm_ids), "osm_name": m.osm_name, "reasons": " | ".join(m.reasons),
+        }
+        for m in matches
+    ]
+    columns = ["record_id", "name_zh", "category", "accepted", "score", "name_score", "kind_score", "distance_score", "coverage_score", "osm_ids", "osm_name", "reasons"]
+    return gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry=gpd.GeoSeries([m.geometry for m in matches], crs=settings.storage_crs))

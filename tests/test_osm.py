@@ -1,0 +1,340 @@
+"""``enrich osm``: OSM features matched to catalog records, offline (XML, PBF) and against a fake Overpass.
+
+The OSM extract is built here (:func:`osm_elements`) near 106.0–106.2°E, 29.0–29.1°N:
+
+* 渝西高速铁路 split into three ways (w101–w103, the last ``railway=construction``),
+  running 106.00 → 106.20; the plan's section (record R1's waypoints) is 106.02 → 106.15;
+* a decoy railway 渝昆高速铁路 (w301) beside it;
+* 重庆轨道交通18号线 as a route relation (r501) of two unnamed subway ways, and a decoy
+  relation 重庆轨道交通1号线 (r502);
+* the station node 重庆西站 (n900) and a decoy 重庆西站公交枢纽 (n901);
+* a hospital area in traditional characters, 重慶醫科大學附屬第一醫院 (w400).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import xml.etree.ElementTree as ET
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from geo import osm, settings
+from geo._errors import DataFileError, OsmSourceError
+
+# ---------------------------------------------------------------- the extract
+
+
+def _line(first_id: int, coords: list[tuple[float, float]]) -> tuple[list[dict], list[int]]:
+    nodes = [{"type": "node", "id": first_id + i, "lon": x, "lat": y} for i, (x, y) in enumerate(coords)]
+    return nodes, [n["id"] for n in nodes]
+
+
+def osm_elements() -> list[dict]:
+    """The extract as Overpass-JSON elements (nodes first, then ways, then relations)."""
+    nodes, ways, rels = [], [], []
+
+    def way(wid, first_node, coords, tags, *, share_first=None):
+        ns, ids = _line(first_node, coords)
+        if share_first is not None:  # reuse the previous way's last node: the ways touch
+            ns, ids = ns[1:], [share_first, *ids[1:]]
+        nodes.extend(ns)
+        ways.append({"type": "way", "id": wid, "nodes": ids, "tags": tags})
+        return ids
+
+    rail = {"railway": "rail", "name": "渝西高速铁路", "name:en": "Chongqing–Xi'an High-Speed Railway", "usage": "main"}
+    a = way(101, 1000, [(106.00, 29.000), (106.03, 29.005), (106.05, 29.010)], rail)
+    b = way(102, 1010, [(106.05, 29.010), (106.08, 29.015), (106.10, 29.020)], rail, share_first=a[-1])
+    way(103, 1020, [(106.10, 29.020), (106.15, 29.025), (106.20, 29.030)],
+        {"railway": "construction", "construction": "rail", "name": "渝西高速铁路"}, share_first=b[-1])
+    way(301, 1100, [(106.00, 29.040), (106.10, 29.045), (106.20, 29.050)], {"railway": "rail", "name": "渝昆高速铁路"})
+    m = way(201, 1200, [(106.00, 29.080), (106.05, 29.082), (106.10, 29.085)], {"railway": "subway"})
+    way(202, 1210, [(106.10, 29.085), (106.20, 29.090)], {"railway": "subway"}, share_first=m[-1])
+    way(203, 1220, [(106.00, 29.095), (106.20, 29.095)], {"railway": "subway"})
+    way(400, 1300, [(106.118, 29.068), (106.122, 29.068), (106.122, 29.072), (106.118, 29.072), (106.118, 29.068)],
+        {"amenity": "hospital", "name": "重慶醫科大學附屬第一醫院", "name:en": "First Affiliated Hospital of Chongqing Medical University"})
+    ways[-1]["nodes"][-1] = ways[-1]["nodes"][0]  # close the ring
+    nodes.pop()
+    nodes.append({"type": "node", "id": 900, "lon": 106.061, "lat": 29.0125,
+                  "tags": {"railway": "station", "name": "重庆西站", "name:en": "Chongqing West Railway Station"}})
+    nodes.append({"type": "node", "id": 901, "lon": 106.063, "lat": 29.0130,
+                  "tags": {"public_transport": "station", "name": "重庆西站公交枢纽"}})
+    for rid, ref, wids in ((501, "18", [201, 202]), (502, "1", [203])):
+        rels.append({"type": "relation", "id": rid, "members": [{"type": "way", "ref": w, "role": ""} for w in wids],
+                     "tags": {"type": "route", "route": "subway", "ref": ref, "name": f"重庆轨道交通{ref}号线", "name:en": f"Chongqing Rail Transit Line {ref}"}})
+    return nodes + ways + rels
+
+
+def write_osm_xml(path, elements=None) -> None:
+    """Write the elements as an OSM XML file (what a user's extract looks like)."""
+    root = ET.Element("osm", version="0.6", generator="atlas-tests")
+    for e in elements or osm_elements():
+        attrs = {"id": str(e["id"]), "version": "1", "visible": "true"}
+        if e["type"] == "node":
+            attrs |= {"lat": str(e["lat"]), "lon": str(e["lon"])}
+        el = ET.SubElement(root, e["type"], attrs)
+        for ref in e.get("nodes", []):
+            ET.SubElement(el, "nd", ref=str(ref))
+        for mem in e.get("members", []):
+            ET.SubElement(el, "member", type=mem["type"], ref=str(mem["ref"]), role=mem["role"])
+        for k, v in e.get("tags", {}).items():
+            ET.SubElement(el, "tag", k=k, v=v)
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
+# ---------------------------------------------------------------- the catalog
+
+
+def _record(rid, name, category, geometry, *, name_en="", aliases=(), precision="approximate"):
+    return {
+        "type": "Feature",
+        "properties": {
+            "id": rid, "name_zh": name, "name_en": name_en or f"Project {rid}", "aliases": list(aliases),
+            "category": category, "status": "under_construction", "status_as_of": "2023-03-24",
+            "status_source": "lj2023", "location_precision": precision, "source_crs": "WGS84",
+            "location_note": "", "admin_stated": [],
+            "plans": [{"plan": "lj2023", "verb": "加快建设", "action": "build", "target_year": None, "quote": name}],
+        },
+        "geometry": geometry,
+    }
+
+
+def catalog_features() -> list[dict]:
+    return [
+        _record("R1", "渝西高铁", "rail", {"type": "LineString", "coordinates": [[106.02, 29.004], [106.15, 29.025]]}),
+        _record("R2", "轨道交通18号线", "metro", {"type": "LineString", "coordinates": [[106.01, 29.081], [106.19, 29.089]]}),
+        _record("R3", "重庆西站", "station_hub", {"type": "Point", "coordinates": [106.06, 29.015]}),
+        _record("R4", "重庆医科大学附属第一医院", "hospital", {"type": "Point", "coordinates": [106.12, 29.075]}, precision="district"),
+        _record("R5", "某某港", "port", {"type": "Point", "coordinates": [106.1, 29.05]}),
+        _record("R6", "区域水利工程", "water", {"type": "Point", "coordinates": [106.1, 29.05]}),
+    ]
+
+
+@pytest.fixture
+def records() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame.from_features(catalog_features(), crs=settings.storage_crs)
+
+
+@pytest.fixture
+def extract(tmp_path):
+    path = tmp_path / "sample.osm"
+    write_osm_xml(path)
+    return path
+
+
+def _by_record(matches):
+    out = {}
+    for m in matches:
+        out.setdefault(m.record_id, []).append(m)
+    return out
+
+
+def _accepted(matches, rid):
+    got = [m for m in matches if m.record_id == rid and m.accepted]
+    assert len(got) == 1, [(m.osm_ids, m.reasons) for m in matches if m.record_id == rid]
+    return got[0]
+
+
+# ---------------------------------------------------------------- names
+
+
+def test_name_forms_fold_traditional_and_strip_generic_words():
+    assert osm.name_forms("重慶醫科大學附屬第一醫院")[0] == "重庆医科大学附属第一医院"
+    assert "渝西" in osm.name_forms("渝西高速铁路") and "渝西" in osm.name_forms("渝西高铁")
+    assert "18" in osm.name_forms("重庆轨道交通18号线")
+    assert "东" not in osm.name_forms("重庆东站")  # a stem never shrinks to one character
+    assert osm.name_score(["渝西高铁"], ["渝西高速铁路"])[0] == 0.95
+    assert osm.name_score(["重庆西站"], ["重庆西站"])[0] == 1.0
+    assert osm.name_score(["成渝中线高铁"], ["成渝高速铁路"])[0] < osm.NAME_GATE
+
+
+# ---------------------------------------------------------------- XML
+
+
+def test_xml_split_line_is_merged_clipped_and_decoy_rejected(records, extract):
+    matches = osm.enrich(records, xml=extract)
+    rail = _accepted(matches, "R1")
+    assert rail.osm_ids == ["way/101", "way/102", "way/103"]
+    assert rail.geometry.geom_type == "LineString"  # three ways, one line
+    start, end = shapely.Point(rail.geometry.coords[0]), shapely.Point(rail.geometry.coords[-1])
+    # the clip stops at the section's ends (106.02 and 106.15), not at the OSM line's (106.00, 106.20)
+    assert start.distance(shapely.Point(106.02, 29.0035)) < 0.001
+    assert end.distance(shapely.Point(106.15, 29.025)) < 0.001
+    assert rail.clipped and any(r.startswith("clipped to the plan's section") for r in rail.reasons)
+    assert "3 OSM ways merged into 1 line(s)" in rail.reasons
+    decoys = [m for m in matches if m.record_id == "R1" and m.osm_ids == ["way/301"]]
+    assert len(decoys) == 1 and not decoys[0].accepted
+    assert decoys[0].reasons[-1].startswith("rejected: name score")
+
+
+def test_xml_relation_members_make_the_metro_line(records, extract):
+    matches = osm.enrich(records, xml=extract, categories=["metro"])
+    metro = _accepted(matches, "R2")
+    assert metro.osm_ids == ["relation/501"]
+    assert metro.osm_name == "重庆轨道交通18号线"
+    assert {m.record_id for m in matches} == {"R2"}
+    line1 = [m for m in matches if m.osm_ids == ["relation/502"]]
+    assert line1 and not line1[0].accepted  # Line 1 is not Line 18
+
+
+def test_xml_station_and_traditional_hospital(records, extract):
+    matches = osm.enrich(records, xml=extract, categories=["station_hub", "hospital"])
+    station = _accepted(matches, "R3")
+    assert station.osm_ids == ["node/900"]
+    bus = [m for m in matches if m.osm_ids == ["node/901"]]
+    assert bus and not bus[0].accepted
+    hospital = _accepted(matches, "R4")
+    assert hospital.osm_ids == ["way/400"] and hospital.scores["name"] == 1.0
+    assert hospital.geometry.geom_type == "Point"  # the record is a point: the area's point on surface
+    assert shapely.Polygon([(106.118, 29.068), (106.122, 29.068), (106.122, 29.072), (106.118, 29.072)]).contains(hospital.geometry)
+
+
+def test_unmatched_and_unmapped_records(records, extract):
+    matches = osm.enrich(records, xml=extract)
+    assert not any(m.record_id in ("R5", "R6") for m in matches)  # no port in the extract; water is not OSM's
+    with pytest.raises(Exception, match="category"):
+        osm.enrich(records, xml=extract, categories=["water"])
+
+
+def test_proposal_dict_is_exact(records, extract):
+    station = _accepted(osm.enrich(records, xml=extract, categories=["station_hub"]), "R3")
+    assert osm.proposal(station) == {
+        "record_id": "R3",
+        "changes": {
+            "geometry": {"type": "Point", "coordinates": [106.061, 29.0125]},
+            "location_precision": "exact",
+            "location_source": "openstreetmap",
+            "osm_ids": ["node/900"],
+            "location_note_zh": "几何取自 OpenStreetMap 要素 node/900(名称“重庆西站”);© OpenStreetMap 贡献者,ODbL 许可",
+            "location_note_en": "Geometry from OpenStreetMap features node/900 (named '重庆西站'); © OpenStreetMap contributors, ODbL",
+        },
+        "author": "enrich-osm",
+        "source": "openstreetmap",
+        "reason": "OpenStreetMap match for 重庆西站: node/900 (score 0.99)",
+        "evidence": {
+            "score": 0.994,
+            "scores": {"name": 1.0, "kind": 1.0, "distance": 0.971, "coverage": 1.0},
+            "reasons": [
+                "name '重庆西站' vs '重庆西站': 1.00",
+                "kind 1.00: railway=station",
+                "0.3 km from the record's current place",
+                "accepted: score 0.99 ≥ 0.75",
+            ],
+            "matched_names": {"record": "重庆西站", "osm": "重庆西站"},
+            "osm_ids": ["node/900"],
+            "credit": "© OpenStreetMap contributors, ODbL",
+            "license": "ODbL-1.0",
+        },
+    }
+    rail = _accepted(osm.enrich(records, xml=extract, categories=["rail"]), "R1")
+    changes = osm.proposal(rail)["changes"]
+    assert changes["geometry"]["type"] == "LineString"
+    assert changes["osm_ids"] == ["way/101", "way/102", "way/103"]
+    assert "按规划区段截取" in changes["location_note_zh"] and "clipped to the plan's section" in changes["location_note_en"]
+
+
+def test_bad_xml_is_a_clear_error(tmp_path, records):
+    bad = tmp_path / "bad.osm"
+    bad.write_text("<osm><node id='1'", encoding="utf-8")
+    with pytest.raises(DataFileError, match=r"bad\.osm"):
+        osm.enrich(records, xml=bad)
+    with pytest.raises(DataFileError, match="no such OSM XML file"):
+        osm.enrich(records, xml=tmp_path / "missing.osm")
+
+
+# ---------------------------------------------------------------- PBF
+
+
+def test_pbf_is_filtered_then_read_like_the_xml(tmp_path, records, extract):
+    import osmium
+
+    pbf = tmp_path / "sample.osm.pbf"
+    with osmium.SimpleWriter(str(pbf)) as writer:
+        for obj in osmium.FileProcessor(str(extract)):
+            writer.add(obj)
+    from_pbf = osm.enrich(records, pbf=pbf)
+    from_xml = osm.enrich(records, xml=extract)
+    assert [(m.record_id, m.osm_ids, m.accepted, m.score) for m in from_pbf] == [
+        (m.record_id, m.osm_ids, m.accepted, m.score) for m in from_xml
+    ]
+    # the filter keeps only the needed tags: a railway-only filtered file has no hospital
+    small = osm.pbf_to_xml(pbf, tmp_path / "rail.osm", categories=["rail"])
+    text = small.read_text(encoding="utf-8")
+    assert "渝西高速铁路" in text and "hospital" not in text
+
+
+# ---------------------------------------------------------------- online (fake Overpass)
+
+
+class _Overpass(BaseHTTPRequestHandler):
+    mode = "ok"
+    queries: ClassVar[list[str]] = []
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+    def _send(self, code, body, ctype="application/json"):
+        data = body.encode("utf-8")
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):  # /api/status: osmnx asks before each query
+        self._send(200, "Connected as: 1\nCurrent time: 2026-01-01T00:00:00Z\nRate limit: 2\n\n2 slots available now.\n", "text/plain")
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", 0))
+        type(self).queries.append(self.rfile.read(length).decode())
+        if self.mode == "slow":
+            time.sleep(3)
+            return self._send(200, json.dumps({"elements": []}))
+        if self.mode == "error":
+            return self._send(400, "<html>runtime error: query failed</html>", "text/html")
+        return self._send(200, json.dumps({"version": 0.6, "elements": osm_elements()}))
+
+
+@pytest.fixture
+def overpass(tmp_path, monkeypatch):
+    import osmnx as ox
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Overpass)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setattr(settings, "osm_overpass_url", f"http://127.0.0.1:{server.server_port}/api")
+    monkeypatch.setattr(settings, "osm_cache_dir", tmp_path / "osmnx-cache")
+    monkeypatch.setattr(settings, "osm_timeout", 1.0)
+    monkeypatch.setattr(ox.settings, "log_console", False)
+    _Overpass.queries = []
+    yield _Overpass
+    _Overpass.mode = "ok"
+    server.shutdown()
+    server.server_close()
+
+
+def test_online_reads_overpass_through_osmnx(records, overpass):
+    import osmnx as ox
+
+    before = ox.settings.overpass_url
+    matches = osm.enrich(records, categories=["rail", "station_hub"])
+    assert _accepted(matches, "R1").osm_ids == ["way/101", "way/102", "way/103"]
+    assert _accepted(matches, "R3").osm_ids == ["node/900"]
+    assert len(overpass.queries) == 2 and "railway" in overpass.queries[0]
+    assert ox.settings.overpass_url == before  # osmnx's settings are restored
+    # a second run is answered from osmnx's cache
+    osm.enrich(records, categories=["rail", "station_hub"])
+    assert len(overpass.queries) == 2
+
+
+@pytest.mark.parametrize("mode, words", [("error", "400"), ("slow", "Timeout")])
+def test_online_errors_are_clear(records, overpass, mode, words):
+    overpass.mode = mode
+    with pytest.raises(OsmSourceError, match=words) as info:
+        osm.enrich(records, categories=["rail"])
+    assert "Overpass at http://127.0.0.1" in str(info.value)
