@@ -338,3 +338,64 @@ def test_online_errors_are_clear(records, overpass, mode, words):
     with pytest.raises(OsmSourceError, match=words) as info:
         osm.enrich(records, categories=["rail"])
     assert "Overpass at http://127.0.0.1" in str(info.value)
+
+
+# ---------------------------------------------------------------- command line
+
+
+@pytest.fixture
+def catalog_file(tmp_path):
+    path = tmp_path / "catalog.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": catalog_features()}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_cli_lists_matches_without_proposing(catalog_file, extract, tmp_path, capsys, monkeypatch):
+    from geo.__main__ import main
+
+    def fail(*args, **kwargs):
+        raise AssertionError("nothing is proposed without --propose")
+
+    monkeypatch.setattr(osm, "proposal", fail)
+    out = tmp_path / "matches.geojson"
+    assert main(["enrich", "osm", "--catalog", str(catalog_file), "--xml", str(extract), "--category", "rail,station_hub", "--out", str(out)]) == 0
+    frame = gpd.read_file(out)
+    assert sorted(frame.loc[frame.accepted, "record_id"]) == ["R1", "R3"]
+    assert "2 accepted matches" in capsys.readouterr().out
+    csv = tmp_path / "matches.csv"
+    assert main(["enrich", "osm", "--catalog", str(catalog_file), "--xml", str(extract), "--out", str(csv)]) == 0
+    assert "rejected: name score" in csv.read_text(encoding="utf-8-sig")
+
+
+def test_cli_propose_calls_the_workbench(catalog_file, extract, monkeypatch, capsys):
+    import sys
+    import types
+
+    from geo.__main__ import main
+
+    calls = []
+    fake = types.ModuleType("geo.review")
+    fake.propose = lambda record_id, changes, **kw: calls.append((record_id, changes, kw)) or len(calls)
+    monkeypatch.setitem(sys.modules, "geo.review", fake)
+    assert main(["enrich", "osm", "--catalog", str(catalog_file), "--xml", str(extract), "--category", "station_hub", "--propose"]) == 0
+    expected = osm.proposal(_accepted(osm.enrich(gpd.read_file(catalog_file), xml=extract, categories=["station_hub"]), "R3"))
+    assert calls == [(expected["record_id"], expected["changes"], {k: expected[k] for k in ("author", "source", "reason", "evidence")})]
+    assert "1 proposals sent to the workbench: 1" in capsys.readouterr().out
+
+
+def test_cli_errors_are_one_clear_line(catalog_file, extract, tmp_path, monkeypatch, capsys, overpass):
+    import sys
+
+    from geo.__main__ import main
+
+    monkeypatch.setitem(sys.modules, "geo.review", None)  # the workbench module is missing
+    assert main(["enrich", "osm", "--catalog", str(catalog_file), "--xml", str(extract), "--propose"]) == 1
+    assert "error: workbench not available" in capsys.readouterr().err
+    assert main(["enrich", "osm", "--catalog", str(catalog_file), "--category", "water"]) == 2
+    assert "filter category: unknown value 'water'" in capsys.readouterr().err
+    assert main(["enrich", "osm", "--catalog", str(catalog_file), "--pbf", str(tmp_path / "none.osm.pbf")]) == 1
+    assert "none.osm.pbf: no such PBF file" in capsys.readouterr().err
+    overpass.mode = "error"
+    assert main(["enrich", "osm", "--catalog", str(catalog_file), "--category", "rail"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: OpenStreetMap (Overpass at http://127.0.0.1") and "Traceback" not in err
