@@ -85,7 +85,7 @@ _SUFFIXES = sorted(
     reverse=True,
 )
 _SUFFIXES = [s.replace(" ", "") for s in _SUFFIXES]  # names are compared without spaces
-_PREFIXES = ("重庆轨道交通", "成都轨道交通", "重庆地铁", "成都地铁", "轨道交通", "地铁", "重庆市", "四川省", "成都市", "重庆", "成都")
+_PREFIXES = ("重庆轨道交通", "成都轨道交通", "重庆地铁", "成都地铁", "轨道交通", "地铁", "轨道", "重庆市", "四川省", "成都市", "重庆", "成都")
 _PUNCT = re.compile(r"[\s·・\-—–_()()\[\]【】,,、.。'\"“”]+")
 # Used only when PyPI opencc is missing: the traditional forms met in these names.
 _T2S_TABLE = str.maketrans(
@@ -226,7 +226,8 @@ def _feature_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """osmnx's (element, id)-indexed frame → one row per feature with ``osm_id`` and ``names``."""
     gdf = gdf.reset_index()
     gdf["osm_id"] = gdf["element"].astype(str) + "/" + gdf["id"].astype(str)
-    gdf["names"] = [feature_names(row) for _, row in gdf.iterrows()]
+    keys = [k for k in NAME_KEYS if k in gdf.columns]
+    gdf["names"] = [feature_names(pd.Series(tags)) for tags in gdf[keys].to_dict("records")]
     return gdf.set_crs(settings.storage_crs, allow_override=True)
 
 
@@ -386,6 +387,18 @@ def _to_degrees(geom):
     return gpd.GeoSeries([geom], crs=settings.area_crs).to_crs(settings.storage_crs).iloc[0]
 
 
+def search_km(category: str, record_geometry) -> float:
+    """How far around the record's current geometry candidates are sought.
+
+    ``settings.osm_search_buffer_km``; for a line category whose record is not
+    yet a line (placed at a town, district or city point) the section is unknown
+    and the whole named line is sought, within ``settings.osm_line_search_km``.
+    """
+    if category in LINE_CATEGORIES and record_geometry.geom_type not in ("LineString", "MultiLineString"):
+        return settings.osm_line_search_km
+    return settings.osm_search_buffer_km
+
+
 def search_area(record_geometry, *, buffer_km: float | None = None):
     """The record's area: the bounding box of its current geometry, buffered (degrees, WGS84)."""
     buffer_km = settings.osm_search_buffer_km if buffer_km is None else buffer_km
@@ -483,7 +496,7 @@ def _coverage(record_m, line_m, *, tolerance_m: float) -> tuple[float, str]:
 
 def _line_match(record, group: dict, category: str) -> Match:
     rec_geom = record.geometry
-    buffer_m = settings.osm_search_buffer_km * 1000.0
+    buffer_m = search_km(category, rec_geom) * 1000.0
     tol_m = settings.osm_waypoint_tolerance_km * 1000.0
     nscore, rname, oname = name_score(record_names(record), group["names"])
     merged = shapely.line_merge(shapely.union_all(group["geoms"]))
@@ -499,7 +512,7 @@ def _line_match(record, group: dict, category: str) -> Match:
     ends = _record_ends(rec_geom)
     clipped = False
     if ends is None:
-        reasons.append("section ends unknown (record has no line); not clipped")
+        reasons.append(f"section unknown (the record is not a line yet): the whole named line within {buffer_m / 1000:.0f} km, not clipped")
     else:
         cut, why = clip_to_section(line_m, _to_metres(ends), tolerance_m=tol_m)
         clipped = cut is not line_m
@@ -551,7 +564,7 @@ def match_record(record: pd.Series, features: gpd.GeoDataFrame, relations: list[
     """
     min_score = settings.osm_min_score if min_score is None else min_score
     category = record["category"]
-    cats = features[[any(_has_tag(row, k, v) for k, v in CATEGORY_TAGS[category].items()) for _, row in features.iterrows()]] if len(features) else features
+    cats = features[_category_mask(features, category)]
     if category in LINE_CATEGORIES:
         ways_by_id = dict(zip(features.loc[features["element"] == "way", "id"].astype(int), features.loc[features["element"] == "way"].geometry, strict=True))
         routes = set(CATEGORY_TAGS[category].get("route", []))
@@ -568,11 +581,13 @@ def match_record(record: pd.Series, features: gpd.GeoDataFrame, relations: list[
     return matches
 
 
-def _has_tag(row: pd.Series, key: str, values) -> bool:
-    value = row.get(key)
-    if not isinstance(value, str):
-        return False
-    return values is True or value in values
+def _category_mask(features: gpd.GeoDataFrame, category: str) -> pd.Series:
+    """Features carrying one of the category's tags."""
+    mask = pd.Series(False, index=features.index)
+    for key, values in CATEGORY_TAGS[category].items():
+        if key in features.columns:
+            mask |= features[key].notna() if values is True else features[key].isin(values)
+    return mask
 
 
 def osm_categories(categories: list[str] | None) -> list[str]:
@@ -600,7 +615,7 @@ def enrich(records: gpd.GeoDataFrame, *, categories: list[str] | None = None, xm
         features, relations = read_xml(xml, categories=cats) if xml is not None else read_pbf(pbf, categories=cats)
     out: list[Match] = []
     for _, record in todo.iterrows():
-        area = search_area(record.geometry)
+        area = search_area(record.geometry, buffer_km=search_km(record["category"], record.geometry))
         if xml is None and pbf is None:
             near, rels = read_overpass(area, categories=[record["category"]]), []
         else:

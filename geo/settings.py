@@ -53,6 +53,10 @@ osm_search_buffer_km : float
     ``enrich osm``: a record's candidates are the OSM features within this distance
     of its current geometry's bounding box; it is also the distance at which the
     distance score falls to 0.
+osm_line_search_km : float
+    ``enrich osm``: search distance for a railway, metro or expressway record that is
+    still a point (town/district/city level): its section is unknown, so the whole
+    named line within this distance is sought.
 osm_waypoint_tolerance_km : float
     A plan waypoint (section end, station) this close to an OSM line counts as on it;
     farther section ends do not clip the line.
@@ -99,6 +103,7 @@ tile_timeout: float = 10.0
 tile_max: int = 250
 
 osm_search_buffer_km: float = 10.0
+osm_line_search_km: float = 60.0
 osm_waypoint_tolerance_km: float = 3.0
 osm_min_score: float = 0.75
 osm_timeout: float = 30.0
