@@ -42,6 +42,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 from shapely import ops
 
@@ -379,12 +380,23 @@ def read_overpass(area, *, categories: list[str]) -> gpd.GeoDataFrame:
 # ----------------------------------------------------------------------------- matching
 
 
+@lru_cache(maxsize=4)
+def _transformer(src: str, dst: str) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(src, dst, always_xy=True)
+
+
+def _reproject(geoms, src: str, dst: str) -> np.ndarray:
+    fwd = _transformer(src, dst)
+    return shapely.transform(np.asarray(geoms, dtype=object), lambda xy: np.column_stack(fwd.transform(xy[:, 0], xy[:, 1])))
+
+
 def _to_metres(geoms) -> np.ndarray:
-    return gpd.GeoSeries(list(geoms), crs=settings.storage_crs).to_crs(settings.area_crs).values
+    """Storage CRS → the equal-area metric CRS (``settings.area_crs``), for distances and cuts."""
+    return _reproject(list(geoms), settings.storage_crs, settings.area_crs)
 
 
 def _to_degrees(geom):
-    return gpd.GeoSeries([geom], crs=settings.area_crs).to_crs(settings.storage_crs).iloc[0]
+    return _reproject([geom], settings.area_crs, settings.storage_crs)[0]
 
 
 def search_km(category: str, record_geometry) -> float:
@@ -406,7 +418,7 @@ def search_area(record_geometry, *, buffer_km: float | None = None):
     return _to_degrees(shapely.buffer(box, buffer_km * 1000.0))
 
 
-def kind_fit(category: str, row: pd.Series, geom_type: str) -> tuple[float, str]:
+def kind_fit(category: str, row: pd.Series | dict, geom_type: str) -> tuple[float, str]:
     """How well a feature's tags and geometry type suit the category (0–1) and why."""
     lineal = geom_type in ("LineString", "MultiLineString")
     if (category in LINE_CATEGORIES) != lineal:
@@ -494,18 +506,23 @@ def _coverage(record_m, line_m, *, tolerance_m: float) -> tuple[float, str]:
     return round(float(near.mean()), 3), f"{int(near.sum())} of {len(pts)} plan waypoints within {tolerance_m / 1000:.0f} km of the OSM line"
 
 
-def _line_match(record, group: dict, category: str) -> Match:
+def _line_match(record, group: dict, category: str, named: tuple[float, str, str]) -> Match:
     rec_geom = record.geometry
     buffer_m = search_km(category, rec_geom) * 1000.0
     tol_m = settings.osm_waypoint_tolerance_km * 1000.0
-    nscore, rname, oname = name_score(record_names(record), group["names"])
+    nscore, rname, oname = named
     merged = shapely.line_merge(shapely.union_all(group["geoms"]))
     reasons = [f"name '{oname}' vs '{rname}': {nscore:.2f}"]
     if len(group["geoms"]) > 1:
         reasons.append(f"{len(group['geoms'])} OSM ways merged into {shapely.get_num_geometries(merged)} line(s)")
     if group["missing"]:
         reasons.append(f"{group['missing']} member ways of the relation are not in the extract")
-    kinds = [kind_fit(category, row, row.geometry.geom_type) for _, row in group["rows"].iterrows()] if "rows" in group else [(1.0, f"route relation {group['osm_ids'][0]}")]
+    if "rows" in group:
+        rows = group["rows"]
+        keys = [k for k in (*CATEGORY_TAGS[category], "construction", "proposed") if k in rows.columns]
+        kinds = [kind_fit(category, tags, gt) for tags, gt in zip(rows[keys].to_dict("records"), rows.geom_type, strict=True)]
+    else:
+        kinds = [(1.0, f"route relation {group['osm_ids'][0]}")]
     kfit = min(k for k, _ in kinds)
     reasons.append(f"kind {kfit:.2f}: {'; '.join(sorted({why for _, why in kinds}))}")
     rec_m, line_m = _to_metres([rec_geom, merged])
@@ -525,8 +542,8 @@ def _line_match(record, group: dict, category: str) -> Match:
     return Match(record["id"], record["name_zh"], category, group["osm_ids"], oname, rname, _to_degrees(line_m), scores, clipped=clipped, reasons=reasons)
 
 
-def _site_match(record, row: pd.Series, category: str) -> Match:
-    nscore, rname, oname = name_score(record_names(record), row["names"])
+def _site_match(record, row: pd.Series, category: str, named: tuple[float, str, str]) -> Match:
+    nscore, rname, oname = named
     kfit, kwhy = kind_fit(category, row, row.geometry.geom_type)
     reasons = [f"name '{oname}' vs '{rname}': {nscore:.2f}", f"kind {kfit:.2f}: {kwhy}"]
     geom = row.geometry
@@ -564,15 +581,18 @@ def match_record(record: pd.Series, features: gpd.GeoDataFrame, relations: list[
     """
     min_score = settings.osm_min_score if min_score is None else min_score
     category = record["category"]
+    names = record_names(record)
     cats = features[_category_mask(features, category)]
     if category in LINE_CATEGORIES:
         ways_by_id = dict(zip(features.loc[features["element"] == "way", "id"].astype(int), features.loc[features["element"] == "way"].geometry, strict=True))
         routes = set(CATEGORY_TAGS[category].get("route", []))
         rels = [r for r in relations if r["route"] in routes]
-        matches = [_line_match(record, g, category) for g in _line_groups(cats, rels, ways_by_id)]
+        named = [(g, name_score(names, g["names"])) for g in _line_groups(cats, rels, ways_by_id)]
+        matches = [_line_match(record, g, category, n) for g, n in named if n[0] >= REPORT_FLOOR]
     else:
-        matches = [_site_match(record, row, category) for _, row in cats.iterrows() if row["names"]]
-    matches = [_decide(m, min_score=min_score) for m in matches if m.scores["name"] >= REPORT_FLOOR]
+        named = [(row, name_score(names, row["names"])) for _, row in cats[cats["names"].map(bool)].iterrows()]
+        matches = [_site_match(record, row, category, n) for row, n in named if n[0] >= REPORT_FLOOR]
+    matches = [_decide(m, min_score=min_score) for m in matches]
     matches.sort(key=lambda m: (m.accepted, m.score), reverse=True)
     for m in matches[1:]:
         if m.accepted:

@@ -182,6 +182,18 @@ def test_xml_relation_members_make_the_metro_line(records, extract):
     assert line1 and not line1[0].accepted  # Line 1 is not Line 18
 
 
+def test_line_record_still_at_a_point_gets_the_whole_named_line(extract):
+    city_level = gpd.GeoDataFrame.from_features(
+        [_record("R7", "轨道18号线", "metro", {"type": "Point", "coordinates": [106.1, 28.8]}, precision="city")], crs=settings.storage_crs
+    )
+    assert osm.enrich(city_level, xml=extract, categories=["metro"]) != []  # 20 km away: found within the 60 km of a point line record
+    metro = _accepted(osm.enrich(city_level, xml=extract), "R7")
+    assert metro.osm_ids == ["relation/501"] and not metro.clipped
+    assert metro.geometry.length == pytest.approx(shapely.line_merge(shapely.MultiLineString(
+        [[(106.00, 29.080), (106.05, 29.082), (106.10, 29.085)], [(106.10, 29.085), (106.20, 29.090)]])).length)
+    assert any(r.startswith("section unknown") for r in metro.reasons)
+
+
 def test_xml_station_and_traditional_hospital(records, extract):
     matches = osm.enrich(records, xml=extract, categories=["station_hub", "hospital"])
     station = _accepted(matches, "R3")
