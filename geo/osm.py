@@ -296,30 +296,26 @@ def _empty_features() -> gpd.GeoDataFrame:
 def pbf_to_xml(pbf: str | Path, out: str | Path, *, categories: list[str]) -> Path:
     """Filter a ``.osm.pbf`` extract to the tags of ``categories`` into a reference-complete OSM XML file.
 
-    Uses pyosmium's :class:`osmium.BackReferenceWriter`, so every node of a kept
-    way and every member of a kept relation is written too (untagged).
+    One pass: pyosmium's C++ :class:`osmium.filter.KeyFilter` keeps the objects
+    that carry one of the keys, Python keeps those whose value is wanted, and
+    :class:`osmium.BackReferenceWriter` adds every node of a kept way and every
+    member of a kept relation (untagged), as osmnx needs.
     """
     import osmium
 
     pbf, out = Path(pbf), Path(out)
     if not pbf.is_file():
         raise DataFileError(pbf, "no such PBF file")
-    pairs = [
-        (key, value)
-        for key, values in tags_for(categories).items()
-        for value in (["*"] if values is True else values)
-    ]
-    keys = [k for k, v in pairs if v == "*"]
-    filters = [osmium.filter.TagFilter(*[(k, v) for k, v in pairs if v != "*"])]
+    wanted = tags_for(categories)
+
+    def keep(tags) -> bool:
+        return any(key in tags and (values is True or tags[key] in values) for key, values in wanted.items())
+
     try:
         with osmium.BackReferenceWriter(str(out), ref_src=str(pbf), overwrite=True) as writer:
-            processor = osmium.FileProcessor(str(pbf))
-            if keys:
-                # a key with any value (harbour=*) cannot go in a TagFilter: read those apart
-                for obj in osmium.FileProcessor(str(pbf)).with_filter(osmium.filter.KeyFilter(*keys)):
+            for obj in osmium.FileProcessor(str(pbf)).with_filter(osmium.filter.KeyFilter(*wanted)):
+                if keep(obj.tags):
                     writer.add(obj)
-            for obj in processor.with_filter(*filters):
-                writer.add(obj)
     except RuntimeError as exc:
         raise DataFileError(pbf, f"not a readable OSM PBF file ({exc})") from None
     return out

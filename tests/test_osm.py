@@ -8,7 +8,8 @@ The OSM extract is built here (:func:`osm_elements`) near 106.0–106.2°E, 29.0
 * 重庆轨道交通18号线 as a route relation (r501) of two unnamed subway ways, and a decoy
   relation 重庆轨道交通1号线 (r502);
 * the station node 重庆西站 (n900) and a decoy 重庆西站公交枢纽 (n901);
-* a hospital area in traditional characters, 重慶醫科大學附屬第一醫院 (w400).
+* a hospital area in traditional characters, 重慶醫科大學附屬第一醫院 (w400);
+* the port area 果园港 (w500, tagged both ``landuse=port`` and ``harbour=yes``).
 """
 
 from __future__ import annotations
@@ -60,6 +61,10 @@ def osm_elements() -> list[dict]:
         {"amenity": "hospital", "name": "重慶醫科大學附屬第一醫院", "name:en": "First Affiliated Hospital of Chongqing Medical University"})
     ways[-1]["nodes"][-1] = ways[-1]["nodes"][0]  # close the ring
     nodes.pop()
+    way(500, 1400, [(106.10, 29.050), (106.11, 29.050), (106.11, 29.056), (106.10, 29.056), (106.10, 29.050)],
+        {"landuse": "port", "harbour": "yes", "name": "果园港"})
+    ways[-1]["nodes"][-1] = ways[-1]["nodes"][0]
+    nodes.pop()
     nodes.append({"type": "node", "id": 900, "lon": 106.061, "lat": 29.0125,
                   "tags": {"railway": "station", "name": "重庆西站", "name:en": "Chongqing West Railway Station"}})
     nodes.append({"type": "node", "id": 901, "lon": 106.063, "lat": 29.0130,
@@ -110,7 +115,7 @@ def catalog_features() -> list[dict]:
         _record("R2", "轨道交通18号线", "metro", {"type": "LineString", "coordinates": [[106.01, 29.081], [106.19, 29.089]]}),
         _record("R3", "重庆西站", "station_hub", {"type": "Point", "coordinates": [106.06, 29.015]}),
         _record("R4", "重庆医科大学附属第一医院", "hospital", {"type": "Point", "coordinates": [106.12, 29.075]}, precision="district"),
-        _record("R5", "某某港", "port", {"type": "Point", "coordinates": [106.1, 29.05]}),
+        _record("R5", "果园港", "port", {"type": "Point", "coordinates": [106.1, 29.05]}),
         _record("R6", "区域水利工程", "water", {"type": "Point", "coordinates": [106.1, 29.05]}),
     ]
 
@@ -206,9 +211,9 @@ def test_xml_station_and_traditional_hospital(records, extract):
     assert shapely.Polygon([(106.118, 29.068), (106.122, 29.068), (106.122, 29.072), (106.118, 29.072)]).contains(hospital.geometry)
 
 
-def test_unmatched_and_unmapped_records(records, extract):
+def test_unmapped_category(records, extract):
     matches = osm.enrich(records, xml=extract)
-    assert not any(m.record_id in ("R5", "R6") for m in matches)  # no port in the extract; water is not OSM's
+    assert not any(m.record_id == "R6" for m in matches)  # water is not OpenStreetMap's
     with pytest.raises(Exception, match="category"):
         osm.enrich(records, xml=extract, categories=["water"])
 
@@ -275,9 +280,10 @@ def test_pbf_is_filtered_then_read_like_the_xml(tmp_path, records, extract):
         (m.record_id, m.osm_ids, m.accepted, m.score) for m in from_xml
     ]
     # the filter keeps only the needed tags: a railway-only filtered file has no hospital
+    assert _accepted(from_pbf, "R5").osm_ids == ["way/500"]  # harbour=* (any value) and landuse=port: kept once
     small = osm.pbf_to_xml(pbf, tmp_path / "rail.osm", categories=["rail"])
     text = small.read_text(encoding="utf-8")
-    assert "渝西高速铁路" in text and "hospital" not in text
+    assert "渝西高速铁路" in text and "hospital" not in text and "subway" not in text
 
 
 # ---------------------------------------------------------------- online (fake Overpass)
