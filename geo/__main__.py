@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from geo import settings
@@ -197,7 +198,11 @@ def cmd_enrich_osm(args) -> int:
     categories = [c for vs in (args.category or []) for c in vs.split(",") if c]
     cats = osm.osm_categories(categories)  # before loading: an unmapped category is an error
     _, _, shown = _filtered(args)
-    matches = osm.enrich(shown, categories=cats, xml=args.xml, pbf=args.pbf, min_score=args.min_score)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", osm.IncompleteExtractWarning)
+        matches = osm.enrich(shown, categories=cats, xml=args.xml, pbf=args.pbf, min_score=args.min_score)
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
     table = osm.matches_frame(matches)
     if args.out and Path(args.out).suffix.lower() in (".geojson", ".json"):
         io.write_geojson(table, args.out)

@@ -33,6 +33,7 @@ import gzip
 import json
 import re
 import tempfile
+import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -240,36 +241,54 @@ def _open_xml(path: Path):
     return open(path, "rb")
 
 
-def read_route_relations(path: Path, routes: set[str]) -> list[dict]:
-    """Route relations (``type=route``, ``route`` in ``routes``) of an OSM XML file.
+class IncompleteExtractWarning(UserWarning):
+    """An OSM file is not reference-complete: some wanted ways lack their nodes and were skipped."""
 
-    Each is ``{"osm_id": "relation/…", "names": [...], "route": …, "ways": [way ids in order]}``.
+
+def _wanted(tags, wanted: dict) -> bool:
+    """Whether an OSM object's tags carry one of the wanted key/value pairs (osmnx ``tags`` form)."""
+    return any(key in tags and (values is True or tags[key] in values) for key, values in wanted.items())
+
+
+def scan_xml(path: Path, wanted: dict) -> tuple[list[dict], set[int]]:
+    """Route relations and the ids of wanted ways of an OSM XML file, in one streaming pass.
+
+    Relations: ``type=route`` with a wanted ``route`` value, each
+    ``{"osm_id": "relation/…", "names": [...], "route": …, "ways": [way ids in order]}``
+    (osmnx keeps only multipolygon relations). Way ids: every way carrying a
+    wanted tag, to tell which ones osmnx had to skip.
     """
-    out = []
+    relations, way_ids = [], set()
     try:
         with _open_xml(path) as fh:
             for _, elem in ET.iterparse(fh, events=("end",)):
-                if elem.tag != "relation":
-                    if elem.tag in ("node", "way"):
+                if elem.tag not in ("way", "relation"):
+                    if elem.tag == "node":
                         elem.clear()
                     continue
                 tags = {t.get("k"): t.get("v") for t in elem.iter("tag")}
-                if tags.get("type") == "route" and tags.get("route") in routes:
+                if elem.tag == "way" and _wanted(tags, wanted):
+                    way_ids.add(int(elem.get("id")))
+                elif elem.tag == "relation" and tags.get("type") == "route" and _wanted({"route": tags.get("route")}, wanted):
                     ways = [int(m.get("ref")) for m in elem.iter("member") if m.get("type") == "way"]
-                    out.append({"osm_id": f"relation/{elem.get('id')}", "names": feature_names(pd.Series(tags)), "route": tags["route"], "ways": ways})
+                    relations.append({"osm_id": f"relation/{elem.get('id')}", "names": feature_names(pd.Series(tags)), "route": tags["route"], "ways": ways})
                 elem.clear()
     except (ET.ParseError, OSError, EOFError) as exc:
         raise DataFileError(path, f"not a readable OSM XML file ({exc})") from None
-    return out
+    return relations, way_ids
 
 
 def read_xml(path: str | Path, *, categories: list[str]) -> tuple[gpd.GeoDataFrame, list[dict]]:
     """Features and route relations of ``categories`` from a local OSM XML extract.
 
+    Warns (:class:`IncompleteExtractWarning`) when osmnx had to skip wanted
+    ways whose nodes are not in the file (an extract cut with osmium's
+    ``simple`` strategy); use ``osmium extract --strategy complete_ways``.
+
     Raises
     ------
     DataFileError
-        The file is missing or is not OSM XML (osmnx needs a reference-complete file).
+        The file is missing or is not OSM XML.
     """
     import osmnx as ox
     from osmnx._errors import InsufficientResponseError
@@ -278,14 +297,22 @@ def read_xml(path: str | Path, *, categories: list[str]) -> tuple[gpd.GeoDataFra
     if not path.is_file():
         raise DataFileError(path, "no such OSM XML file")
     tags = tags_for(categories)
+    relations, way_ids = scan_xml(path, tags)
     try:
         gdf = ox.features_from_xml(path, tags=tags)
     except InsufficientResponseError:
         gdf = _empty_features()
     except (ET.ParseError, KeyError, ValueError, OSError, EOFError) as exc:
         raise DataFileError(path, f"not a readable OSM XML file ({type(exc).__name__}: {exc})") from None
-    routes = set(tags.get("route", [])) if isinstance(tags.get("route"), list) else set()
-    return _feature_frame(gdf), read_route_relations(path, routes)
+    features = _feature_frame(gdf)
+    skipped = sorted(way_ids - set(features.loc[features["element"] == "way", "id"].astype(int)))
+    if skipped:
+        shown = ", ".join(f"way/{w}" for w in skipped[:5]) + (" …" if len(skipped) > 5 else "")
+        warnings.warn(
+            IncompleteExtractWarning(f"{path}: {len(skipped)} ways lack nodes in the file and were skipped ({shown}); the extract is not reference-complete"),
+            stacklevel=2,
+        )
+    return features, relations
 
 
 def _empty_features() -> gpd.GeoDataFrame:
@@ -307,14 +334,10 @@ def pbf_to_xml(pbf: str | Path, out: str | Path, *, categories: list[str]) -> Pa
     if not pbf.is_file():
         raise DataFileError(pbf, "no such PBF file")
     wanted = tags_for(categories)
-
-    def keep(tags) -> bool:
-        return any(key in tags and (values is True or tags[key] in values) for key, values in wanted.items())
-
     try:
         with osmium.BackReferenceWriter(str(out), ref_src=str(pbf), overwrite=True) as writer:
             for obj in osmium.FileProcessor(str(pbf)).with_filter(osmium.filter.KeyFilter(*wanted)):
-                if keep(obj.tags):
+                if _wanted(obj.tags, wanted):
                     writer.add(obj)
     except RuntimeError as exc:
         raise DataFileError(pbf, f"not a readable OSM PBF file ({exc})") from None

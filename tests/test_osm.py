@@ -264,6 +264,15 @@ def test_bad_xml_is_a_clear_error(tmp_path, records):
         osm.enrich(records, xml=tmp_path / "missing.osm")
 
 
+def test_incomplete_extract_warns_and_names_the_ways(tmp_path, records):
+    elements = [e for e in osm_elements() if e["id"] != 1021]  # a node of way 103
+    path = tmp_path / "cut.osm"
+    write_osm_xml(path, elements)
+    with pytest.warns(osm.IncompleteExtractWarning, match=r"cut\.osm: 1 ways lack nodes .*way/103"):
+        matches = osm.enrich(records, xml=path, categories=["rail"])
+    assert _accepted(matches, "R1").osm_ids == ["way/101", "way/102"]
+
+
 # ---------------------------------------------------------------- PBF
 
 
@@ -427,3 +436,12 @@ def test_cli_errors_are_one_clear_line(catalog_file, extract, tmp_path, monkeypa
     err = capsys.readouterr().err
     assert "error: OpenStreetMap (Overpass at http://127.0.0.1" in err, err
     assert "Traceback" not in err, err
+
+
+def test_cli_prints_the_incomplete_extract_warning(catalog_file, tmp_path, capsys):
+    from geo.__main__ import main
+
+    path = tmp_path / "cut.osm"
+    write_osm_xml(path, [e for e in osm_elements() if e["id"] != 1021])
+    assert main(["enrich", "osm", "--catalog", str(catalog_file), "--xml", str(path), "--category", "rail"]) == 0
+    assert "warning: " in capsys.readouterr().err
