@@ -204,7 +204,9 @@ def cmd_enrich_osm(args) -> int:
     for w in caught:
         print(f"warning: {w.message}", file=sys.stderr)
     table = osm.matches_frame(matches)
-    if args.out and Path(args.out).suffix.lower() in (".geojson", ".json"):
+    if not args.out:
+        print(osm.format_matches(matches))
+    elif Path(args.out).suffix.lower() in (".geojson", ".json"):
         io.write_geojson(table, args.out)
         print(f"{len(table)} candidates written to {args.out}")
     else:

@@ -709,6 +709,27 @@ def proposal(match: Match) -> dict:
     }
 
 
+def format_matches(matches: list[Match]) -> str:
+    """Plain-text listing for the terminal: one line per candidate, its reasons indented below."""
+    lines = []
+    for m in matches:
+        verdict = "ACCEPTED" if m.accepted else "rejected"
+        lines.append(f"{m.record_id} {m.record_name} [{m.category}] → {', '.join(m.osm_ids)} “{m.osm_name}”: {verdict}, score {m.score:.2f}")
+        lines.extend(f"    {reason}" for reason in m.reasons)
+    return "\n".join(lines)
+
+
+def credit_line(records: pd.DataFrame, *, lang: str = "zh") -> str | None:
+    """The ODbL credit exports and images must print when any record's geometry comes from OpenStreetMap.
+
+    None when no record has ``location_source == "openstreetmap"`` (or the
+    column is absent, as in a v1 catalog).
+    """
+    if "location_source" not in records.columns or not (records["location_source"] == "openstreetmap").any():
+        return None
+    return CREDIT_ZH if lang == "zh" else CREDIT
+
+
 def matches_frame(matches: list[Match]) -> gpd.GeoDataFrame:
     """One row per candidate: record, decision, score and its parts, OSM ids and names, reasons."""
     rows = [

@@ -19,6 +19,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import ClassVar
 
 import geopandas as gpd
@@ -27,6 +28,8 @@ import shapely
 
 from geo import osm, settings
 from geo._errors import DataFileError, OsmSourceError
+
+FIXTURES = Path(__file__).parent / "fixtures" / "osm"
 
 # ---------------------------------------------------------------- the extract
 
@@ -255,6 +258,21 @@ def test_proposal_dict_is_exact(records, extract):
     assert "按规划区段截取" in changes["location_note_zh"] and "clipped to the plan's section" in changes["location_note_en"]
 
 
+def test_credit_line_only_when_osm_geometry_is_used(records):
+    assert osm.credit_line(records) is None  # v1 catalog: no location_source column
+    records["location_source"] = ["geonames", "openstreetmap", None, "edit", "none", "boundary"]
+    assert osm.credit_line(records, lang="en") == "© OpenStreetMap contributors, ODbL"
+    assert osm.credit_line(records) == "© OpenStreetMap 贡献者,ODbL 许可"
+    assert osm.credit_line(records[records["location_source"] != "openstreetmap"]) is None
+
+
+def test_committed_sample_is_the_generated_one(tmp_path):
+    """tests/fixtures/osm/ holds the same extract and catalog, for trying the command by hand."""
+    write_osm_xml(tmp_path / "sample.osm")
+    assert (FIXTURES / "sample.osm").read_bytes() == (tmp_path / "sample.osm").read_bytes()
+    assert json.loads((FIXTURES / "catalog.geojson").read_text(encoding="utf-8"))["features"] == catalog_features()
+
+
 def test_bad_xml_is_a_clear_error(tmp_path, records):
     bad = tmp_path / "bad.osm"
     bad.write_text("<osm><node id='1'", encoding="utf-8")
@@ -444,4 +462,7 @@ def test_cli_prints_the_incomplete_extract_warning(catalog_file, tmp_path, capsy
     path = tmp_path / "cut.osm"
     write_osm_xml(path, [e for e in osm_elements() if e["id"] != 1021])
     assert main(["enrich", "osm", "--catalog", str(catalog_file), "--xml", str(path), "--category", "rail"]) == 0
-    assert "warning: " in capsys.readouterr().err
+    out, err = capsys.readouterr()
+    assert "warning: " in err
+    assert "R1 渝西高铁 [rail] → way/101, way/102 “渝西高速铁路”: ACCEPTED" in out
+    assert "    section end is 4.9 km from the OSM line; not clipped there" in out
