@@ -270,7 +270,7 @@ def scan_xml(path: Path, wanted: dict) -> tuple[list[dict], set[int]]:
                 if elem.tag == "way" and _wanted(tags, wanted):
                     way_ids.add(int(elem.get("id")))
                 elif elem.tag == "relation" and tags.get("type") == "route" and _wanted({"route": tags.get("route")}, wanted):
-                    ways = [int(m.get("ref")) for m in elem.iter("member") if m.get("type") == "way"]
+                    ways = [int(m.get("ref")) for m in elem.iter("member") if m.get("type") == "way" and not m.get("role", "").startswith(("platform", "stop"))]
                     relations.append({"osm_id": f"relation/{elem.get('id')}", "names": feature_names(pd.Series(tags)), "route": tags["route"], "ways": ways})
                 elem.clear()
     except (ET.ParseError, OSError, EOFError) as exc:
@@ -493,7 +493,11 @@ def clip_to_section(line_m, ends_m, *, tolerance_m: float) -> tuple[object, list
 
 
 def _line_groups(cands: gpd.GeoDataFrame, relations: list[dict], ways_by_id: dict) -> list[dict]:
-    """Candidate lines: one per route relation (its member ways) and one per distinct way name."""
+    """Candidate lines: one per route relation (its member ways but platforms) and one per distinct way name.
+
+    Ways tagged ``service=*`` (sidings, yards, spurs, crossovers) are left out of
+    the name groups: they would break the merged line into pieces.
+    """
     groups = []
     for rel in relations:
         geoms = [ways_by_id[w] for w in rel["ways"] if w in ways_by_id]
@@ -501,6 +505,8 @@ def _line_groups(cands: gpd.GeoDataFrame, relations: list[dict], ways_by_id: dic
             missing = len(rel["ways"]) - len(geoms)
             groups.append({"osm_ids": [rel["osm_id"]], "names": rel["names"], "geoms": geoms, "missing": missing})
     lines = cands[cands.geom_type.isin(["LineString", "MultiLineString"])]
+    if "service" in lines.columns:  # sidings, yards, spurs, crossovers: not the line itself
+        lines = lines[lines["service"].isna()]
     for key, part in lines.groupby(lines["names"].map(lambda n: n[0] if n else "")):
         if key:
             groups.append({"osm_ids": list(part["osm_id"]), "names": part["names"].iloc[0], "geoms": list(part.geometry), "missing": 0, "rows": part})

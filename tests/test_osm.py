@@ -56,6 +56,8 @@ def osm_elements() -> list[dict]:
     b = way(102, 1010, [(106.05, 29.010), (106.08, 29.015), (106.10, 29.020)], rail, share_first=a[-1])
     way(103, 1020, [(106.10, 29.020), (106.15, 29.025), (106.20, 29.030)],
         {"railway": "construction", "construction": "rail", "name": "渝西高速铁路"}, share_first=b[-1])
+    way(104, 1030, [(106.06, 29.0115), (106.07, 29.0135)],  # a siding at the station, same name
+        {"railway": "rail", "service": "siding", "name": "渝西高速铁路"})
     way(301, 1100, [(106.00, 29.040), (106.10, 29.045), (106.20, 29.050)], {"railway": "rail", "name": "渝昆高速铁路"})
     m = way(201, 1200, [(106.00, 29.080), (106.05, 29.082), (106.10, 29.085)], {"railway": "subway"})
     way(202, 1210, [(106.10, 29.085), (106.20, 29.090)], {"railway": "subway"}, share_first=m[-1])
@@ -72,8 +74,12 @@ def osm_elements() -> list[dict]:
                   "tags": {"railway": "station", "name": "重庆西站", "name:en": "Chongqing West Railway Station"}})
     nodes.append({"type": "node", "id": 901, "lon": 106.063, "lat": 29.0130,
                   "tags": {"public_transport": "station", "name": "重庆西站公交枢纽"}})
+    nodes.append({"type": "node", "id": 1250, "lon": 106.05, "lat": 29.0825, "tags": {"public_transport": "platform"}})
     for rid, ref, wids in ((501, "18", [201, 202]), (502, "1", [203])):
-        rels.append({"type": "relation", "id": rid, "members": [{"type": "way", "ref": w, "role": ""} for w in wids],
+        members = [{"type": "way", "ref": w, "role": ""} for w in wids]
+        if rid == 501:  # a stop and a platform way that is not in the extract: neither is part of the line
+            members += [{"type": "node", "ref": 1250, "role": "platform"}, {"type": "way", "ref": 9999, "role": "platform"}]
+        rels.append({"type": "relation", "id": rid, "members": members,
                      "tags": {"type": "route", "route": "subway", "ref": ref, "name": f"重庆轨道交通{ref}号线", "name:en": f"Chongqing Rail Transit Line {ref}"}})
     return nodes + ways + rels
 
@@ -185,6 +191,7 @@ def test_xml_relation_members_make_the_metro_line(records, extract):
     metro = _accepted(matches, "R2")
     assert metro.osm_ids == ["relation/501"]
     assert metro.osm_name == "重庆轨道交通18号线"
+    assert not any("member ways" in r for r in metro.reasons)  # the platform way is not counted missing
     assert {m.record_id for m in matches} == {"R2"}
     line1 = [m for m in matches if m.osm_ids == ["relation/502"]]
     assert line1 and not line1[0].accepted  # Line 1 is not Line 18
