@@ -205,7 +205,9 @@ def feature_names(row: pd.Series) -> list[str]:
 
 def record_names(record: pd.Series) -> list[str]:
     """The record's Chinese name, its aliases and its English name."""
-    names = [record.get("name_zh"), *(record.get("aliases") or []), record.get("name_en")]
+    aliases = record.get("aliases")
+    aliases = list(aliases) if isinstance(aliases, (list, tuple, np.ndarray)) else []
+    names = [record.get("name_zh"), *aliases, record.get("name_en")]
     return list(dict.fromkeys(n for n in names if isinstance(n, str) and n.strip()))
 
 

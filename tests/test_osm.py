@@ -165,6 +165,9 @@ def test_name_forms_fold_traditional_and_strip_generic_words():
     assert osm.name_score(["渝西高铁"], ["渝西高速铁路"])[0] == 0.95
     assert osm.name_score(["重庆西站"], ["重庆西站"])[0] == 1.0
     assert osm.name_score(["成渝中线高铁"], ["成渝高速铁路"])[0] < osm.NAME_GATE
+    record = {"name_zh": "渝西高铁", "aliases": float("nan"), "name_en": None}  # a CSV-read record
+    assert osm.record_names(record) == ["渝西高铁"]
+    assert osm.record_names({**record, "aliases": ["渝西铁路", "渝西高铁"]}) == ["渝西高铁", "渝西铁路"]
 
 
 # ---------------------------------------------------------------- XML
