@@ -467,30 +467,81 @@ def _record_ends(record_geometry) -> list | None:
     return [shapely.Point(record_geometry.coords[0]), shapely.Point(record_geometry.coords[-1])]
 
 
-def clip_to_section(line_m, ends_m, *, tolerance_m: float) -> tuple[object, list[str]]:
-    """Cut a merged line (metres) between the projections of the section ends.
+def drop_parallel_parts(line_m, *, within_m: float = 150.0) -> tuple[object, list[str]]:
+    """Keep one of parts that run side by side: dual carriageways, tracks mapped apart (metres).
 
-    An end farther than ``tolerance_m`` from the line is not used (the line is
-    kept whole on that side). A line in several parts is not clipped.
+    Parts are taken longest first; a part lying for ≥ 80 % of its length within
+    ``within_m`` of the parts kept so far is a parallel twin and is dropped.
+    Parts that continue one another (a gap in the mapping) are all kept.
     """
-    if line_m.geom_type != "LineString":
-        return line_m, [f"OSM ways form {shapely.get_num_geometries(line_m)} separate parts; not clipped"]
-    reasons = []
-    positions = []
+    parts = sorted(shapely.get_parts(line_m), key=lambda g: -g.length)
+    if len(parts) < 2:
+        return line_m, []
+    kept = [parts[0]]
+    for part in parts[1:]:  # a handful of parts; each test depends on the parts kept before
+        near = shapely.intersection(part, shapely.buffer(shapely.union_all(kept), within_m)).length
+        if near < 0.8 * part.length:
+            kept.append(part)
+    if len(kept) == len(parts):
+        return line_m, []
+    merged = shapely.line_merge(shapely.union_all(kept))
+    return merged, [f"{len(parts) - len(kept)} parallel part(s) (other carriageway or track) dropped: one alignment kept"]
+
+
+def _end_positions(line_m, ends_m, *, tolerance_m: float) -> tuple[list, list[str]]:
+    """Which section ends lie on the line (within ``tolerance_m``); reasons for those that do not."""
+    near, reasons = [], []
     for label, end in zip(("start", "end"), ends_m, strict=True):
-        gap = shapely.distance(line_m, end)
+        gap = float(shapely.distance(line_m, end))
+        near.append(gap <= tolerance_m)
         if gap > tolerance_m:
             reasons.append(f"section {label} is {gap / 1000:.1f} km from the OSM line; not clipped there")
-            positions.append(None)
-        else:
-            positions.append(float(shapely.line_locate_point(line_m, end)))
-    lo = positions[0] if positions[0] is not None else (0.0 if (positions[1] or 0) > line_m.length / 2 else line_m.length)
-    hi = positions[1] if positions[1] is not None else (line_m.length if lo < line_m.length / 2 else 0.0)
-    a, b = sorted((lo, hi))
-    if b - a < 1.0:
-        return line_m, [*reasons, "section ends project onto the same point; not clipped"]
-    clipped = ops.substring(line_m, a, b)
-    reasons.append(f"clipped to the plan's section: {clipped.length / 1000:.1f} of {line_m.length / 1000:.1f} km")
+    return near, reasons
+
+
+def _strip_clip(line_m, a, b, near: list[bool]):
+    """Keep what lies between the perpendiculars to the chord a→b at a and b (an end not near: open on that side)."""
+    chord = np.array([b.x - a.x, b.y - a.y])
+    length = float(np.hypot(*chord))
+    if length < 1.0:
+        return line_m
+    u = chord / length
+    n = np.array([-u[1], u[0]])
+    reach = line_m.length + length
+    s0, s1 = (0.0 if near[0] else -reach), (length if near[1] else length + reach)
+    corners = [np.array([a.x, a.y]) + u * s + n * t for s, t in ((s0, -reach), (s1, -reach), (s1, reach), (s0, reach))]
+    return shapely.intersection(line_m, shapely.Polygon(corners))
+
+
+def clip_to_section(line_m, ends_m, *, tolerance_m: float) -> tuple[object, list[str]]:
+    """Cut a merged line (metres) at the section ends.
+
+    One line: between the projections of the ends onto it. Several parts (a
+    gap in the mapping): what lies between the perpendiculars to the
+    start→end chord at the ends. An end farther than ``tolerance_m`` from the
+    line is not used (the line is kept whole on that side); with neither end
+    near, nothing is cut.
+    """
+    near, reasons = _end_positions(line_m, ends_m, tolerance_m=tolerance_m)
+    if not any(near):
+        return line_m, reasons
+    if line_m.geom_type != "LineString":
+        clipped = _strip_clip(line_m, *ends_m, near)
+        how = f"{shapely.get_num_geometries(line_m)} separate parts cut between the perpendiculars at the section ends"
+    else:
+        pos = [float(shapely.line_locate_point(line_m, e)) if ok else None for e, ok in zip(ends_m, near, strict=True)]
+        if pos[0] is None:
+            pos[0] = 0.0 if pos[1] > line_m.length / 2 else line_m.length
+        if pos[1] is None:
+            pos[1] = line_m.length if pos[0] < line_m.length / 2 else 0.0
+        lo, hi = sorted(pos)
+        if hi - lo < 1.0:
+            return line_m, [*reasons, "section ends project onto the same point; not clipped"]
+        clipped = ops.substring(line_m, lo, hi)
+        how = "clipped to the plan's section"
+    if clipped.is_empty:
+        return line_m, [*reasons, "nothing of the OSM line lies within the section; not clipped"]
+    reasons.append(f"{how}: {clipped.length / 1000:.1f} of {line_m.length / 1000:.1f} km")
     return clipped, reasons
 
 
@@ -553,6 +604,8 @@ def _line_match(record, group: dict, category: str, named: tuple[float, str, str
     kfit = min(k for k, _ in kinds)
     reasons.append(f"kind {kfit:.2f}: {'; '.join(sorted({why for _, why in kinds}))}")
     rec_m, line_m = _to_metres([rec_geom, merged])
+    line_m, why = drop_parallel_parts(line_m)
+    reasons.extend(why)
     ends = _record_ends(rec_geom)
     clipped = False
     if ends is None:

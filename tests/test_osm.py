@@ -9,7 +9,8 @@ The OSM extract is built here (:func:`osm_elements`) near 106.0–106.2°E, 29.0
   relation 重庆轨道交通1号线 (r502);
 * the station node 重庆西站 (n900) and a decoy 重庆西站公交枢纽 (n901);
 * a hospital area in traditional characters, 重慶醫科大學附屬第一醫院 (w400);
-* the port area 果园港 (w500, tagged both ``landuse=port`` and ``harbour=yes``).
+* the port area 果园港 (w500, tagged both ``landuse=port`` and ``harbour=yes``);
+* 成渝高速公路 as two carriageways 45 m apart, each split in two ways (w601–w604).
 """
 
 from __future__ import annotations
@@ -66,6 +67,10 @@ def osm_elements() -> list[dict]:
         {"amenity": "hospital", "name": "重慶醫科大學附屬第一醫院", "name:en": "First Affiliated Hospital of Chongqing Medical University"})
     ways[-1]["nodes"][-1] = ways[-1]["nodes"][0]  # close the ring
     nodes.pop()
+    # 成渝高速公路 as motorways are mapped: two carriageways ~45 m apart, each in two ways
+    for wid, first, lat in ((601, 1500, 29.0600), (603, 1520, 29.0604)):
+        c = way(wid, first, [(106.00, lat), (106.08, lat), (106.10, lat)], {"highway": "motorway", "oneway": "yes", "name": "成渝高速公路"})
+        way(wid + 1, first + 10, [(106.10, lat), (106.16, lat), (106.20, lat)], {"highway": "motorway", "oneway": "yes", "name": "成渝高速公路"}, share_first=c[-1])
     way(500, 1400, [(106.10, 29.050), (106.11, 29.050), (106.11, 29.056), (106.10, 29.056), (106.10, 29.050)],
         {"landuse": "port", "harbour": "yes", "name": "果园港"})
     ways[-1]["nodes"][-1] = ways[-1]["nodes"][0]
@@ -124,6 +129,7 @@ def catalog_features() -> list[dict]:
         _record("R2", "轨道交通18号线", "metro", {"type": "LineString", "coordinates": [[106.01, 29.081], [106.19, 29.089]]}),
         _record("R3", "重庆西站", "station_hub", {"type": "Point", "coordinates": [106.06, 29.015]}),
         _record("R4", "重庆医科大学附属第一医院", "hospital", {"type": "Point", "coordinates": [106.12, 29.075]}, precision="district"),
+        _record("R8", "成渝高速", "highway", {"type": "LineString", "coordinates": [[106.05, 29.0610], [106.15, 29.0610]]}),
         _record("R5", "果园港", "port", {"type": "Point", "coordinates": [106.1, 29.05]}),
         _record("R6", "区域水利工程", "water", {"type": "Point", "coordinates": [106.1, 29.05]}),
     ]
@@ -187,6 +193,25 @@ def test_xml_split_line_is_merged_clipped_and_decoy_rejected(records, extract):
     decoys = [m for m in matches if m.record_id == "R1" and m.osm_ids == ["way/301"]]
     assert len(decoys) == 1 and not decoys[0].accepted
     assert decoys[0].reasons[-1].startswith("rejected: name score")
+
+
+def test_dual_carriageway_gives_one_alignment_cut_to_the_section(records, extract):
+    road = _accepted(osm.enrich(records, xml=extract, categories=["highway"]), "R8")
+    assert sorted(road.osm_ids) == ["way/601", "way/602", "way/603", "way/604"]
+    assert road.geometry.geom_type == "LineString"  # one carriageway, not both
+    assert "1 parallel part(s) (other carriageway or track) dropped: one alignment kept" in road.reasons
+    xs = sorted(x for x, _ in road.geometry.coords)
+    assert xs[0] == pytest.approx(106.05, abs=1e-4) and xs[-1] == pytest.approx(106.15, abs=1e-4)
+
+
+def test_parts_with_a_gap_are_cut_between_the_section_ends():
+    parts = shapely.MultiLineString([[(0, 0), (1000, 0)], [(1200, 5), (3000, 5)]])
+    cut, reasons = osm.clip_to_section(parts, [shapely.Point(500, 3), shapely.Point(2500, 3)], tolerance_m=100)
+    assert cut.length == pytest.approx(500 + 1300)
+    assert shapely.bounds(cut).tolist() == pytest.approx([500, 0, 2500, 5])
+    assert reasons == ["2 separate parts cut between the perpendiculars at the section ends: 1.8 of 2.8 km"]
+    far, reasons = osm.clip_to_section(parts, [shapely.Point(500, 9000), shapely.Point(2500, 9000)], tolerance_m=100)
+    assert far is parts and len(reasons) == 2
 
 
 def test_xml_relation_members_make_the_metro_line(records, extract):
@@ -270,7 +295,7 @@ def test_proposal_dict_is_exact(records, extract):
 
 def test_credit_line_only_when_osm_geometry_is_used(records):
     assert osm.credit_line(records) is None  # v1 catalog: no location_source column
-    records["location_source"] = ["geonames", "openstreetmap", None, "edit", "none", "boundary"]
+    records["location_source"] = ["geonames", "openstreetmap", None, "edit", "well_known", "none", "boundary"]
     assert osm.credit_line(records, lang="en") == "© OpenStreetMap contributors, ODbL"
     assert osm.credit_line(records) == "© OpenStreetMap 贡献者,ODbL 许可"
     assert osm.credit_line(records[records["location_source"] != "openstreetmap"]) is None
