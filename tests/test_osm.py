@@ -103,6 +103,7 @@ def write_osm_xml(path, elements=None) -> None:
             ET.SubElement(el, "member", type=mem["type"], ref=str(mem["ref"]), role=mem["role"])
         for k, v in e.get("tags", {}).items():
             ET.SubElement(el, "tag", k=k, v=v)
+    ET.indent(root)
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
 
 
