@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from pathlib import Path
 
 from geo import settings
@@ -183,6 +184,56 @@ def cmd_screenshot(args) -> int:
     return 0
 
 
+def _propose_all(proposals: list[dict]) -> list[int]:
+    """Send proposal dicts to the workbench (``geo.review.propose``); a clear error when it is missing."""
+    try:
+        from geo.review import propose
+    except ImportError as exc:
+        raise AtlasError(f"workbench not available: cannot import geo.review ({exc}); run without --propose to list the matches") from None
+    return [propose(p["record_id"], p["changes"], author=p["author"], source=p["source"], reason=p["reason"], evidence=p["evidence"]) for p in proposals]
+
+
+def cmd_enrich_osm(args) -> int:
+    from geo import io, osm
+
+    categories = [c for vs in (args.category or []) for c in vs.split(",") if c]
+    cats = osm.osm_categories(categories)  # before loading: an unmapped category is an error
+    _, _, shown = _filtered(args)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", osm.IncompleteExtractWarning)
+        matches = osm.enrich(shown, categories=cats, xml=args.xml, pbf=args.pbf, min_score=args.min_score)
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    table = osm.matches_frame(matches)
+    if not args.out:
+        print(osm.format_matches(matches))
+    elif Path(args.out).suffix.lower() in (".geojson", ".json"):
+        io.write_geojson(table, args.out)
+        print(f"{len(table)} candidates written to {args.out}")
+    else:
+        _write_table(table.drop(columns="geometry"), args.out)
+    accepted = [m for m in matches if m.accepted]
+    print(f"{len(accepted)} accepted matches for {len({m.record_id for m in matches})} records with candidates ({osm.CREDIT})")
+    if args.propose:
+        ids = _propose_all([osm.proposal(m) for m in accepted])
+        print(f"{len(ids)} proposals sent to the workbench: {', '.join(map(str, ids)) or '-'}")
+    return 0
+
+
+def _add_enrich_parser(sub) -> None:
+    """``enrich osm``: real geometry from OpenStreetMap (osmnx), listed or proposed to the workbench."""
+    p = sub.add_parser("enrich", help="propose real geometry from OpenStreetMap for the filtered records")
+    p.add_argument("source", choices=["osm"])
+    _add_filters(p)
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--xml", type=Path, help="local OSM XML extract (.osm, .osm.gz, .osm.bz2); default: Overpass online")
+    src.add_argument("--pbf", type=Path, help="Geofabrik-style .osm.pbf extract (filtered to the needed tags first)")
+    p.add_argument("--min-score", type=float, default=None, help="lowest accepted score, 0–1 (default settings.osm_min_score)")
+    p.add_argument("--propose", action="store_true", help="send each accepted match to the workbench as a proposal")
+    p.add_argument("--out", type=Path, help="matches as .csv or .geojson (default: print)")
+    p.set_defaults(func=cmd_enrich_osm)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m geo", description="Project Atlas (项目一张图): data, joins, exports, images.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -245,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--width", type=int, default=1600)
     p.add_argument("--height", type=int, default=1000)
     p.set_defaults(func=cmd_screenshot)
+
+    _add_enrich_parser(sub)
 
     args = parser.parse_args(argv)
     try:

@@ -72,3 +72,12 @@ class TileError(AtlasError):
         self.source = source
         self.reason = reason
         super().__init__(f"base-map tiles from {source!r} unavailable: {reason}")
+
+
+class OsmSourceError(AtlasError):
+    """OpenStreetMap data could not be fetched (Overpass unreachable, timed out, or answered an error)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"OpenStreetMap (Overpass at {url}) unavailable: {reason}")

@@ -57,6 +57,26 @@ max_unzipped_bytes : int
 max_zip_ratio : float
     Largest compression ratio of one zip member (default 200); beyond it the
     archive is refused as a decompression bomb.
+osm_search_buffer_km : float
+    ``enrich osm``: a record's candidates are the OSM features within this distance
+    of its current geometry's bounding box; it is also the distance at which the
+    distance score falls to 0.
+osm_line_search_km : float
+    ``enrich osm``: search distance for a railway, metro or expressway record that is
+    still a point (town/district/city level): its section is unknown, so the whole
+    named line within this distance is sought.
+osm_waypoint_tolerance_km : float
+    A plan waypoint (section end, station) this close to an OSM line counts as on it;
+    farther section ends do not clip the line.
+osm_min_score : float
+    Lowest total score (0–1) of an accepted OSM match.
+osm_timeout : float
+    Seconds osmnx waits for Overpass before ``enrich osm`` gives up.
+osm_overpass_url : str or None
+    Overpass endpoint (environment ``ATLAS_OVERPASS_URL``); None keeps osmnx's default.
+osm_cache_dir : pathlib.Path
+    osmnx's HTTP cache of Overpass answers (environment ``ATLAS_OSM_CACHE``;
+    default ``~/.cache/atlas/osmnx``). Safe to delete.
 """
 
 from __future__ import annotations
@@ -92,3 +112,11 @@ tile_max: int = 250
 max_input_bytes: int = 200_000_000
 max_unzipped_bytes: int = 1_000_000_000
 max_zip_ratio: float = 200.0
+
+osm_search_buffer_km: float = 10.0
+osm_line_search_km: float = 60.0
+osm_waypoint_tolerance_km: float = 3.0
+osm_min_score: float = 0.75
+osm_timeout: float = 30.0
+osm_overpass_url: str | None = os.environ.get("ATLAS_OVERPASS_URL") or None
+osm_cache_dir: Path = Path(os.environ.get("ATLAS_OSM_CACHE", Path.home() / ".cache" / "atlas" / "osmnx"))
