@@ -20,7 +20,8 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
     g.add_argument("--status", action="append", help="e.g. under_construction")
     g.add_argument("--category", action="append", help="e.g. rail")
     g.add_argument("--district", action="append", help="Chongqing district or Sichuan city: adcode, 九龙坡区 or Jiulongpo")
-    g.add_argument("--precision", action="append", help="exact, approximate, town, district, city")
+    g.add_argument("--precision", action="append", help="exact, approximate, town, district, city, region")
+    g.add_argument("--kind", action="append", help="project (default), designation; --kind project,designation for both")
     g.add_argument("--from", dest="year_min", help="earliest target year")
     g.add_argument("--to", dest="year_max", help="latest target year")
     g.add_argument("--text", help="search Chinese, English or pinyin names")
@@ -44,6 +45,7 @@ def _spec(args, atlas):
         categories=joined(args.category),
         districts=districts,
         precisions=joined(args.precision),
+        kinds=joined(args.kind),
         year_min=args.year_min,
         year_max=args.year_max,
         text=args.text,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from geo.model import AREAL_CATEGORIES, CATEGORIES, LINEAR_CATEGORIES, PRECISIONS, STATUSES
+from geo.model import AREAL_CATEGORIES, CATEGORIES, KINDS, LINEAR_CATEGORIES, LOCATION_SOURCES, PRECISIONS, STATUSES
 
 
 def district_stats(projects: pd.DataFrame, joined: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
@@ -48,9 +48,17 @@ def district_stats(projects: pd.DataFrame, joined: pd.DataFrame, units: pd.DataF
 
 
 def counts(projects: pd.DataFrame) -> dict[str, pd.Series]:
-    """Counts of projects by plan, category, status and precision (vocabulary order)."""
+    """Counts of records by kind, plan, category, status, precision, location source (vocabulary order) and geometry.
+
+    A schema v1 frame (no ``kind`` / ``location_source``) counts every record
+    as a project and leaves the source out.
+    """
     by_plan = projects.explode("plan_ids").plan_ids.value_counts()
-    return {
+    kind = projects["kind"] if "kind" in projects.columns else pd.Series("project", index=projects.index)
+    out = {"kind": kind.value_counts().reindex(list(KINDS)).dropna().astype(int)}
+    if "location_source" in projects.columns:
+        out["location_source"] = projects.location_source.value_counts().reindex(list(LOCATION_SOURCES)).dropna().astype(int)
+    return out | {
         "plan": by_plan,
         "category": projects.category.value_counts().reindex(list(CATEGORIES)).dropna().astype(int),
         "status": projects.status.value_counts().reindex(list(STATUSES)).dropna().astype(int),
