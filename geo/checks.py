@@ -69,3 +69,37 @@ def quotes_in_sources(projects, plans, seeds_dir=None) -> list[Problem]:
 def consistency_problems(atlas) -> list[Problem]:
     """All consistency checks."""
     return admin_stated_joined(atlas) + exact_not_at_district_point(atlas) + quotes_in_sources(atlas.projects, atlas.plans)
+
+
+def _dup_key(name: str) -> str:
+    from geo.catalog_build import duplicate_key
+
+    return duplicate_key(str(name))
+
+
+def duplicate_candidates(projects) -> list[tuple[str, str, str]]:
+    """Pairs of records that may be one project twice: ``(id A, id B, why)``.
+
+    Same category and one of: the same normalised name; a name or alias of
+    one equal to a name or alias of the other; one normalised name (of 4
+    characters or more) inside the other's. A candidate is for a curator to
+    judge (``merge.json`` or ``distinct.json``); the build itself refuses only
+    the first case.
+    """
+    names = []
+    for pid, name, aliases, cat in zip(projects["id"], projects["name_zh"], projects["aliases"], projects["category"], strict=True):
+        keys = {_dup_key(n) for n in [name, *(aliases or [])]}
+        names.append((pid, _dup_key(name), keys, cat))
+    out = []
+    by_cat: dict[str, list] = {}
+    for item in names:
+        by_cat.setdefault(item[3], []).append(item)
+    for items in by_cat.values():
+        for i, (a, ka, alla, _) in enumerate(items):
+            for b, kb, allb, _ in items[i + 1:]:
+                why = "same name" if ka == kb else "shared name or alias" if alla & allb else None
+                if why is None and min(len(ka), len(kb)) >= 4 and (ka in kb or kb in ka):
+                    why = "one name inside the other"
+                if why:
+                    out.append((a, b, why))
+    return out

@@ -1,0 +1,207 @@
+"""Where a catalog record goes: the placement pass, finest evidence first.
+
+One function, :func:`place`, turns a record's evidence into a
+:class:`Placement` (geometry, precision, location source, notes in Chinese
+and English, scope). The evidence, tried in this order:
+
+1. An explicit location entry with coordinates (``data/catalog/locations/*.json``
+   or the extract's own ``location``): a line through its waypoints, a
+   sketched polygon, or a point, with the entry's precision (lines and
+   polygons are always ``approximate``). ``kind: none`` makes a region record.
+2. The entry's ``town``: a place of the finer gazetteer (``places.csv``,
+   :func:`geo.gazetteer.place_point`), else a GeoNames town
+   (:func:`geo.gazetteer.town_point`) → precision ``town``.
+3. A finer-gazetteer place named in the record's name, aliases or quotes,
+   inside a stated district (the longest name wins; the same place is always
+   the same point) → precision ``town``.
+4. Several stated districts/cities → a multi-point of their representative
+   points (``district`` or ``city``, source ``boundary``).
+5. Otherwise the record has no place of its own: precision ``region``, null
+   geometry, and a ``scope`` — the one stated district/city, else the plan's
+   own area (jlp14 → 九龙坡区; lj2023 and news2023 → 两江新区), else
+   重庆市 / 四川省 / 成渝地区 by the stated units and the plans.
+
+Notes say the evidence in neutral words in both languages; an entry's own
+``note_zh``/``note_en`` are used when given. A schema v1 ``note`` (English,
+often first-person) is never copied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import shapely
+
+from geo import gazetteer
+from geo.model import LOCATION_SOURCES
+from geo.names import pinyin, strip_admin_suffix
+
+#: The area a plan's place-less records cover, by plan id.
+PLAN_SCOPES = {"jlp14": "九龙坡区", "lj2023": "两江新区", "news2023": "两江新区", "cq2023": "重庆市"}
+PLACE_SOURCES = ("well_known", "geonames", "openstreetmap", "edit")
+_WHERE = {"name": ("名称", "the name"), "alias": ("别名", "an alias"), "quote": ("规划原文", "the plan's wording")}
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The placement of one record (``geometry`` None for a region record)."""
+
+    geometry: object
+    precision: str
+    source: str
+    note_zh: str
+    note_en: str
+    scope: str | None = None
+    osm_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a record says about its place: the location entry and its words."""
+
+    location: dict
+    admin_stated: tuple[str, ...]
+    plan_ids: tuple[str, ...]
+    name_zh: str
+    aliases: tuple[str, ...] = ()
+    quotes: tuple[str, ...] = ()
+
+
+def _en(name_zh: str) -> str:
+    """'九龙坡区 (Jiulongpo)': a Chinese place name with its pinyin for English notes."""
+    return f"{name_zh} ({pinyin(strip_admin_suffix(name_zh)).title()})"
+
+
+def _src(source: str, lang: int) -> str:
+    return LOCATION_SOURCES.get(source, (source, source))[lang]
+
+
+def coordinates(places: list | None) -> list[tuple[float, float, str, str]]:
+    """(lon, lat, precision, name) of the places of a location entry that have coordinates."""
+    out = []
+    for p in places or []:
+        if p.get("lon") is not None and p.get("lat") is not None:
+            out.append((float(p["lon"]), float(p["lat"]), p.get("precision") or "approximate", p.get("name") or ""))
+    return out
+
+
+def _entry_source(location: dict) -> str:
+    sources = [p.get("source") for p in location.get("places") or [] if p.get("source")]
+    source = sources[0] if sources else "well_known"
+    return source if source in PLACE_SOURCES else "well_known"
+
+
+def _entry_notes(location: dict, zh: str, en: str) -> tuple[str, str]:
+    return location.get("note_zh") or zh, location.get("note_en") or en
+
+
+def from_coordinates(location: dict) -> Placement | None:
+    """Placement from an entry's coordinates (rule 1), or None when it has too few."""
+    kind = location.get("kind") or "point"
+    pts = coordinates(location.get("places"))
+    source = _entry_source(location)
+    names = "、".join(n for *_, n in pts if n)
+    osm = tuple(location.get("osm_ids") or ()) if source == "openstreetmap" else ()
+    src_zh, src_en = _src(source, 0), _src(source, 1)
+    if kind == "line" and len(pts) >= 2:
+        zh, en = _entry_notes(location, f"示意线路,经{names}({src_zh})", f"Sketched line through {names} ({src_en})")
+        return Placement(shapely.LineString([p[:2] for p in pts]), "approximate", source, zh, en, osm_ids=osm)
+    if kind == "polygon" and len(pts) >= 3:
+        zh, en = _entry_notes(location, f"示意范围,由{names}围成({src_zh})", f"Sketched outline through {names} ({src_en})")
+        return Placement(shapely.make_valid(shapely.Polygon([p[:2] for p in pts])), "approximate", source, zh, en, osm_ids=osm)
+    if pts and kind == "point":
+        x, y, precision, name = pts[0]
+        precision = precision if precision in ("exact", "approximate") else "approximate"
+        word_zh, word_en = ("精确位置", "exact site") if precision == "exact" else ("大致位置", "approximate")
+        zh, en = _entry_notes(location, f"位于{name}({src_zh},{word_zh})", f"At {name} ({src_en}, {word_en})")
+        return Placement(shapely.Point(x, y), precision, source, zh, en, osm_ids=osm)
+    return None
+
+
+def from_town(location: dict, district: str | None) -> Placement | None:
+    """Placement at the entry's named town (rule 2), or None."""
+    town = location.get("town") or {}
+    name = town.get("name_zh")
+    if not name:
+        return None
+    district = town.get("district") or district
+    hit = gazetteer.place_point(name, district_zh=district)
+    if hit:
+        source = hit["source"] if hit["source"] in PLACE_SOURCES else "well_known"
+        zh, en = _entry_notes(location, f"位于{hit['name_zh']}({_src(source, 0)})", f"At {hit['name_en'] or hit['name_zh']} ({_src(source, 1)})")
+        return Placement(shapely.Point(hit["lon"], hit["lat"]), "town", source, zh, en)
+    xy = gazetteer.town_point(name, district_zh=district, pinyin_hint=town.get("pinyin"))
+    if xy:
+        zh, en = _entry_notes(location, f"位于{name}(GeoNames地名点)", f"At {_en(name)} (GeoNames point)")
+        return Placement(shapely.Point(xy), "town", "geonames", zh, en)
+    return None
+
+
+def from_text(ev: Evidence, districts: list[str]) -> Placement | None:
+    """Placement at a gazetteer place named in the record's words (rule 3), or None."""
+    texts = [ev.name_zh, *ev.aliases, *ev.quotes]
+    hit = gazetteer.places_in_text(texts, districts=districts)
+    if not hit:
+        return None
+    i = hit["text_index"]
+    where = "name" if i == 0 else "alias" if i <= len(ev.aliases) else "quote"
+    source = hit["source"] if hit["source"] in PLACE_SOURCES else "well_known"
+    zh = f"位于{hit['name_zh']}({_src(source, 0)}),依据{_WHERE[where][0]}中的“{hit['match']}”"
+    en = f"At {hit['name_en'] or hit['name_zh']} ({_src(source, 1)}), from '{hit['match']}' in {_WHERE[where][1]}"
+    return Placement(shapely.Point(hit["lon"], hit["lat"]), "town", source, zh, en)
+
+
+def _is_city(name: str) -> bool:
+    return name.endswith(("市", "州")) and not name.startswith("重庆")
+
+
+def region_scope(ev: Evidence, districts: list[str]) -> str:
+    """The area a place-less record covers (rule 5)."""
+    if len(districts) == 1:
+        return districts[0]
+    for plan in ev.plan_ids:
+        if plan in ("jlp14", "lj2023", "news2023"):
+            return PLAN_SCOPES[plan]
+    if districts:
+        sichuan = [_is_city(d) for d in districts]
+        return "四川省" if all(sichuan) else "重庆市" if not any(sichuan) else "成渝地区"
+    return "重庆市" if set(ev.plan_ids) <= {"cq2023"} else "成渝地区"
+
+
+def region(scope: str, location: dict | None = None) -> Placement:
+    """A region record: no geometry, the area it covers in ``scope``."""
+    zh, en = _entry_notes(location or {}, f"规划未指明具体位置,范围为{scope}", f"No site stated in the plan: covers {_en(scope)}")
+    return Placement(None, "region", "none", zh, en, scope=scope)
+
+
+def district_points(names: list[str]) -> Placement | None:
+    """A multi-point of several stated districts' representative points (rule 4), or None."""
+    found = [(n, gazetteer.district_point(n)) for n in names]
+    found = [(n, p) for n, p in found if p]
+    if len(found) < 2:
+        return None
+    precision = "city" if all(_is_city(n) for n, _ in found) else "district"
+    where = "、".join(n for n, _ in found)
+    zh = f"规划未指明具体位置,置于所述各区县(市)的代表点:{where}"
+    en = f"No site stated: at the representative points of the units the plan names: {', '.join(_en(n) for n, _ in found)}"
+    return Placement(shapely.MultiPoint([p[:2] for _, p in found]), precision, "boundary", zh, en)
+
+
+def stated_districts(ev: Evidence) -> list[str]:
+    """The stated districts/cities, the location entry's ``district`` first, known names only."""
+    names = [ev.location.get("district"), *ev.admin_stated]
+    return [n for n in dict.fromkeys(filter(None, names)) if gazetteer.district_point(n)]
+
+
+def place(ev: Evidence) -> Placement:
+    """Place one record, finest evidence first (see the module docstring)."""
+    loc = ev.location
+    districts = stated_districts(ev)
+    if loc.get("kind") == "none":
+        return region(loc.get("scope") or region_scope(ev, districts), loc)
+    found = from_coordinates(loc) or from_town(loc, districts[0] if districts else None)
+    if found:
+        return found
+    search_in = districts or ([PLAN_SCOPES["jlp14"]] if "jlp14" in ev.plan_ids else [])
+    found = from_text(ev, search_in) or district_points(districts)
+    return found or region(region_scope(ev, districts), None)
