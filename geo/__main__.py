@@ -131,14 +131,14 @@ def cmd_export(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from geo.checks import consistency_problems, duplicate_candidates
+    from geo.checks import consistency_problems, duplicate_candidates, explained_pairs
     from geo.stats import format_placement, format_report, placement_figures
 
     atlas = _atlas(args)
     failures = consistency_problems(atlas)
     print(format_report(atlas.projects, failures, plan_titles=atlas.plan_titles(lang="en")))
     names = dict(zip(atlas.projects["id"], atlas.projects["name_zh"], strict=True))
-    print(format_placement(placement_figures(atlas.projects), duplicate_candidates(atlas.projects), names=names))
+    print(format_placement(placement_figures(atlas.projects), duplicate_candidates(atlas.projects, explained=explained_pairs()), names=names))
     return 1 if args.strict and failures else 0
 
 

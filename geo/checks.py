@@ -77,29 +77,40 @@ def _dup_key(name: str) -> str:
     return duplicate_key(str(name))
 
 
-def duplicate_candidates(projects) -> list[tuple[str, str, str]]:
+def explained_pairs(directory=None) -> set[frozenset]:
+    """Id pairs that ``distinct.json`` says are different projects."""
+    import json
+
+    from geo.catalog_build import project_id
+
+    path = (directory or settings.catalog_dir) / "distinct.json"
+    if not path.exists():
+        return set()
+    pairs = json.loads(path.read_text(encoding="utf-8"))
+    return {frozenset(project_id(k) for k in pair.split("|")) for pair in pairs}
+
+
+def duplicate_candidates(projects, *, explained: set[frozenset] | None = None) -> list[tuple[str, str, str]]:
     """Pairs of records that may be one project twice: ``(id A, id B, why)``.
 
     Same category and one of: the same normalised name; a name or alias of
     one equal to a name or alias of the other; one normalised name (of 4
     characters or more) inside the other's. A candidate is for a curator to
     judge (``merge.json`` or ``distinct.json``); the build itself refuses only
-    the first case.
+    the first case. The same name in two categories is a candidate too. Pairs
+    in ``explained`` (:func:`explained_pairs`) are left out.
     """
+    explained = explained or set()
     names = []
     for pid, name, aliases, cat in zip(projects["id"], projects["name_zh"], projects["aliases"], projects["category"], strict=True):
         keys = {_dup_key(n) for n in [name, *(aliases or [])]}
         names.append((pid, _dup_key(name), keys, cat))
     out = []
-    by_cat: dict[str, list] = {}
-    for item in names:
-        by_cat.setdefault(item[3], []).append(item)
-    for items in by_cat.values():
-        for i, (a, ka, alla, _) in enumerate(items):
-            for b, kb, allb, _ in items[i + 1:]:
-                why = "same name" if ka == kb else "shared name or alias" if alla & allb else None
-                if why is None and min(len(ka), len(kb)) >= 4 and (ka in kb or kb in ka):
-                    why = "one name inside the other"
-                if why:
-                    out.append((a, b, why))
+    for i, (a, ka, alla, ca) in enumerate(names):
+        for b, kb, allb, cb in names[i + 1:]:
+            why = "same name" if ka == kb else "shared name or alias" if alla & allb else None
+            if why is None and ca == cb and min(len(ka), len(kb)) >= 4 and (ka in kb or kb in ka):
+                why = "one name inside the other"
+            if why and frozenset((a, b)) not in explained:
+                out.append((a, b, why if ca == cb else f"{why}, categories {ca} and {cb}"))
     return out

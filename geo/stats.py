@@ -128,7 +128,7 @@ def format_placement(figures: dict, duplicates: list, *, names: dict[str, str] |
         f"  most records on one point    {figures['max_on_one_point']:>6}  at {figures['busiest_point']}  [<= 25]",
         f"  rail/metro/expressway not lines {len(figures['linear_not_lines']):>3}  [0]",
         f"  region records (no geometry) {figures['region']:>6}",
-        f"  duplicate candidate pairs    {len(duplicates):>6}  [0 unexplained]",
+        f"  duplicate candidate pairs    {len(duplicates):>6}  [0] (pairs explained in distinct.json left out)",
     ]
     if figures["linear_not_lines"]:
         lines.append("  not lines: " + "、".join(figures["linear_not_lines"]))
