@@ -28,6 +28,7 @@ often first-person) is never copied.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import shapely
@@ -72,8 +73,27 @@ def _en(name_zh: str) -> str:
     return f"{name_zh} ({pinyin(strip_admin_suffix(name_zh)).title()})"
 
 
+#: Short source words for notes (the vocabulary's labels are for legends).
+_NOTE_SOURCE = {
+    "geonames": ("GeoNames地名点", "GeoNames point"),
+    "well_known": ("公知地理", "well-known geography"),
+    "openstreetmap": ("OpenStreetMap", "OpenStreetMap"),
+    "edit": ("用户修改", "user edit"),
+}
+
+
 def _src(source: str, lang: int) -> str:
-    return LOCATION_SOURCES.get(source, (source, source))[lang]
+    return _NOTE_SOURCE.get(source, LOCATION_SOURCES.get(source, (source, source)))[lang]
+
+
+def _through(pts: list, lang: int) -> str:
+    """The named waypoints of a sketch, or their count when unnamed ("sketch vertex 3")."""
+    names = [n for *_, n in pts if n and "vertex" not in n.lower() and "顶点" not in n]
+    if len(names) < len(pts) / 2:
+        return f"{len(pts)}个顶点" if lang == 0 else f"{len(pts)} vertices"
+    if len(names) > 8:
+        names = [*names[:4], "…", *names[-3:]]
+    return "、".join(names) if lang == 0 else ", ".join(names)
 
 
 def coordinates(places: list | None) -> list[tuple[float, float, str, str]]:
@@ -100,14 +120,13 @@ def from_coordinates(location: dict) -> Placement | None:
     kind = location.get("kind") or "point"
     pts = coordinates(location.get("places"))
     source = _entry_source(location)
-    names = "、".join(n for *_, n in pts if n)
     osm = tuple(location.get("osm_ids") or ()) if source == "openstreetmap" else ()
     src_zh, src_en = _src(source, 0), _src(source, 1)
     if kind == "line" and len(pts) >= 2:
-        zh, en = _entry_notes(location, f"示意线路,经{names}({src_zh})", f"Sketched line through {names} ({src_en})")
+        zh, en = _entry_notes(location, f"示意线路,经{_through(pts, 0)}({src_zh})", f"Sketched line through {_through(pts, 1)} ({src_en})")
         return Placement(shapely.LineString([p[:2] for p in pts]), "approximate", source, zh, en, osm_ids=osm)
     if kind == "polygon" and len(pts) >= 3:
-        zh, en = _entry_notes(location, f"示意范围,由{names}围成({src_zh})", f"Sketched outline through {names} ({src_en})")
+        zh, en = _entry_notes(location, f"示意范围,由{_through(pts, 0)}围成({src_zh})", f"Sketched outline through {_through(pts, 1)} ({src_en})")
         return Placement(shapely.make_valid(shapely.Polygon([p[:2] for p in pts])), "approximate", source, zh, en, osm_ids=osm)
     if pts and kind == "point":
         x, y, precision, name = pts[0]
@@ -118,21 +137,33 @@ def from_coordinates(location: dict) -> Placement | None:
     return None
 
 
-def from_town(location: dict, district: str | None) -> Placement | None:
+def _basis(name: str, ev: Evidence | None) -> tuple[str, str]:
+    """Why a named town: its name in the record's words, else the curated location entry."""
+    stem = re.sub(r"(街道|镇|乡|组团|片区)$", "", name)
+    if ev is not None and len(stem) >= 2:
+        for i, text in enumerate([ev.name_zh, *ev.aliases, *ev.quotes]):
+            if stem in text:
+                where = "name" if i == 0 else "alias" if i <= len(ev.aliases) else "quote"
+                return f",依据{_WHERE[where][0]}中的“{stem}”", f", from '{stem}' in {_WHERE[where][1]}"
+    return ",依据人工定位条目", ", from the curated location entry"
+
+
+def from_town(location: dict, district: str | None, ev: Evidence | None = None) -> Placement | None:
     """Placement at the entry's named town (rule 2), or None."""
     town = location.get("town") or {}
     name = town.get("name_zh")
     if not name:
         return None
     district = town.get("district") or district
+    why_zh, why_en = _basis(name, ev)
     hit = gazetteer.place_point(name, district_zh=district)
     if hit:
         source = hit["source"] if hit["source"] in PLACE_SOURCES else "well_known"
-        zh, en = _entry_notes(location, f"位于{hit['name_zh']}({_src(source, 0)})", f"At {hit['name_en'] or hit['name_zh']} ({_src(source, 1)})")
+        zh, en = _entry_notes(location, f"位于{hit['name_zh']}({_src(source, 0)}){why_zh}", f"At {hit['name_en'] or hit['name_zh']} ({_src(source, 1)}){why_en}")
         return Placement(shapely.Point(hit["lon"], hit["lat"]), "town", source, zh, en)
     xy = gazetteer.town_point(name, district_zh=district, pinyin_hint=town.get("pinyin"))
     if xy:
-        zh, en = _entry_notes(location, f"位于{name}(GeoNames地名点)", f"At {_en(name)} (GeoNames point)")
+        zh, en = _entry_notes(location, f"位于{name}(GeoNames地名点){why_zh}", f"At {_en(name)} (GeoNames point){why_en}")
         return Placement(shapely.Point(xy), "town", "geonames", zh, en)
     return None
 
@@ -199,7 +230,7 @@ def place(ev: Evidence) -> Placement:
     districts = stated_districts(ev)
     if loc.get("kind") == "none":
         return region(loc.get("scope") or region_scope(ev, districts), loc)
-    found = from_coordinates(loc) or from_town(loc, districts[0] if districts else None)
+    found = from_coordinates(loc) or from_town(loc, districts[0] if districts else None, ev)
     if found:
         return found
     search_in = districts or ([PLAN_SCOPES["jlp14"]] if "jlp14" in ev.plan_ids else [])
