@@ -66,9 +66,26 @@ def quotes_in_sources(projects, plans, seeds_dir=None) -> list[Problem]:
     return out
 
 
+def notes_neutral(projects) -> list[Problem]:
+    """Location notes in both languages, without first-person wording (schema v2 records only)."""
+    from geo.validate import first_person_words
+
+    out = []
+    for fld in ("location_note_zh", "location_note_en"):
+        if fld not in projects.columns:
+            continue
+        for row, (pid, note) in enumerate(zip(projects["id"], projects[fld], strict=True)):
+            if not isinstance(note, str) or not note:
+                out.append(Problem(row, pid, fld, "location note is empty"))
+            elif first_person_words(note):
+                out.append(Problem(row, pid, fld, f"first-person wording: {note!r}"))
+    return out
+
+
 def consistency_problems(atlas) -> list[Problem]:
     """All consistency checks."""
-    return admin_stated_joined(atlas) + exact_not_at_district_point(atlas) + quotes_in_sources(atlas.projects, atlas.plans)
+    p = atlas.projects
+    return admin_stated_joined(atlas) + exact_not_at_district_point(atlas) + quotes_in_sources(p, atlas.plans) + notes_neutral(p)
 
 
 def _dup_key(name: str) -> str:

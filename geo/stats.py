@@ -98,7 +98,9 @@ def placement_figures(projects: pd.DataFrame) -> dict[str, object]:
     ``max_on_one_point`` and ``busiest_point``: the most records sharing one
     point (any precision, multi-point parts counted); ``linear_not_lines``:
     rail, metro and expressway records that are not lines (names);
-    ``region``: records with no place of their own.
+    ``linear_region``: those of them that are region records (programmes of
+    several lines, no line of their own); ``region``: records with no place
+    of their own.
     """
     import shapely
 
@@ -109,13 +111,15 @@ def placement_figures(projects: pd.DataFrame) -> dict[str, object]:
     pts = pd.DataFrame({"x": xy[:, 0].round(5), "y": xy[:, 1].round(5), "id": ids}).drop_duplicates()
     per_point = pts.groupby(["x", "y"]).size().sort_values(ascending=False)
     linear = projects[projects.category.isin(LINEAR_CATEGORIES) & (projects.geom_kind != "line")]
+    drawn = linear.location_precision != "region"
     return {
         "records": len(projects),
         "on_unit_point": int(on_unit),
         "on_unit_point_share": on_unit / n,
         "max_on_one_point": int(per_point.iat[0]) if len(per_point) else 0,
         "busiest_point": tuple(float(v) for v in per_point.index[0]) if len(per_point) else None,
-        "linear_not_lines": linear.name_zh.tolist(),
+        "linear_not_lines": linear.name_zh[drawn].tolist(),
+        "linear_region": linear.name_zh[~drawn].tolist(),
         "region": int((projects.location_precision == "region").sum()),
     }
 
@@ -126,12 +130,15 @@ def format_placement(figures: dict, duplicates: list, *, names: dict[str, str] |
         "\nPlacement (issue 9 targets in brackets):",
         f"  on a district/city point     {figures['on_unit_point']:>6}  {figures['on_unit_point_share']:.1%}  [<= 25%]",
         f"  most records on one point    {figures['max_on_one_point']:>6}  at {figures['busiest_point']}  [<= 25]",
-        f"  rail/metro/expressway not lines {len(figures['linear_not_lines']):>3}  [0]",
+        f"  rail/metro/expressway drawn but not as lines {len(figures['linear_not_lines'])}  [0]",
+        f"  rail/metro/expressway with no geometry (region) {len(figures['linear_region'])}",
         f"  region records (no geometry) {figures['region']:>6}",
         f"  duplicate candidate pairs    {len(duplicates):>6}  [0] (pairs explained in distinct.json left out)",
     ]
     if figures["linear_not_lines"]:
         lines.append("  not lines: " + "、".join(figures["linear_not_lines"]))
+    if figures["linear_region"]:
+        lines.append("  region: " + "、".join(figures["linear_region"]))
     names = names or {}
     lines.extend(f"  candidate: {a} {names.get(a, '')} | {b} {names.get(b, '')} ({why})" for a, b, why in duplicates)
     return "\n".join(lines)

@@ -111,3 +111,23 @@ def test_kinds_filter_hides_designations_by_default(fixture_units):
     assert back.kinds == ("designation",)
     assert counts(frame)["kind"].to_dict() == {"project": 1, "designation": 1}
     assert counts(frame)["location_source"].to_dict() == {"boundary": 2}
+
+
+def test_placement_figures_and_duplicate_finder():
+    from geo.checks import duplicate_candidates, notes_neutral
+    from geo.stats import placement_figures
+
+    pt = shapely.Point(106.05, 29.05)
+    records = [
+        _record("A", name_zh="果园港"), _record("B", name_zh="重庆果园港", category="port"),
+        _record("C", name_zh="轨道1号线", category="metro", location_precision="approximate", location_source="well_known"),
+        _record("D", name_zh="轨道2号线", category="metro", location_precision="region", location_source="none", scope="重庆市"),
+        _record("E", name_zh="西彭工业园标准厂房", location_precision="town", location_note_en="I guess"),
+    ]
+    frame = add_derived_columns(_frame(records, [pt, pt, shapely.Point(106.2, 29.0), None, shapely.Point(106.1, 29.1)]))
+    fig = placement_figures(frame)
+    assert fig["on_unit_point"] == 2 and fig["max_on_one_point"] == 2 and fig["region"] == 1
+    assert fig["linear_not_lines"] == ["轨道1号线"] and fig["linear_region"] == ["轨道2号线"]
+    assert duplicate_candidates(frame) == [("A", "B", "same name, categories water and port")]
+    assert duplicate_candidates(frame, explained={frozenset(("A", "B"))}) == []
+    assert [(p.record, p.field) for p in notes_neutral(frame)] == [("E", "location_note_en")]
