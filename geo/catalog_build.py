@@ -236,12 +236,12 @@ def _reaches(geom, stated: list[str], units) -> bool:
     return all(d in names for d in stated)
 
 
-def locate(rec: dict, override: dict | None, units) -> placement.Placement:
+def locate(rec: dict, override: dict | None, units, *, designation: bool = False) -> placement.Placement:
     """The placement of one merged record; coordinates that miss the stated district are not used."""
     location = _best_location(rec["locations"], override)
     ev = placement.Evidence(
         location=location, admin_stated=tuple(rec["admin_stated"]), plan_ids=tuple(dict.fromkeys(m["plan"] for m in rec["mentions"])),
-        name_zh=rec["name_zh"], aliases=tuple(rec["aliases"]), quotes=tuple(m["quote"] for m in rec["mentions"]),
+        name_zh=rec["name_zh"], aliases=tuple(rec["aliases"]), quotes=tuple(m["quote"] for m in rec["mentions"]), category=rec["category"], designation=designation,
     )
     found = placement.place(ev)
     if found.precision in ("exact", "approximate") and not _reaches(found.geometry, rec["admin_stated"], units):
@@ -329,7 +329,7 @@ def assemble(directory: Path | None = None) -> tuple[gpd.GeoDataFrame, dict[str,
     units = boundaries.join_units()
     rows, geoms, origins = [], [], {}
     for key, rec in records.items():
-        where = locate(rec, (overrides.get(key) or (None,))[0], units)
+        where = locate(rec, (overrides.get(key) or (None,))[0], units, designation=key in designations)
         try:
             status = derive_status(rec["mentions"], plans)
         except KeyError as exc:

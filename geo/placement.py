@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import shapely
 
 from geo import gazetteer
-from geo.model import LOCATION_SOURCES
+from geo.model import AREAL_CATEGORIES, LOCATION_SOURCES
 from geo.names import pinyin, strip_admin_suffix
 
 #: The area a plan's place-less records cover, by plan id.
@@ -66,6 +66,17 @@ class Evidence:
     name_zh: str
     aliases: tuple[str, ...] = ()
     quotes: tuple[str, ...] = ()
+    category: str = ""
+    designation: bool = False
+
+
+#: Names of areas: a single point can only stand for them approximately.
+_AREA_NAME = re.compile(r"(商圈|新城|新区|片区|园区|产业园|景区|公园|街区|示范区|科学城|半岛)(\(.*\))?$")
+
+
+def is_area(ev: Evidence) -> bool:
+    """True for a record that is an area (a park, new town, business district, a designation…), never an ``exact`` point."""
+    return ev.designation or ev.category in AREAL_CATEGORIES or bool(_AREA_NAME.search(ev.name_zh))
 
 
 def _en(name_zh: str) -> str:
@@ -230,7 +241,13 @@ def place(ev: Evidence) -> Placement:
     districts = stated_districts(ev)
     if loc.get("kind") == "none":
         return region(loc.get("scope") or region_scope(ev, districts), loc)
-    found = from_coordinates(loc) or from_town(loc, districts[0] if districts else None, ev)
+    found = from_coordinates(loc)
+    if found and found.precision == "exact" and found.geometry.geom_type == "Point" and is_area(ev):
+        # A point cannot be the exact site of an area: it is a sketch of where the area is.
+        zh = found.note_zh.replace("精确位置", "大致位置") + ";项目为一片区域,单点仅示意"
+        en = found.note_en.replace("exact site", "approximate") + "; the project is an area, a single point only sketches it"
+        return Placement(found.geometry, "approximate", found.source, zh, en, osm_ids=found.osm_ids)
+    found = found or from_town(loc, districts[0] if districts else None, ev)
     if found:
         return found
     search_in = districts or ([PLAN_SCOPES["jlp14"]] if "jlp14" in ev.plan_ids else [])

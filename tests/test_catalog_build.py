@@ -162,3 +162,11 @@ def test_every_extract_quote_survives_or_is_a_documented_drop():
                 continue
             lost += [(path.name, e["key"], m["quote"]) for m in e["mentions"] if (plan, m["quote"]) not in have]
     assert lost == []
+
+
+def test_an_area_is_never_an_exact_point():
+    loc = {"kind": "point", "places": [{"name": "解放碑", "lon": 106.577, "lat": 29.557, "precision": "exact", "source": "well_known"}]}
+    area = placement.place(_ev("解放碑—朝天门商圈", location=loc, admin=["渝中区"]))
+    assert area.precision == "approximate" and "area" in area.note_en
+    site = placement.place(_ev("重庆西站", location=loc, admin=["渝中区"]))
+    assert site.precision == "exact"
