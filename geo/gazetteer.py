@@ -106,14 +106,21 @@ PLACES_COLUMNS = ["name_zh", "name_en", "kind", "district_zh", "adcode", "lon", 
 
 @lru_cache(maxsize=4)
 def _places(path: str, mtime: float) -> pd.DataFrame:
-    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    from geo._errors import DataFileError
+
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DataFileError(path, f"not a readable UTF-8 CSV: {exc}") from exc
     missing = [c for c in PLACES_COLUMNS if c not in table.columns]
     if missing:
-        from geo._errors import DataFileError
-
         raise DataFileError(path, f"missing columns {', '.join(missing)} (expected {','.join(PLACES_COLUMNS)})")
-    table["lon"] = table["lon"].astype(float)
-    table["lat"] = table["lat"].astype(float)
+    for column in ("lon", "lat"):
+        values = pd.to_numeric(table[column], errors="coerce")
+        if values.isna().any():
+            row = int(values.isna().to_numpy().argmax())
+            raise DataFileError(path, f"row {row + 2} ({table.name_zh.iat[row]}): {column} is not a number: {table[column].iat[row]!r}")
+        table[column] = values
     rows = []
     for i, row in enumerate(table.itertuples(index=False)):
         for name in dict.fromkeys([row.name_zh, *filter(None, row.aliases.split("|"))]):

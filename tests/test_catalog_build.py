@@ -170,3 +170,14 @@ def test_an_area_is_never_an_exact_point():
     assert area.precision == "approximate" and "area" in area.note_en
     site = placement.place(_ev("重庆西站", location=loc, admin=["渝中区"]))
     assert site.precision == "exact"
+
+
+def test_bad_gazetteer_row_names_file_and_row(tmp_path, monkeypatch):
+    from geo import gazetteer
+    from geo._errors import DataFileError
+
+    (tmp_path / "gazetteer").mkdir()
+    (tmp_path / "gazetteer" / "places.csv").write_text(PLACES + "走马镇,Zouma,town,九龙坡区,500107,east,29.4,geonames,\n", encoding="utf-8")
+    monkeypatch.setattr(settings, "data_dir", tmp_path)
+    with pytest.raises(DataFileError, match=r"places\.csv: row 6 \(走马镇\): lon is not a number"):
+        gazetteer.place_point("走马", district_zh="九龙坡区")
