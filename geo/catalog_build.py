@@ -241,7 +241,7 @@ def locate(rec: dict, override: dict | None, units, *, designation: bool = False
     location = _best_location(rec["locations"], override)
     ev = placement.Evidence(
         location=location, admin_stated=tuple(rec["admin_stated"]), plan_ids=tuple(dict.fromkeys(m["plan"] for m in rec["mentions"])),
-        name_zh=rec["name_zh"], aliases=tuple(rec["aliases"]), quotes=tuple(m["quote"] for m in rec["mentions"]), category=rec["category"], designation=designation,
+        name_zh=rec["name_zh"], aliases=tuple(rec["aliases"]), quotes=tuple(m["quote"] for m in rec["mentions"]), category=rec["category"], designation=designation, curated=override is not None,
     )
     found = placement.place(ev)
     if found.precision in ("exact", "approximate") and not _reaches(found.geometry, rec["admin_stated"], units):

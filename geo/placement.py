@@ -14,6 +14,9 @@ and English, scope). The evidence, tried in this order:
 3. A finer-gazetteer place named in the record's name, aliases or quotes,
    inside a stated district (the longest name wins; the same place is always
    the same point) → precision ``town``.
+   Rules 2 and 3 swap when the location is the extract's own (not a curated
+   entry of ``locations/*.json``): an extract's ``town`` was often a guess,
+   the words of the record are evidence.
 4. Several stated districts/cities → a multi-point of their representative
    points (``district`` or ``city``, source ``boundary``).
 5. Otherwise the record has no place of its own: precision ``region``, null
@@ -68,6 +71,7 @@ class Evidence:
     quotes: tuple[str, ...] = ()
     category: str = ""
     designation: bool = False
+    curated: bool = False  # the location comes from data/catalog/locations/*.json
 
 
 #: Names of areas: a single point can only stand for them approximately.
@@ -247,9 +251,13 @@ def place(ev: Evidence) -> Placement:
         zh = found.note_zh.replace("精确位置", "大致位置") + ";项目为一片区域,单点仅示意"
         en = found.note_en.replace("exact site", "approximate") + "; the project is an area, a single point only sketches it"
         return Placement(found.geometry, "approximate", found.source, zh, en, osm_ids=found.osm_ids)
-    found = found or from_town(loc, districts[0] if districts else None, ev)
     if found:
         return found
     search_in = districts or ([PLAN_SCOPES["jlp14"]] if "jlp14" in ev.plan_ids else [])
-    found = from_text(ev, search_in) or district_points(districts)
+    town = districts[0] if districts else None
+    if ev.curated:  # a curated entry's town outranks a name found in the words
+        found = from_town(loc, town, ev) or from_text(ev, search_in)
+    else:  # an extract's own town (v1: often a guess) comes after the words' evidence
+        found = from_text(ev, search_in) or from_town(loc, town, ev)
+    found = found or district_points(districts)
     return found or region(region_scope(ev, districts), None)

@@ -181,3 +181,12 @@ def test_bad_gazetteer_row_names_file_and_row(tmp_path, monkeypatch):
     monkeypatch.setattr(settings, "data_dir", tmp_path)
     with pytest.raises(DataFileError, match=r"places\.csv: row 6 \(走马镇\): lon is not a number"):
         gazetteer.place_point("走马", district_zh="九龙坡区")
+
+
+def test_curated_town_outranks_words_and_words_outrank_an_extract_town(gazetteer_dir):
+    loc = {"kind": "point", "places": [], "town": {"name_zh": "陶家镇", "district": "九龙坡区"}}
+    words = dict(location=loc, admin=["九龙坡区"])
+    assert placement.place(_ev("西彭工业园厂房", **words)).geometry.x == 106.31
+    curated = placement.Evidence(**{**_ev("西彭工业园厂房", **words).__dict__, "curated": True})
+    got = placement.place(curated)
+    assert got.geometry.x == 106.40 and "curated" in got.note_en
