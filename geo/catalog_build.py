@@ -323,7 +323,7 @@ def assemble(directory: Path | None = None) -> tuple[gpd.GeoDataFrame, dict[str,
     records, notes = load_sources(directory)
     merge = {k: normalise_key(v) for k, v in _key_map(directory / "merge.json", what="the canonical key").items()}
     refuse_duplicates(records, _key_map(directory / "distinct.json", what="the reason"), path=directory / "distinct.json")
-    designations = _key_map(directory / "designations.json", what="the reason")
+    designations = {merge.get(k, k): v for k, v in _key_map(directory / "designations.json", what="the reason").items()}
     overrides = {merge.get(k, k): v for k, v in load_location_overrides(directory).items()}
     notes += [f"location entry {k!r} ({p.name}) matches no record" for k, (_, p) in overrides.items() if k not in records]
     units = boundaries.join_units()

@@ -11,14 +11,17 @@ and English, scope). The evidence, tried in this order:
 2. The entry's ``town``: a place of the finer gazetteer (``places.csv``,
    :func:`geo.gazetteer.place_point`), else a GeoNames town
    (:func:`geo.gazetteer.town_point`) → precision ``town``.
-3. A finer-gazetteer place named in the record's name, aliases or quotes,
+3. A finer-gazetteer place named in the record's name, aliases or quotes
+   (only the parts of a quote that speak of the record, :func:`own_words`),
    inside a stated district (the longest name wins; the same place is always
    the same point) → precision ``town``.
    Rules 2 and 3 swap when the location is the extract's own (not a curated
    entry of ``locations/*.json``): an extract's ``town`` was often a guess,
    the words of the record are evidence.
 4. Several stated districts/cities → a multi-point of their representative
-   points (``district`` or ``city``, source ``boundary``).
+   points (``district`` or ``city``, source ``boundary``). A curated entry
+   that gives only a ``district`` says no finer place is known: its words are
+   not searched (the curator judged them misleading) and it goes on to rule 5.
 5. Otherwise the record has no place of its own: precision ``region``, null
    geometry, and a ``scope`` — the one stated district/city, else the plan's
    own area (jlp14 → 九龙坡区; lj2023 and news2023 → 两江新区), else
@@ -183,9 +186,26 @@ def from_town(location: dict, district: str | None, ev: Evidence | None = None) 
     return None
 
 
+def _shares_words(segment: str, names: list[str], *, n: int = 3) -> bool:
+    grams = {name[i:i + n] for name in names for i in range(max(len(name) - n + 1, 1))}
+    return any(g in segment for g in grams)
+
+
+def own_words(quote: str, names: list[str]) -> str:
+    """The parts of a quote that speak of this record: a list sentence ("打造巴国城、直港大道、…、九滨路等
+    特色美食街区") names other projects' places, which must not place this one.
+
+    The quote is split at 、,;。 and only the parts sharing three characters in a
+    row with the record's name or aliases are kept (joined by "|").
+    """
+    parts = [p for p in re.split(r"[、,,;;。]", quote) if p]
+    return "|".join(p for p in parts if _shares_words(p, names))
+
+
 def from_text(ev: Evidence, districts: list[str]) -> Placement | None:
     """Placement at a gazetteer place named in the record's words (rule 3), or None."""
-    texts = [ev.name_zh, *ev.aliases, *ev.quotes]
+    names = [ev.name_zh, *ev.aliases]
+    texts = [*names, *(own_words(q, names) for q in ev.quotes)]
     hit = gazetteer.places_in_text(texts, districts=districts)
     if not hit:
         return None
@@ -220,17 +240,25 @@ def region(scope: str, location: dict | None = None) -> Placement:
     return Placement(None, "region", "none", zh, en, scope=scope)
 
 
-def district_points(names: list[str]) -> Placement | None:
-    """A multi-point of several stated districts' representative points (rule 4), or None."""
+def district_points(names: list[str], *, single: bool = False, location: dict | None = None) -> Placement | None:
+    """The representative points of the stated districts (rule 4), or None.
+
+    Several districts give a multi-point; one district only with ``single``
+    (a curated entry that asks for its district's point).
+    """
     found = [(n, gazetteer.district_point(n)) for n in names]
     found = [(n, p) for n, p in found if p]
-    if len(found) < 2:
+    if len(found) < (1 if single else 2):
         return None
     precision = "city" if all(_is_city(n) for n, _ in found) else "district"
     where = "、".join(n for n, _ in found)
-    zh = f"规划未指明具体位置,置于所述各区县(市)的代表点:{where}"
-    en = f"No site stated: at the representative points of the units the plan names: {', '.join(_en(n) for n, _ in found)}"
-    return Placement(shapely.MultiPoint([p[:2] for _, p in found]), precision, "boundary", zh, en)
+    zh, en = _entry_notes(
+        location or {},
+        f"规划未指明具体位置,置于所述区县(市)的代表点:{where}",
+        f"No site stated: at the representative point of {', '.join(_en(n) for n, _ in found)}",
+    )
+    geom = shapely.Point(found[0][1][:2]) if len(found) == 1 else shapely.MultiPoint([p[:2] for _, p in found])
+    return Placement(geom, precision, "boundary", zh, en)
 
 
 def stated_districts(ev: Evidence) -> list[str]:
@@ -253,6 +281,11 @@ def place(ev: Evidence) -> Placement:
         return Placement(found.geometry, "approximate", found.source, zh, en, osm_ids=found.osm_ids)
     if found:
         return found
+    if ev.curated and not loc.get("town") and loc.get("district"):
+        # A curator found no place finer than the district (e.g. the only place name in its quote
+        # belongs to another project): no search in the words, and no pile on the district's point.
+        # The entry's notes describe a point that is not drawn, so the notes are the build's own.
+        return district_points(districts) or region(region_scope(ev, districts), None)
     search_in = districts or ([PLAN_SCOPES["jlp14"]] if "jlp14" in ev.plan_ids else [])
     town = districts[0] if districts else None
     if ev.curated:  # a curated entry's town outranks a name found in the words

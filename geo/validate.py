@@ -34,8 +34,10 @@ from geo.model import (
 
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 #: First-person or personal-knowledge wording that a location note must not use.
+_ROMAN_CONTEXT = ("phase", "Phase", "stage", "Stage", "line", "Line", "part", "Part", "class", "Class", "grade", "Grade", "type", "Type", "section", "Section", "zone", "Zone", "block", "Block", "period", "Period")
 _FIRST_PERSON = re.compile(
-    r"(?<![A-Za-z])(I|I'm|I've|me|my|mine|we|We|our|Our|ours)(?![A-Za-z'])|general knowledge|known to me|我们|我|笔者|本人",
+    "".join(f"(?<!{w} )" for w in _ROMAN_CONTEXT)
+    + r"(?<![A-Za-z])(I|I'm|I've|me|my|we|We|our|Our|ours)(?![A-Za-z'])|general knowledge|known to me|我们|我|笔者|本人",
 )
 _OSM_ID = re.compile(r"^(node|way|relation)/\d+$")
 NOTE_FIELDS = ("location_note_zh", "location_note_en", "location_note")

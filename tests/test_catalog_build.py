@@ -190,3 +190,19 @@ def test_curated_town_outranks_words_and_words_outrank_an_extract_town(gazetteer
     curated = placement.Evidence(**{**_ev("西彭工业园厂房", **words).__dict__, "curated": True})
     got = placement.place(curated)
     assert got.geometry.x == 106.40 and "curated" in got.note_en
+
+
+def test_list_sentences_do_not_lend_other_projects_places(gazetteer_dir):
+    assert placement.own_words("打造陶家、西彭、九滨路等特色美食街区", ["九滨路特色美食街区"]) == "九滨路等特色美食街区"
+    got = placement.place(_ev("九滨路特色美食街区", admin=["九龙坡区"], quotes=("打造陶家、西彭、九滨路等特色美食街区",)))
+    assert got.precision == "region"
+    got = placement.place(_ev("西彭小学", admin=["九龙坡区"], quotes=("建设陶家中学、西彭小学",)))
+    assert got.geometry.x == 106.30
+
+
+def test_curated_district_only_entry_is_a_region_without_word_search(gazetteer_dir):
+    loc = {"kind": "point", "places": [], "town": None, "district": "九龙坡区", "note_zh": "置于九龙坡区代表点", "note_en": "At the representative point of 九龙坡区"}
+    ev = placement.Evidence(**{**_ev("西彭工业园厂房", location=loc, admin=["九龙坡区"]).__dict__, "curated": True})
+    got = placement.place(ev)
+    assert (got.precision, got.source, got.geometry, got.scope) == ("region", "none", None, "九龙坡区")
+    assert "代表点" not in got.note_zh  # the entry's note describes a point that is not drawn

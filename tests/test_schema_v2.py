@@ -55,6 +55,8 @@ def test_first_person_notes_are_flagged():
     assert first_person_words("我们认为在此") == ["我们"]
     assert first_person_words("At Xipeng town (GeoNames point), from '西彭' in the name") == []
     assert first_person_words("Imperial road; Merge the US data") == []
+    assert first_person_words("phase I is at 明月山; Phase II, Line I") == []
+    assert first_person_words("Here I placed it") == ["I"]
     frame = _frame([_record("N1", location_note_en="I placed it here")], [shapely.Point(106.05, 29.05)])
     warnings = check_records(frame, plan_ids=PLANS).warnings
     assert [p.field for p in warnings] == ["location_note_en"]
