@@ -60,7 +60,7 @@ def test_placement_finest_evidence_first(gazetteer_dir):
     assert (got.precision, got.source, got.geometry.x) == ("town", "well_known", 106.31)
     assert "西彭工业园" in got.note_zh and "in the name" in got.note_en
     # A quote names the town; the same place always gets the same point.
-    a = placement.place(_ev("某某学校", admin=["九龙坡区"], quotes=("建设西彭组团学校",)))
+    a = placement.place(_ev("组团学校建设", admin=["九龙坡区"], quotes=("建设西彭组团学校",)))
     b = placement.place(_ev("另一学校", aliases=("西彭小学",), admin=["九龙坡区"]))
     assert a.geometry.equals(b.geometry) and "plan's wording" in a.note_en and "alias" in b.note_en
     # Explicit coordinates come before the gazetteer.
