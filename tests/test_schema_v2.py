@@ -133,3 +133,13 @@ def test_placement_figures_and_duplicate_finder():
     assert duplicate_candidates(frame) == [("A", "B", "same name, categories water and port")]
     assert duplicate_candidates(frame, explained={frozenset(("A", "B"))}) == []
     assert [(p.record, p.field) for p in notes_neutral(frame)] == [("E", "location_note_en")]
+
+
+def test_detail_of_a_region_record(atlas):
+    from geo.catalog import project_detail
+
+    p = atlas.projects
+    rid = p.loc[(p.location_precision == "region").to_numpy(), "id"].iat[0]
+    d = project_detail(atlas, rid)
+    assert d["centroid"] is None and d["bounds"] is None and d["geom_kind"] == "none"
+    assert d["scope"] and d["location_note_zh"] and d["location_note_en"]
