@@ -143,3 +143,12 @@ def test_detail_of_a_region_record(atlas):
     d = project_detail(atlas, rid)
     assert d["centroid"] is None and d["bounds"] is None and d["geom_kind"] == "none"
     assert d["scope"] and d["location_note_zh"] and d["location_note_en"]
+
+
+def test_cli_kind_filter(tmp_path, capsys):
+    from geo.__main__ import main
+
+    out = tmp_path / "j.csv"
+    assert main(["join", "--kind", "designation", "--out", str(out)]) == 0
+    assert main(["join", "--kind", "brand"]) == 2
+    assert "filter kind: unknown value 'brand'" in capsys.readouterr().err
