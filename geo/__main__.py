@@ -22,7 +22,8 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
     g.add_argument("--status", action="append", help="e.g. under_construction")
     g.add_argument("--category", action="append", help="e.g. rail")
     g.add_argument("--district", action="append", help="Chongqing district or Sichuan city: adcode, 九龙坡区 or Jiulongpo")
-    g.add_argument("--precision", action="append", help="exact, approximate, town, district, city")
+    g.add_argument("--precision", action="append", help="exact, approximate, town, district, city, region")
+    g.add_argument("--kind", action="append", help="project (default), designation; --kind project,designation for both")
     g.add_argument("--from", dest="year_min", help="earliest target year")
     g.add_argument("--to", dest="year_max", help="latest target year")
     g.add_argument("--text", help="search Chinese, English or pinyin names")
@@ -46,6 +47,7 @@ def _spec(args, atlas):
         categories=joined(args.category),
         districts=districts,
         precisions=joined(args.precision),
+        kinds=joined(args.kind),
         year_min=args.year_min,
         year_max=args.year_max,
         text=args.text,
@@ -131,12 +133,14 @@ def cmd_export(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from geo.checks import consistency_problems
-    from geo.stats import format_report
+    from geo.checks import consistency_problems, duplicate_candidates, explained_pairs
+    from geo.stats import format_placement, format_report, placement_figures
 
     atlas = _atlas(args)
     failures = consistency_problems(atlas)
     print(format_report(atlas.projects, failures, plan_titles=atlas.plan_titles(lang="en")))
+    names = dict(zip(atlas.projects["id"], atlas.projects["name_zh"], strict=True))
+    print(format_placement(placement_figures(atlas.projects), duplicate_candidates(atlas.projects, explained=explained_pairs()), names=names))
     return 1 if args.strict and failures else 0
 
 

@@ -81,3 +81,34 @@ class OsmSourceError(AtlasError):
         self.url = url
         self.reason = reason
         super().__init__(f"OpenStreetMap (Overpass at {url}) unavailable: {reason}")
+class CatalogSourceError(AtlasError):
+    """A curated catalog source (extract, location entry, merge/drop/distinct/designation list) is wrong.
+
+    Parameters
+    ----------
+    path
+        The source file.
+    key
+        The entry's key (or None for the file as a whole).
+    field
+        The field of the entry, e.g. ``mentions[0].quote`` or ``location.places``.
+    reason
+        What is wrong, in words a curator can act on.
+    """
+
+    def __init__(self, path: object, key: object, field: str, reason: str) -> None:
+        self.path = str(path)
+        self.key = key
+        self.field = field
+        self.reason = reason
+        where = f"entry {key!r}: " if key is not None else ""
+        super().__init__(f"{self.path}: {where}{field}: {reason}")
+
+
+class CatalogBuildFailed(AtlasError):
+    """The built catalog fails validation; nothing was written. ``problems`` lists each, naming file and entry."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        shown = "\n".join(problems[:50]) + (f"\n… and {len(problems) - 50} more" if len(problems) > 50 else "")
+        super().__init__(f"catalog not written: {len(problems)} problems\n{shown}")

@@ -37,7 +37,9 @@ def add_derived_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
     ``plan_ids`` (list), ``target_year`` (earliest stated target, or NaN),
     ``search_text`` (names, aliases and pinyin, lower-case), ``geom_kind``
-    (point, line, polygon), ``length_km`` and ``area_km2``.
+    (point, line, polygon, or none for a region record's null geometry),
+    ``length_km`` and ``area_km2`` (0 without geometry), and ``kind``
+    (``project`` for a v1 file, which has no kinds) and ``scope``.
     """
     frame = frame.copy()
     frame["plan_ids"] = [list(dict.fromkeys(a["plan"] for a in atts)) for atts in frame["plans"]]
@@ -52,6 +54,12 @@ def add_derived_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         {"Point": "point", "MultiPoint": "point", "LineString": "line", "MultiLineString": "line", "Polygon": "polygon", "MultiPolygon": "polygon"}
     )
     frame["geom_kind"] = dims.fillna("none")
+    # Schema v1 files: every record is a project placed by unknown means.
+    if "kind" not in frame.columns:
+        frame["kind"] = "project"
+    frame["kind"] = frame["kind"].fillna("project")
+    if "scope" not in frame.columns:
+        frame["scope"] = None
     frame[["length_km", "area_km2"]] = project_measures(frame)
     return frame
 
@@ -137,12 +145,26 @@ def project_detail(atlas: Atlas, project_id: str) -> dict | None:
         return None
     row = hit.iloc[0]
     rows = atlas.joined[atlas.joined["id"] == project_id]
-    point = row.geometry.representative_point()
-    w, s, e, n = row.geometry.bounds
+    geom = row.geometry
+    drawn = geom is not None and not geom.is_empty
+    point = geom.representative_point() if drawn else None
+    w, s, e, n = geom.bounds if drawn else (None,) * 4
     return {
-        **{k: row[k] for k in ("id", "name_zh", "name_en", "category", "status", "status_as_of", "status_source", "location_precision", "location_note", "source_crs", "plans", "length_km", "area_km2", "geom_kind")},
+        **{k: row[k] for k in ("id", "name_zh", "name_en", "category", "status", "status_as_of", "status_source", "location_precision", "source_crs", "plans", "length_km", "area_km2", "geom_kind")},
+        **{k: row.get(k) for k in ("kind", "location_source", "scope", "location_note")},
+        "location_note_zh": note(row, lang="zh"),
+        "location_note_en": note(row, lang="en"),
         "aliases": list(row.get("aliases") or []),
         "districts": rows[["name_zh", "name_en", "unit_name_zh", "unit_name_en", "measure", "length_km", "area_km2", "share"]].to_dict(orient="records"),
-        "centroid": (point.y, point.x),
-        "bounds": (s, w, n, e),
+        "centroid": (point.y, point.x) if drawn else None,
+        "bounds": (s, w, n, e) if drawn else None,
     }
+
+
+def note(row, *, lang: str = "zh") -> str:
+    """The record's location note in ``lang``; a v1 record's ``location_note`` when the v2 fields are absent."""
+    value = row.get(f"location_note_{lang}")
+    if isinstance(value, str) and value:
+        return value
+    value = row.get("location_note")
+    return value if isinstance(value, str) else ""

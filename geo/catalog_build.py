@@ -15,15 +15,24 @@ Sources (all UTF-8 JSON, edited by hand; see the README's "Correcting a record")
     ``lines.json`` holds railways, metro, roads, bridges and tunnels;
     ``sites.json`` everything else. A key may appear in one file only.
 ``drop.json``
-    ``{"key": "reason"}``: entries judged not to be mappable projects.
+    ``{"key": "reason"}``: entries that are neither projects nor
+    designations (events, slogans), left out of the catalog.
+``designations.json``
+    ``{"key": "reason"}``: records of kind ``designation`` (see
+    docs/DATA_MODEL.md "Projects and designations"); every other record is a
+    ``project``.
+``distinct.json``
+    ``{"key A|key B": "reason"}``: two records whose normalised names and
+    category agree but which are different projects. Without an entry here
+    or in ``merge.json`` such a pair stops the build.
 
-Placing (:func:`resolve_location`) goes from the most to the least precise
-evidence: coordinates given with their precision (lines through termini and
-stations are always ``approximate``), a GeoNames town inside the stated
-district (``town``), the district's representative point (``district``,
-several districts give a multi-point), a Sichuan city's (``city``). A
-record with no place at all is placed at its province's representative point
-with precision ``city`` and said so in ``location_note``.
+Placing is :mod:`geo.placement` (finest evidence first; records with no
+place become ``region`` records with a ``scope`` and no geometry).
+
+Safety: every source problem raises :class:`geo._errors.CatalogSourceError`
+naming the file, the entry key and the field; the built frame is validated
+as a whole before anything is written (:class:`geo._errors.CatalogBuildFailed`),
+so a failed build leaves the previous catalog untouched.
 
 Status: the most advanced status any attribution implies (plans rarely
 move a project backwards), dated by that document; a plan's completion
@@ -40,20 +49,20 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
-from geo import boundaries, gazetteer, io, settings
+from geo import boundaries, io, placement, settings
+from geo._errors import CatalogBuildFailed, CatalogSourceError
 from geo.catalog import load_plans
-from geo.model import STATUS_RANK
+from geo.model import ACTIONS, CATEGORIES, STATUS_RANK, STATUSES
+from geo.validate import check_records, first_person_words
 
 PROPERTY_ORDER = [
-    "id", "name_zh", "name_en", "aliases", "category", "status", "status_as_of", "status_source",
-    "location_precision", "source_crs", "location_note", "admin_stated", "plans",
+    "id", "kind", "name_zh", "name_en", "aliases", "category", "status", "status_as_of", "status_source",
+    "location_precision", "location_source", "scope", "source_crs", "location_note_zh", "location_note_en",
+    "osm_ids", "admin_stated", "plans",
 ]
-_PROVINCE_POINT = {"cq": "渝中区", "sc": "成都市"}
-#: Where a record with no place at all goes, by the plan that names it: the Jiulongpo
-#: plan's own projects lie in 九龙坡区; the Liangjiang documents' in the 两江新区 zone.
-_PLAN_ANCHOR = {"jlp14": ("district", "九龙坡区"), "lj2023": ("zone", "两江新区"), "news2023": ("zone", "两江新区")}
 ZONES_PATH = settings.boundaries_dir / "zones.geojson"
 ZONE_CATEGORIES = ("new_town", "science_park")
+_ENTRY_FIELDS = ("key", "name_zh", "name_en", "category", "mentions")
 
 
 def normalise_key(key: str) -> str:
@@ -68,102 +77,131 @@ def project_id(key: str) -> str:
 
 
 def _read_json(path: Path, default):
+    """A JSON source, or ``default`` when the file is absent; malformed JSON names the file and line."""
     if not path.exists():
         return default
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        where = f"line {exc.lineno}, column {exc.colno}: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else str(exc)
+        raise CatalogSourceError(path, None, "file", f"not valid UTF-8 JSON ({where})") from exc
 
 
-def load_sources(directory: Path = settings.catalog_dir) -> tuple[dict[str, dict], list[str]]:
-    """Merged records by canonical key, and notes on what was dropped."""
-    merge = {normalise_key(k): normalise_key(v) for k, v in _read_json(directory / "merge.json", {}).items()}
-    drop = {normalise_key(k): v for k, v in _read_json(directory / "drop.json", {}).items()}
+def _key_map(path: Path, *, what: str) -> dict[str, str]:
+    """A ``{"key": "value"}`` source with normalised keys; anything else names the file."""
+    raw = _read_json(path, {})
+    if not isinstance(raw, dict) or not all(isinstance(v, str) and v for v in raw.values()):
+        raise CatalogSourceError(path, None, "file", f"must be an object mapping each key to {what}")
+    return {normalise_key(k): v for k, v in raw.items()}
+
+
+def check_entry(path: Path, index: int, entry: object) -> None:
+    """Raise :class:`CatalogSourceError` (file, key, field) if an extract entry is malformed."""
+    if not isinstance(entry, dict):
+        raise CatalogSourceError(path, f"#{index}", "entry", "must be an object")
+    key = entry.get("key") or f"#{index}"
+    for fld in _ENTRY_FIELDS:
+        if not entry.get(fld):
+            raise CatalogSourceError(path, key, fld, "required field is missing or empty")
+    if entry["category"] not in CATEGORIES:
+        raise CatalogSourceError(path, key, "category", f"unknown category {entry['category']!r}; expected one of: {', '.join(CATEGORIES)}")
+    if not isinstance(entry["mentions"], list):
+        raise CatalogSourceError(path, key, "mentions", "must be a list of quotes")
+    for k, m in enumerate(entry["mentions"]):
+        if not isinstance(m, dict) or not m.get("quote"):
+            raise CatalogSourceError(path, key, f"mentions[{k}].quote", "required field is missing or empty")
+        if m.get("implied_status") not in (None, *STATUSES):
+            raise CatalogSourceError(path, key, f"mentions[{k}].implied_status", f"unknown status {m['implied_status']!r}")
+        if m.get("action") not in (None, *ACTIONS):
+            raise CatalogSourceError(path, key, f"mentions[{k}].action", f"unknown action {m['action']!r}")
+    check_location(path, key, entry.get("location") or {}, field="location")
+
+
+def check_location(path: Path, key: str, location: object, *, field: str) -> None:
+    """Raise :class:`CatalogSourceError` if a location entry is malformed or its notes are first-person."""
+    if not isinstance(location, dict):
+        raise CatalogSourceError(path, key, field, "must be an object")
+    if location.get("kind", "point") not in ("point", "line", "polygon", "none"):
+        raise CatalogSourceError(path, key, f"{field}.kind", f"unknown kind {location.get('kind')!r}; expected point, line, polygon or none")
+    for k, p in enumerate(location.get("places") or []):
+        for c in ("lon", "lat"):
+            if p.get(c) is not None and not isinstance(p[c], (int, float)):
+                raise CatalogSourceError(path, key, f"{field}.places[{k}].{c}", f"not a number: {p[c]!r}")
+    for note in ("note_zh", "note_en"):
+        words = first_person_words(location.get(note))
+        if words:
+            raise CatalogSourceError(path, key, f"{field}.{note}", f"first-person wording {words[0]!r}: state the evidence in a neutral voice")
+
+
+def _new_record(entry: dict, key: str, mentions: list, origin: tuple) -> dict:
+    return {
+        **entry, "key": key, "mentions": mentions, "locations": [entry.get("location") or {}], "origins": [origin],
+        "aliases": list(entry.get("aliases") or []), "admin_stated": list(entry.get("admin_stated") or []),
+    }
+
+
+def _fold(rec: dict, entry: dict, mentions: list, origin: tuple) -> None:
+    rec["mentions"].extend(mentions)
+    rec["locations"].append(entry.get("location") or {})
+    rec["origins"].append(origin)
+    for alias in [entry["name_zh"], *(entry.get("aliases") or [])]:
+        if alias != rec["name_zh"] and alias not in rec["aliases"]:
+            rec["aliases"].append(alias)
+    for d in entry.get("admin_stated") or []:
+        if d not in rec["admin_stated"]:
+            rec["admin_stated"].append(d)
+
+
+def load_sources(directory: Path | None = None) -> tuple[dict[str, dict], list[str]]:
+    """Merged records by canonical key, and notes on what was dropped.
+
+    Each record keeps ``origins``: the (file name, entry key) pairs it was
+    folded from, so that every later problem can name its sources.
+    """
+    directory = directory or settings.catalog_dir
+    merge = {k: normalise_key(v) for k, v in _key_map(directory / "merge.json", what="the canonical key").items()}
+    drop = _key_map(directory / "drop.json", what="the reason")
     records: dict[str, dict] = {}
     notes = []
     for path in sorted((directory / "extracts").glob("*.json")):
         plan = path.stem.split("_")[0]
-        for entry in _read_json(path, []):
-            key = normalise_key(entry["key"])
-            key = merge.get(key, key)
+        entries = _read_json(path, [])
+        if not isinstance(entries, list):
+            raise CatalogSourceError(path, None, "file", "an extract is a list of entries")
+        for index, entry in enumerate(entries):
+            check_entry(path, index, entry)
+            key = merge.get(normalise_key(entry["key"]), normalise_key(entry["key"]))
             if key in drop:
                 notes.append(f"dropped {entry['key']} ({plan}): {drop[key]}")
                 continue
             mentions = [{**m, "plan": plan} for m in entry["mentions"]]
-            if key not in records:
-                records[key] = {**entry, "key": key, "mentions": mentions, "locations": [entry.get("location") or {}]}
-                records[key]["aliases"] = list(entry.get("aliases") or [])
-                records[key]["admin_stated"] = list(entry.get("admin_stated") or [])
-                continue
-            rec = records[key]
-            rec["mentions"].extend(mentions)
-            rec["locations"].append(entry.get("location") or {})
-            for alias in [entry["name_zh"], *(entry.get("aliases") or [])]:
-                if alias != rec["name_zh"] and alias not in rec["aliases"]:
-                    rec["aliases"].append(alias)
-            for d in entry.get("admin_stated") or []:
-                if d not in rec["admin_stated"]:
-                    rec["admin_stated"].append(d)
+            origin = (path.name, entry["key"])
+            if key in records:
+                _fold(records[key], entry, mentions, origin)
+            else:
+                records[key] = _new_record(entry, key, mentions, origin)
     return records, notes
 
 
-def load_location_overrides(directory: Path = settings.catalog_dir) -> dict[str, dict]:
-    """Better locations by normalised key, from every ``locations/*.json``; a key in two files is an error."""
-    out: dict[str, dict] = {}
-    origin: dict[str, Path] = {}
+def load_location_overrides(directory: Path | None = None) -> dict[str, tuple[dict, Path]]:
+    """Location entries by normalised key with their file, from every ``locations/*.json``.
+
+    A key in two files, or a malformed entry, raises :class:`CatalogSourceError`.
+    """
+    directory = directory or settings.catalog_dir
+    out: dict[str, tuple[dict, Path]] = {}
     for path in sorted((directory / "locations").glob("*.json")):
-        for key, location in _read_json(path, {}).items():
+        entries = _read_json(path, {})
+        if not isinstance(entries, dict):
+            raise CatalogSourceError(path, None, "file", "location entries are an object keyed by the record's key")
+        for key, location in entries.items():
+            check_location(path, key, location, field="location")
             nkey = normalise_key(key)
             if nkey in out:
-                raise ValueError(f"{path}: location of {key!r} is also given in {origin[nkey]}")
-            out[nkey], origin[nkey] = location, path
+                raise CatalogSourceError(path, key, "key", f"location also given in {out[nkey][1]}")
+            out[nkey] = (location, path)
     return out
-
-
-def _coords(places):
-    return [(float(p["lon"]), float(p["lat"]), p.get("precision", "approximate")) for p in places or [] if p.get("lon") is not None and p.get("lat") is not None]
-
-
-def resolve_location(location: dict, *, admin_stated: list[str], province: str, plan_ids: tuple[str, ...] = (), zones: dict | None = None) -> tuple[object, str, str]:
-    """(geometry, precision, note) for one record; see the module docstring."""
-    kind = location.get("kind", "point")
-    pts = _coords(location.get("places"))
-    note = location.get("note") or ""
-    if kind == "line" and len(pts) >= 2:
-        return shapely.LineString([(x, y) for x, y, _ in pts]), "approximate", note or "line through termini and known stations"
-    if kind == "polygon" and len(pts) >= 3:
-        ring = [(x, y) for x, y, _ in pts]
-        return shapely.make_valid(shapely.Polygon(ring)), "approximate", note or "sketched outline"
-    if (pts and kind != "polygon") or (pts and len(pts) < 3):
-        x, y, precision = pts[0]
-        if precision not in ("exact", "approximate"):
-            precision = "approximate"
-        extra = " (only one place known for this line)" if kind == "line" else ""
-        return shapely.Point(x, y), precision, note + extra
-    district = location.get("district")
-    town = location.get("town")
-    if town:
-        hit = gazetteer.town_point(town.get("name_zh", ""), district_zh=town.get("district") or district, pinyin_hint=town.get("pinyin"))
-        if hit:
-            return shapely.Point(hit), "town", f"at the GeoNames point of {town.get('name_zh')}" + (f"; {note}" if note else "")
-        district = district or town.get("district")
-    names = list(dict.fromkeys([*([district] if district else []), *admin_stated]))
-    found = [(n, gazetteer.district_point(n)) for n in names if n]
-    found = [(n, p) for n, p in found if p]
-    if found:
-        precision = "city" if all(n.endswith(("市", "州")) and not n.startswith("重庆") for n, _ in found) else "district"
-        geom = shapely.Point(found[0][1][:2]) if len(found) == 1 else shapely.MultiPoint([p[:2] for _, p in found])
-        where = "、".join(n for n, _ in found)
-        return geom, precision, f"site not known: placed at the representative point of {where}" + (f"; {note}" if note else "")
-    for plan in plan_ids:
-        kind_, name = _PLAN_ANCHOR.get(plan, (None, None))
-        if kind_ == "district":
-            lon, lat, _ = gazetteer.district_point(name)
-            return shapely.Point(lon, lat), "district", f"site not stated: the {plan} plan is {name}'s own, placed at its representative point"
-        if kind_ == "zone" and zones and name in zones:
-            return shapely.point_on_surface(zones[name]), "city", f"site not stated: placed at the representative point of the {name} zone (approximate outline)"
-    anchor = _PROVINCE_POINT[province]
-    lon, lat, _ = gazetteer.district_point(anchor)
-    return shapely.Point(lon, lat), "city", f"no place stated: placed at the {'Chongqing' if province == 'cq' else 'Sichuan'} anchor ({anchor}'s representative point)"
 
 
 def _best_location(locations: list[dict], override: dict | None) -> dict:
@@ -171,7 +209,7 @@ def _best_location(locations: list[dict], override: dict | None) -> dict:
         return override
 
     def score(loc):
-        pts = _coords(loc.get("places"))
+        pts = placement.coordinates(loc.get("places"))
         kind = loc.get("kind", "point")
         if kind == "line" and len(pts) >= 2:
             return 5 + len(pts) / 100
@@ -198,6 +236,24 @@ def _reaches(geom, stated: list[str], units) -> bool:
     return all(d in names for d in stated)
 
 
+def locate(rec: dict, override: dict | None, units, *, designation: bool = False) -> placement.Placement:
+    """The placement of one merged record; coordinates that miss the stated district are not used."""
+    location = _best_location(rec["locations"], override)
+    ev = placement.Evidence(
+        location=location, admin_stated=tuple(rec["admin_stated"]), plan_ids=tuple(dict.fromkeys(m["plan"] for m in rec["mentions"])),
+        name_zh=rec["name_zh"], aliases=tuple(rec["aliases"]), quotes=tuple(m["quote"] for m in rec["mentions"]), category=rec["category"], designation=designation, curated=override is not None,
+    )
+    found = placement.place(ev)
+    if found.precision in ("exact", "approximate") and not _reaches(found.geometry, rec["admin_stated"], units):
+        stripped = {k: v for k, v in location.items() if k not in ("places", "note_zh", "note_en")} | {"kind": "point"}
+        back = placement.place(placement.Evidence(**{**ev.__dict__, "location": stripped}))
+        return placement.Placement(
+            back.geometry, back.precision, back.source, back.note_zh + ";所给坐标不在所述区县内,未采用",
+            back.note_en + "; the sketched coordinates lay outside the stated district and were not used", back.scope,
+        )
+    return found
+
+
 def derive_status(mentions: list[dict], plans: dict) -> tuple[str, str, str]:
     """(status, as_of, source plan) from the attributions (see the module docstring)."""
     best = None
@@ -213,66 +269,113 @@ def derive_status(mentions: list[dict], plans: dict) -> tuple[str, str, str]:
     return best[1], best[2], best[3]
 
 
-def build(*, out: Path = settings.projects_path, directory: Path = settings.catalog_dir) -> tuple[Path, int, list[str]]:
-    """Build the catalog file; return its path, the record count and notes."""
+def duplicate_key(name_zh: str) -> str:
+    """The normalised name two records of one project share: brackets, spaces, quotes and a 重庆/四川 prefix folded."""
+    key = normalise_key(name_zh)
+    key = re.sub(r"[()（）·、\-—]", "", key)
+    return re.sub(r"^(重庆市?|四川省?)", "", key)
+
+
+def refuse_duplicates(records: dict[str, dict], distinct: dict[str, str], *, path: Path) -> None:
+    """Raise :class:`CatalogSourceError` for two records with the same normalised name and category.
+
+    ``distinct`` (``distinct.json``) names the pairs that are different projects,
+    as ``"key A|key B"`` in either order.
+    """
+    seen: dict[tuple[str, str], str] = {}
+    allowed = {frozenset(normalise_key(k) for k in pair.split("|")) for pair in distinct}
+    for key, rec in records.items():
+        group = (duplicate_key(rec["name_zh"]), rec["category"])
+        other = seen.get(group)
+        if other is not None and frozenset((key, other)) not in allowed:
+            first = records[other]["origins"][0]
+            raise CatalogSourceError(
+                rec["origins"][0][0], rec["origins"][0][1], "name_zh",
+                f"same normalised name and category as {other!r} ({first[0]}): fold it in {path.parent / 'merge.json'} or explain the difference in {path}",
+            )
+        seen.setdefault(group, key)
+
+
+def _attributions(mentions: list[dict]) -> list[dict]:
+    out, seen = [], set()
+    for m in mentions:
+        if (m["plan"], m["quote"]) in seen:
+            continue
+        seen.add((m["plan"], m["quote"]))
+        out.append({k: m.get(k) for k in ("plan", "verb", "action", "target_year", "quote")})
+    return out
+
+
+def _row(key: str, rec: dict, where: placement.Placement, status: tuple[str, str, str], kind: str) -> dict:
+    return {
+        "id": project_id(key), "kind": kind, "name_zh": rec["name_zh"], "name_en": rec["name_en"], "aliases": rec["aliases"],
+        "category": rec["category"], "status": status[0], "status_as_of": status[1], "status_source": status[2],
+        "location_precision": where.precision, "location_source": where.source, "scope": where.scope, "source_crs": "WGS84",
+        "location_note_zh": where.note_zh, "location_note_en": where.note_en, "osm_ids": list(where.osm_ids),
+        "admin_stated": rec["admin_stated"], "plans": _attributions(rec["mentions"]),
+    }
+
+
+def assemble(directory: Path | None = None) -> tuple[gpd.GeoDataFrame, dict[str, list], list[str]]:
+    """The catalog frame from the sources, its origins (id → [(file, key)]) and notes. Nothing is written."""
+    directory = directory or settings.catalog_dir
     plans = load_plans()
     records, notes = load_sources(directory)
-    overrides = load_location_overrides(directory)
+    merge = {k: normalise_key(v) for k, v in _key_map(directory / "merge.json", what="the canonical key").items()}
+    refuse_duplicates(records, _key_map(directory / "distinct.json", what="the reason"), path=directory / "distinct.json")
+    designations = {merge.get(k, k): v for k, v in _key_map(directory / "designations.json", what="the reason").items()}
+    overrides = {merge.get(k, k): v for k, v in load_location_overrides(directory).items()}
+    notes += [f"location entry {k!r} ({p.name}) matches no record" for k, (_, p) in overrides.items() if k not in records]
     units = boundaries.join_units()
-    zones = _zone_outlines(records, overrides)
-    rows, geoms = [], []
+    rows, geoms, origins = [], [], {}
     for key, rec in records.items():
-        plan_ids = [m["plan"] for m in rec["mentions"]]
-        province = "sc" if rec["admin_stated"] and all(not d.startswith("重庆") and d.endswith(("市", "州")) for d in rec["admin_stated"]) else "cq"
-        location = _best_location(rec["locations"], overrides.get(key))
-        anchors = {"plan_ids": tuple(dict.fromkeys(plan_ids)), "zones": zones}
-        geom, precision, note = resolve_location(location, admin_stated=rec["admin_stated"], province=province, **anchors)
-        if precision in ("exact", "approximate") and not _reaches(geom, rec["admin_stated"], units):
-            # Coordinates that contradict the text's district are not trusted: fall back to the district.
-            geom, precision, note = resolve_location({"district": None}, admin_stated=rec["admin_stated"], province=province, **anchors)
-            note += "; the sketched location fell outside the stated district, so it was not used"
-        status, as_of, source = derive_status(rec["mentions"], plans)
-        attributions = []
-        seen = set()
-        for m in rec["mentions"]:
-            if (m["plan"], m["quote"]) in seen:
-                continue
-            seen.add((m["plan"], m["quote"]))
-            attributions.append({k: m.get(k) for k in ("plan", "verb", "action", "target_year", "quote")})
-        rows.append(
-            {
-                "id": project_id(key),
-                "name_zh": rec["name_zh"],
-                "name_en": rec["name_en"],
-                "aliases": rec["aliases"],
-                "category": rec["category"],
-                "status": status,
-                "status_as_of": as_of,
-                "status_source": source,
-                "location_precision": precision,
-                "source_crs": "WGS84",
-                "location_note": note,
-                "admin_stated": rec["admin_stated"],
-                "plans": attributions,
-            }
-        )
-        geoms.append(geom)
+        where = locate(rec, (overrides.get(key) or (None,))[0], units, designation=key in designations)
+        try:
+            status = derive_status(rec["mentions"], plans)
+        except KeyError as exc:
+            raise CatalogSourceError(rec["origins"][0][0], rec["origins"][0][1], "mentions.plan", f"plan {exc.args[0]!r} is not in plans.json") from None
+        rows.append(_row(key, rec, where, status, "designation" if key in designations else "project"))
+        geoms.append(where.geometry)
+        origins[rows[-1]["id"]] = rec["origins"]
+    notes += [f"designations.json: {k!r} matches no record" for k in designations if k not in records]
     frame = gpd.GeoDataFrame(rows, geometry=geoms, crs=settings.storage_crs).sort_values("id").reset_index(drop=True)
-    if frame["id"].duplicated().any():
-        raise ValueError(f"id collision: {frame.loc[frame.id.duplicated(), 'name_zh'].tolist()}")
+    return frame, origins, notes
+
+
+def check_built(frame: gpd.GeoDataFrame, origins: dict[str, list]) -> list[str]:
+    """Every problem of the built frame, each naming the source files and entry keys of its record."""
+    report = check_records(frame, source="catalog build")
+    out = []
+    for p in report.errors:
+        rid = p.record or (frame["id"].iat[p.row] if p.row is not None else None)
+        where = "; ".join(f"{f}: entry {k!r}" for f, k in origins.get(rid, [])) or "catalog"
+        out.append(f"{where}: {p.field}: {p.message}")
+    for fld in ("location_note_zh", "location_note_en"):
+        for rid, note in zip(frame["id"], frame[fld], strict=True):
+            if first_person_words(note):
+                where = "; ".join(f"{f}: entry {k!r}" for f, k in origins[rid])
+                out.append(f"{where}: {fld}: first-person wording in {note!r}")
+    ids = frame["id"]
+    for rid in ids[ids.duplicated()]:
+        out.append(f"{'; '.join(f'{f}: entry {k!r}' for f, k in origins[rid])}: id: id collision {rid}")
+    return out
+
+
+def build(*, out: Path | None = None, directory: Path | None = None) -> tuple[Path, int, list[str]]:
+    """Build the catalog file; return its path, the record count and notes.
+
+    The whole frame is validated first: on any problem
+    :class:`CatalogBuildFailed` lists them (file, entry, field) and nothing is
+    written; the previous catalog stays as it was.
+    """
+    out = out or settings.projects_path
+    frame, origins, notes = assemble(directory)
+    problems = check_built(frame, origins)
+    if problems:
+        raise CatalogBuildFailed(problems)
     io.write_geojson(frame, out, properties=PROPERTY_ORDER, extra={"name": "projects"})
     write_zones(frame, ZONES_PATH if out == settings.projects_path else out.with_name("zones.geojson"))
     return out, len(frame), notes
-
-
-def _zone_outlines(records: dict, overrides: dict) -> dict:
-    """Sketched outlines of zones (new areas, science cities) by name, for anchoring."""
-    out = {}
-    for key, rec in records.items():
-        loc = _best_location(rec["locations"], overrides.get(key))
-        if rec["category"] in ZONE_CATEGORIES and loc.get("kind") == "polygon" and len(_coords(loc.get("places"))) >= 3:
-            out[rec["name_zh"]] = shapely.make_valid(shapely.Polygon([(x, y) for x, y, _ in _coords(loc["places"])]))
-    return out
 
 
 def write_zones(projects: gpd.GeoDataFrame, path: Path) -> None:
@@ -281,16 +384,18 @@ def write_zones(projects: gpd.GeoDataFrame, path: Path) -> None:
 
     How they were drawn: hand-sketched outlines of 4–12 vertices from published
     descriptions (the towns and landmarks at their edges), never surveyed; every zone
-    is marked ``approximate`` and carries its note.
+    is marked ``approximate`` and carries its notes.
     """
-    zones = projects[projects.category.isin(ZONE_CATEGORIES) & (projects.geometry.geom_type.isin(["Polygon", "MultiPolygon"]))]
+    polygonal = projects.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    zones = projects[projects.category.isin(ZONE_CATEGORIES).to_numpy() & polygonal]
     frame = gpd.GeoDataFrame(
         {
             "name_zh": zones.name_zh.to_numpy(),
             "name_en": zones.name_en.to_numpy(),
             "project_id": zones.id.to_numpy(),
             "location_precision": "approximate",
-            "note": zones.location_note.to_numpy(),
+            "note": zones.location_note_en.to_numpy(),
+            "note_zh": zones.location_note_zh.to_numpy(),
         },
         geometry=zones.geometry.to_numpy(),
         crs=settings.storage_crs,

@@ -66,6 +66,68 @@ def quotes_in_sources(projects, plans, seeds_dir=None) -> list[Problem]:
     return out
 
 
+def notes_neutral(projects) -> list[Problem]:
+    """Location notes in both languages, without first-person wording (schema v2 records only)."""
+    from geo.validate import first_person_words
+
+    out = []
+    for fld in ("location_note_zh", "location_note_en"):
+        if fld not in projects.columns:
+            continue
+        for row, (pid, note) in enumerate(zip(projects["id"], projects[fld], strict=True)):
+            if not isinstance(note, str) or not note:
+                out.append(Problem(row, pid, fld, "location note is empty"))
+            elif first_person_words(note):
+                out.append(Problem(row, pid, fld, f"first-person wording: {note!r}"))
+    return out
+
+
 def consistency_problems(atlas) -> list[Problem]:
     """All consistency checks."""
-    return admin_stated_joined(atlas) + exact_not_at_district_point(atlas) + quotes_in_sources(atlas.projects, atlas.plans)
+    p = atlas.projects
+    return admin_stated_joined(atlas) + exact_not_at_district_point(atlas) + quotes_in_sources(p, atlas.plans) + notes_neutral(p)
+
+
+def _dup_key(name: str) -> str:
+    from geo.catalog_build import duplicate_key
+
+    return duplicate_key(str(name))
+
+
+def explained_pairs(directory=None) -> set[frozenset]:
+    """Id pairs that ``distinct.json`` says are different projects."""
+    import json
+
+    from geo.catalog_build import project_id
+
+    path = (directory or settings.catalog_dir) / "distinct.json"
+    if not path.exists():
+        return set()
+    pairs = json.loads(path.read_text(encoding="utf-8"))
+    return {frozenset(project_id(k) for k in pair.split("|")) for pair in pairs}
+
+
+def duplicate_candidates(projects, *, explained: set[frozenset] | None = None) -> list[tuple[str, str, str]]:
+    """Pairs of records that may be one project twice: ``(id A, id B, why)``.
+
+    Same category and one of: the same normalised name; a name or alias of
+    one equal to a name or alias of the other; one normalised name (of 4
+    characters or more) inside the other's. A candidate is for a curator to
+    judge (``merge.json`` or ``distinct.json``); the build itself refuses only
+    the first case. The same name in two categories is a candidate too. Pairs
+    in ``explained`` (:func:`explained_pairs`) are left out.
+    """
+    explained = explained or set()
+    names = []
+    for pid, name, aliases, cat in zip(projects["id"], projects["name_zh"], projects["aliases"], projects["category"], strict=True):
+        keys = {_dup_key(n) for n in [name, *(aliases or [])]}
+        names.append((pid, _dup_key(name), keys, cat))
+    out = []
+    for i, (a, ka, alla, ca) in enumerate(names):
+        for b, kb, allb, cb in names[i + 1:]:
+            why = "same name" if ka == kb else "shared name or alias" if alla & allb else None
+            if why is None and ca == cb and min(len(ka), len(kb)) >= 4 and (ka in kb or kb in ka):
+                why = "one name inside the other"
+            if why and frozenset((a, b)) not in explained:
+                out.append((a, b, why if ca == cb else f"{why}, categories {ca} and {cb}"))
+    return out

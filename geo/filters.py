@@ -10,7 +10,11 @@ any of the units (Chongqing districts or Sichuan cities, by adcode).
 ``year_min``/``year_max`` keep projects with at least one stated target year
 in the range (projects with no target year are dropped when either is set).
 ``text`` is a case-insensitive substring of the Chinese name, English name,
-aliases or their pinyin (with or without spaces).
+aliases or their pinyin (with or without spaces). ``kinds`` (schema v2:
+``project``, ``designation``) defaults to projects only, so designations are
+hidden unless asked for (``kind=project,designation`` in a URL, ``--kind`` on
+the command line); a frame without a ``kind`` column (schema v1) is all
+projects. An empty ``kinds`` does not filter.
 """
 
 from __future__ import annotations
@@ -21,10 +25,11 @@ import numpy as np
 import pandas as pd
 
 from geo._errors import FilterError
-from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
+from geo.model import CATEGORIES, DEFAULT_KINDS, KINDS, PRECISIONS, STATUSES, label
 
-_LIST_FIELDS = ("plans", "statuses", "categories", "districts", "precisions")
+_LIST_FIELDS = ("plans", "statuses", "categories", "districts", "precisions", "kinds")
 _QUERY_NAMES = {
+    "kinds": "kind",
     "plans": "plan",
     "statuses": "status",
     "categories": "category",
@@ -40,6 +45,7 @@ _QUERY_NAMES = {
 class FilterSpec:
     """What to show. See the module docstring for the semantics."""
 
+    kinds: tuple[str, ...] = DEFAULT_KINDS
     plans: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
@@ -59,7 +65,7 @@ class FilterSpec:
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if value in ((), None, ""):
+            if value in ((), None, "") or (f.name == "kinds" and value == DEFAULT_KINDS):
                 continue
             out[_QUERY_NAMES[f.name]] = ",".join(value) if f.name in _LIST_FIELDS else str(value)
         return out
@@ -82,6 +88,7 @@ class FilterSpec:
             "categories": list(CATEGORIES),
             "districts": list(district_codes),
             "precisions": list(PRECISIONS),
+            "kinds": list(KINDS),
         }
         notices: list[str] = []
         kwargs: dict = {}
@@ -133,6 +140,9 @@ class FilterSpec:
     def mask(self, projects: pd.DataFrame, joined: pd.DataFrame | None = None) -> np.ndarray:
         """Boolean mask of the projects this spec keeps (``joined``: :func:`geo.join.join`)."""
         keep = np.ones(len(projects), dtype=bool)
+        if self.kinds:
+            kind = projects["kind"].fillna("project") if "kind" in projects.columns else pd.Series("project", index=projects.index)
+            keep &= kind.isin(self.kinds).to_numpy()
         if self.plans:
             wanted = set(self.plans)
             keep &= np.array([bool(wanted.intersection(p)) for p in projects["plan_ids"]], dtype=bool)
@@ -167,6 +177,8 @@ class FilterSpec:
         """A one-line human description of the filter, for titles and file names."""
         zh = lang == "zh"
         parts = []
+        if self.kinds != DEFAULT_KINDS:
+            parts.append(("类型: " if zh else "Kind: ") + ", ".join(label(KINDS, k, lang=lang) for k in self.kinds or tuple(KINDS)))
         if self.plans:
             parts.append(("规划: " if zh else "Plan: ") + ", ".join((plan_titles or {}).get(p, p) for p in self.plans))
         if self.statuses:

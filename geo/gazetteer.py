@@ -99,3 +99,91 @@ def town_point(name_zh: str, *, district_zh: str | None, pinyin_hint: str | None
         return None
     return float(hit.lon.iat[0]), float(hit.lat.iat[0])
 
+
+
+PLACES_COLUMNS = ["name_zh", "name_en", "kind", "district_zh", "adcode", "lon", "lat", "source", "aliases"]
+
+
+@lru_cache(maxsize=4)
+def _places(path: str, mtime: float) -> pd.DataFrame:
+    from geo._errors import DataFileError
+
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DataFileError(path, f"not a readable UTF-8 CSV: {exc}") from exc
+    missing = [c for c in PLACES_COLUMNS if c not in table.columns]
+    if missing:
+        raise DataFileError(path, f"missing columns {', '.join(missing)} (expected {','.join(PLACES_COLUMNS)})")
+    for column in ("lon", "lat"):
+        values = pd.to_numeric(table[column], errors="coerce")
+        if values.isna().any():
+            row = int(values.isna().to_numpy().argmax())
+            raise DataFileError(path, f"row {row + 2} ({table.name_zh.iat[row]}): {column} is not a number: {table[column].iat[row]!r}")
+        table[column] = values
+    rows = []
+    for i, row in enumerate(table.itertuples(index=False)):
+        for name in dict.fromkeys([row.name_zh, *filter(None, row.aliases.split("|"))]):
+            rows.append((name, i))
+    names = pd.DataFrame(rows, columns=["match", "row"])
+    return table.join(names.set_index("row"), how="right").reset_index(drop=True)
+
+
+def places(path: Path | None = None) -> pd.DataFrame:
+    """The finer gazetteer ``data/gazetteer/places.csv``, one row per (place, name it is known by).
+
+    Columns: those of the file (``name_zh, name_en, kind, district_zh, adcode,
+    lon, lat, source, aliases``) and ``match``, the name or alias of the row.
+    An absent file gives an empty table (the catalog then falls back to
+    GeoNames towns and district points).
+    """
+    path = path or settings.data_dir / "gazetteer" / "places.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=[*PLACES_COLUMNS, "match"])
+    return _places(str(path), path.stat().st_mtime)
+
+
+def _in_district(table: pd.DataFrame, district_zh: str | None) -> pd.DataFrame:
+    if not district_zh:
+        return table
+    stem = strip_admin_suffix(district_zh)
+    return table[(table.district_zh == district_zh) | (table.district_zh.map(strip_admin_suffix) == stem)]
+
+
+def place_point(name_zh: str, *, district_zh: str | None, path: Path | None = None) -> dict | None:
+    """The finer-gazetteer place called ``name_zh`` (its name or an alias) inside ``district_zh``, or None.
+
+    Returns the row as a dict (``name_zh``, ``name_en``, ``kind``, ``lon``,
+    ``lat``, ``source``, …). Without a district a name is accepted only if
+    one place bears it. Two places of the same name in the district give
+    None: the look-up never guesses.
+    """
+    table = places(path)
+    hit = _in_district(table[table.match == name_zh], district_zh)
+    if hit.drop_duplicates(["name_zh", "district_zh"]).shape[0] != 1:
+        return None
+    return hit.iloc[0].to_dict()
+
+
+def places_in_text(texts: list[str], *, districts: list[str], path: Path | None = None) -> dict | None:
+    """The place of the gazetteer named in ``texts`` (names, aliases, quotes), inside one of ``districts``.
+
+    The longest name found wins ("西彭组团" over "西彭"); ties go to the first
+    text, then to the gazetteer's order, so the result is deterministic.
+    Returns the place row with ``match`` (the words found) and ``text_index``
+    (which text held them), or None. Names of one character are ignored.
+    """
+    table = places(path)
+    if table.empty or not districts:
+        return None
+    table = pd.concat([_in_district(table, d) for d in districts]).drop_duplicates()
+    table = table[table.match.str.len() >= 2]
+    best = None
+    for index, text in enumerate(texts):
+        found = table[[m in text for m in table.match]]
+        if found.empty:
+            continue
+        row = found.loc[found.match.str.len().idxmax()]
+        if best is None or len(row.match) > len(best["match"]):
+            best = {**row.to_dict(), "text_index": index}
+    return best

@@ -175,7 +175,7 @@ _LON_NAMES = ("lon", "lng", "longitude", "x", "经度")
 _LAT_NAMES = ("lat", "latitude", "y", "纬度")
 _WKT_NAMES = ("wkt", "geometry", "geom", "the_geom")
 #: Properties that hold JSON when they arrive as text (CSV, GeoPackage, shapefile).
-JSON_FIELDS = ("plans", "admin_stated")
+JSON_FIELDS = ("plans", "admin_stated", "osm_ids")
 
 
 def _parse_geometry(value, *, kind: str):
@@ -289,8 +289,10 @@ def read_projects(path: str | os.PathLike, *, input_crs: str | None = None) -> t
             lon = pd.to_numeric(table[lon_col], errors="coerce")
             lat = pd.to_numeric(table[lat_col], errors="coerce")
             bad = lon.isna() | lat.isna()
+            blank = (table[lon_col].str.strip() == "") & (table[lat_col].str.strip() == "")
             for i in np.flatnonzero(bad):
-                problems.append((int(i), f"{lon_col}/{lat_col}", f"not a number: {table[lon_col].iat[i]!r}, {table[lat_col].iat[i]!r}"))
+                message = "missing geometry" if blank.iat[i] else f"not a number: {table[lon_col].iat[i]!r}, {table[lat_col].iat[i]!r}"
+                problems.append((int(i), f"{lon_col}/{lat_col}", message))
             pts = shapely.points(lon.to_numpy(), lat.to_numpy())
             pts[bad.to_numpy()] = None
             geoms = list(pts)
@@ -312,7 +314,15 @@ def read_projects(path: str | os.PathLike, *, input_crs: str | None = None) -> t
         raise DataFileError(path, f"unknown format {suffix!r}: use .geojson, .gpkg, .csv, .shp or .zip")
     _decode_json_fields(frame, problems)
     frame = _convert_input_crs(frame, input_crs=input_crs, problems=problems)
-    return frame.reset_index(drop=True), problems, meta
+    return frame.reset_index(drop=True), _null_geometry_allowed(frame, problems), meta
+
+
+def _null_geometry_allowed(frame: pd.DataFrame, problems: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
+    """Drop the "missing geometry" problems of region records: their geometry is null by design (schema v2)."""
+    if "location_precision" not in frame.columns:
+        return problems
+    region = set(np.flatnonzero((frame["location_precision"] == "region").to_numpy()).tolist())
+    return [p for p in problems if not (p[0] in region and p[2] == "missing geometry")]
 
 
 def _convert_input_crs(frame: gpd.GeoDataFrame, *, input_crs: str | None, problems: list) -> gpd.GeoDataFrame:

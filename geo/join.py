@@ -30,6 +30,13 @@ City-level records
     city whose units are the districts themselves, it gets no row: counting
     a municipality-wide project in the district that happens to hold the
     drawing point (渝中区, the anchor) would be false.
+Region records
+    A record whose ``location_precision`` is ``region`` has no geometry; its
+    ``scope`` names the area it covers. When the scope is a filter unit (a
+    Chongqing district or a Sichuan city, by its Chinese name) it gets one
+    ``count`` row for that unit, with the finest-unit columns set to the unit
+    as for city-level records; any other scope (重庆市, 四川省, 两江新区,
+    成渝地区) gets no row, by the same reasoning as the city rule.
 
 Everything is vectorised: one ``sjoin`` for candidate pairs, one
 :func:`shapely.intersection` over all pairs, one geodesic-length or
@@ -57,7 +64,7 @@ def project_measures(projects: gpd.GeoDataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "length_km": np.where(shapely.get_dimensions(geoms) == 1, coords.geodesic_length_m(geoms) / 1000.0, 0.0),
-            "area_km2": coords.area_m2(geoms) / 1e6,
+            "area_km2": np.nan_to_num(coords.area_m2(geoms) / 1e6),  # 0 without geometry
         },
         index=projects.index,
     )
@@ -152,6 +159,8 @@ def join(projects: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
                 }
             )
         )
+    frames.append(_region_rows(projects, units))
+    frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=JOIN_COLUMNS)
     out = pd.concat(frames, ignore_index=True)[JOIN_COLUMNS]
@@ -160,6 +169,33 @@ def join(projects: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
     order = {pid: i for i, pid in enumerate(ids)}
     out["_o"] = out["id"].map(order)
     return out.sort_values(["_o", "adcode"]).drop(columns="_o").reset_index(drop=True)
+
+
+def _region_rows(projects: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
+    """One ``count`` row per region record whose scope is a filter unit (see the module docstring)."""
+    if "location_precision" not in projects.columns or "scope" not in projects.columns:
+        return pd.DataFrame(columns=JOIN_COLUMNS)
+    region = projects[(projects["location_precision"] == "region").to_numpy()]
+    table = units.drop_duplicates("unit_name_zh").set_index("unit_name_zh")
+    region = region[region["scope"].isin(table.index)]
+    if region.empty:
+        return pd.DataFrame(columns=JOIN_COLUMNS)
+    hit = table.loc[region["scope"].to_numpy()]
+    return pd.DataFrame(
+        {
+            "id": region["id"].to_numpy(),
+            "adcode": hit["unit_adcode"].to_numpy(),
+            "name_zh": hit.index.to_numpy(),
+            "name_en": hit["unit_name_en"].to_numpy(),
+            "unit_adcode": hit["unit_adcode"].to_numpy(),
+            "unit_name_zh": hit.index.to_numpy(),
+            "unit_name_en": hit["unit_name_en"].to_numpy(),
+            "measure": "count",
+            "length_km": 0.0,
+            "area_km2": 0.0,
+            "share": 1.0,
+        }
+    )
 
 
 def _city_level_rows(rows: pd.DataFrame, city_ids: set) -> pd.DataFrame:

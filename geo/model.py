@@ -63,6 +63,33 @@ PRECISIONS: dict[str, tuple[str, str]] = {
     "town": ("乡镇街道", "Town"),
     "district": ("区县", "District"),
     "city": ("市州", "City"),
+    "region": ("区域性(无具体位置)", "Region-wide (no place)"),
+}
+
+#: Where a record's coordinates come from (schema v2, ``location_source``).
+LOCATION_SOURCES: dict[str, tuple[str, str]] = {
+    "geonames": ("GeoNames地名点", "GeoNames place point"),
+    "well_known": ("公知地理(车站、镇中心、地标)", "Well-known geography (station, town centre, landmark)"),
+    "openstreetmap": ("OpenStreetMap", "OpenStreetMap"),
+    "edit": ("用户修改", "User edit"),
+    "boundary": ("行政区代表点", "Representative point of a district or city"),
+    "none": ("无几何", "No geometry"),
+}
+
+#: What a record is (schema v2, ``kind``); see docs/DATA_MODEL.md "Projects and designations".
+KINDS: dict[str, tuple[str, str]] = {
+    "project": ("项目", "Project"),
+    "designation": ("称号/区域/机制", "Designation"),
+}
+#: Kinds shown when a filter says nothing (the map hides designations by default).
+DEFAULT_KINDS: tuple[str, ...] = ("project",)
+
+#: Scopes of region records that are not a district/city of the boundaries.
+REGION_SCOPES: dict[str, tuple[str, str]] = {
+    "重庆市": ("重庆市", "Chongqing Municipality"),
+    "四川省": ("四川省", "Sichuan Province"),
+    "两江新区": ("两江新区", "Liangjiang New Area"),
+    "成渝地区": ("成渝地区", "Chengdu–Chongqing region"),
 }
 
 SOURCE_CRSS: dict[str, str] = {
@@ -92,6 +119,9 @@ REQUIRED_FIELDS = (
     "source_crs",
     "plans",
 )
+#: Schema v2 fields every built record carries (a v1 file has ``location_note`` instead of the notes).
+V2_FIELDS = ("kind", "location_source", "location_note_zh", "location_note_en", "scope")
+
 REQUIRED_ATTRIBUTION_FIELDS = ("plan", "verb", "action", "quote")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from geo.model import AREAL_CATEGORIES, CATEGORIES, LINEAR_CATEGORIES, PRECISIONS, STATUSES
+from geo.model import AREAL_CATEGORIES, CATEGORIES, KINDS, LINEAR_CATEGORIES, LOCATION_SOURCES, PRECISIONS, STATUSES
 
 
 def district_stats(projects: pd.DataFrame, joined: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
@@ -48,9 +48,17 @@ def district_stats(projects: pd.DataFrame, joined: pd.DataFrame, units: pd.DataF
 
 
 def counts(projects: pd.DataFrame) -> dict[str, pd.Series]:
-    """Counts of projects by plan, category, status and precision (vocabulary order)."""
+    """Counts of records by kind, plan, category, status, precision, location source (vocabulary order) and geometry.
+
+    A schema v1 frame (no ``kind`` / ``location_source``) counts every record
+    as a project and leaves the source out.
+    """
     by_plan = projects.explode("plan_ids").plan_ids.value_counts()
-    return {
+    kind = projects["kind"] if "kind" in projects.columns else pd.Series("project", index=projects.index)
+    out = {"kind": kind.value_counts().reindex(list(KINDS)).dropna().astype(int)}
+    if "location_source" in projects.columns:
+        out["location_source"] = projects.location_source.value_counts().reindex(list(LOCATION_SOURCES)).dropna().astype(int)
+    return out | {
         "plan": by_plan,
         "category": projects.category.value_counts().reindex(list(CATEGORIES)).dropna().astype(int),
         "status": projects.status.value_counts().reindex(list(STATUSES)).dropna().astype(int),
@@ -80,3 +88,57 @@ def format_report(projects: pd.DataFrame, failures: list, *, plan_titles: dict[s
     lines.extend(f"  {f}" for f in failures)
     return "\n".join(lines)
 
+
+
+def placement_figures(projects: pd.DataFrame) -> dict[str, object]:
+    """The figures of issue 9's "Done when", over the records that are drawn or listed.
+
+    ``on_unit_point_share``: share of records whose geometry is a district's or
+    city's representative point (precision ``district``/``city``);
+    ``max_on_one_point`` and ``busiest_point``: the most records sharing one
+    point (any precision, multi-point parts counted); ``linear_not_lines``:
+    rail, metro and expressway records that are not lines (names);
+    ``linear_region``: those of them that are region records (programmes of
+    several lines, no line of their own); ``region``: records with no place
+    of their own.
+    """
+    import shapely
+
+    n = max(len(projects), 1)
+    on_unit = projects.location_precision.isin(["district", "city"]).sum()
+    xy, owner = shapely.get_coordinates(projects.geometry.values[(projects.geom_kind == "point").to_numpy()], return_index=True)
+    ids = projects.id.to_numpy()[(projects.geom_kind == "point").to_numpy()][owner] if len(owner) else []
+    pts = pd.DataFrame({"x": xy[:, 0].round(5), "y": xy[:, 1].round(5), "id": ids}).drop_duplicates()
+    per_point = pts.groupby(["x", "y"]).size().sort_values(ascending=False)
+    linear = projects[projects.category.isin(LINEAR_CATEGORIES) & (projects.geom_kind != "line")]
+    drawn = linear.location_precision != "region"
+    return {
+        "records": len(projects),
+        "on_unit_point": int(on_unit),
+        "on_unit_point_share": on_unit / n,
+        "max_on_one_point": int(per_point.iat[0]) if len(per_point) else 0,
+        "busiest_point": tuple(float(v) for v in per_point.index[0]) if len(per_point) else None,
+        "linear_not_lines": linear.name_zh[drawn].tolist(),
+        "linear_region": linear.name_zh[~drawn].tolist(),
+        "region": int((projects.location_precision == "region").sum()),
+    }
+
+
+def format_placement(figures: dict, duplicates: list, *, names: dict[str, str] | None = None) -> str:
+    """The placement figures and duplicate candidates as report text."""
+    lines = [
+        "\nPlacement (issue 9 targets in brackets):",
+        f"  on a district/city point     {figures['on_unit_point']:>6}  {figures['on_unit_point_share']:.1%}  [<= 25%]",
+        f"  most records on one point    {figures['max_on_one_point']:>6}  at {figures['busiest_point']}  [<= 25]",
+        f"  rail/metro/expressway drawn but not as lines {len(figures['linear_not_lines'])}  [0]",
+        f"  rail/metro/expressway with no geometry (region) {len(figures['linear_region'])}",
+        f"  region records (no geometry) {figures['region']:>6}",
+        f"  duplicate candidate pairs    {len(duplicates):>6}  [0] (pairs explained in distinct.json left out)",
+    ]
+    if figures["linear_not_lines"]:
+        lines.append("  not lines: " + "、".join(figures["linear_not_lines"]))
+    if figures["linear_region"]:
+        lines.append("  region: " + "、".join(figures["linear_region"]))
+    names = names or {}
+    lines.extend(f"  candidate: {a} {names.get(a, '')} | {b} {names.get(b, '')} ({why})" for a, b, why in duplicates)
+    return "\n".join(lines)

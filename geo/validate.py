@@ -23,6 +23,8 @@ from geo.model import (
     ACTIONS,
     CATEGORIES,
     GEOMETRY_TYPES,
+    KINDS,
+    LOCATION_SOURCES,
     PRECISIONS,
     REQUIRED_ATTRIBUTION_FIELDS,
     REQUIRED_FIELDS,
@@ -31,6 +33,26 @@ from geo.model import (
 )
 
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+#: First-person or personal-knowledge wording that a location note must not use.
+_ROMAN_CONTEXT = ("phase", "Phase", "stage", "Stage", "line", "Line", "part", "Part", "class", "Class", "grade", "Grade", "type", "Type", "section", "Section", "zone", "Zone", "block", "Block", "period", "Period")
+_FIRST_PERSON = re.compile(
+    "".join(f"(?<!{w} )" for w in _ROMAN_CONTEXT)
+    + r"(?<![A-Za-z])(I|I'm|I've|me|my|we|We|our|Our|ours)(?![A-Za-z'])|general knowledge|known to me|我们|我|笔者|本人",
+)
+_OSM_ID = re.compile(r"^(node|way|relation)/\d+$")
+NOTE_FIELDS = ("location_note_zh", "location_note_en", "location_note")
+
+
+def first_person_words(text: object) -> list[str]:
+    """The first-person words of ``text`` ("I", "my", "we", "我", "general knowledge", …), in order.
+
+    Notes must state their evidence in a neutral voice ("At Xipeng town
+    (GeoNames point)"), never as someone's memory ("not known to me").
+    Non-strings give an empty list.
+    """
+    if not isinstance(text, str):
+        return []
+    return [m.group(0) for m in _FIRST_PERSON.finditer(text)]
 
 
 @dataclass(frozen=True)
@@ -105,7 +127,11 @@ def check_records(frame: gpd.GeoDataFrame, *, plan_ids: Iterable[str] | None = N
 
     Checks, each reported with the record id and field:
     required fields; duplicate ids; category, status, precision, source
-    CRS, action in their vocabularies; plan ids known; quotes present;
+    CRS, kind, location source, action in their vocabularies; schema v2
+    notes in both languages and in a neutral voice (first-person wording is a
+    warning here, an error in the catalog build); ``scope`` for region
+    records, whose geometry must be null (null geometry is an error for any
+    other precision); plan ids known; quotes present;
     target years plausible; dates ISO; geometry present, of an allowed type,
     non-empty and valid (a repaired version is offered in
     ``report.repaired``, never applied); coordinates that are metres
@@ -141,12 +167,14 @@ def check_records(frame: gpd.GeoDataFrame, *, plan_ids: Iterable[str] | None = N
         "location_precision": PRECISIONS,
         "source_crs": SOURCE_CRSS,
     }
+    vocabularies.update({"kind": KINDS, "location_source": LOCATION_SOURCES})
     for fld, vocab in vocabularies.items():
         if fld not in frame.columns:
             continue
         for i, value in enumerate(frame[fld]):
             if not _missing(value) and value not in vocab:
                 problem(i, fld, f"unknown value {value!r}; expected one of: {', '.join(vocab)}")
+    _check_v2(frame, problem, add)
     if "status_as_of" in frame.columns:
         for i, value in enumerate(frame["status_as_of"]):
             if not _missing(value) and not _DATE.match(str(value)):
@@ -181,11 +209,58 @@ def check_records(frame: gpd.GeoDataFrame, *, plan_ids: Iterable[str] | None = N
     return report
 
 
+def _check_v2(frame: gpd.GeoDataFrame, problem, add) -> None:
+    """Schema v2 fields: both notes, neutral voice, ``scope`` of region records, ``osm_ids``.
+
+    A v1 file (``location_note`` only, no v2 note fields) gets one file-level
+    warning instead of an error per record, so today's files stay readable.
+    """
+    columns = set(frame.columns)
+    if not {"location_note_zh", "location_note_en"} & columns:
+        if "location_note" in columns:
+            add(Problem(None, None, "location_note_zh", "schema v1 file: location_note only (no location_note_zh / location_note_en)", "warning"))
+    else:
+        for fld in ("location_note_zh", "location_note_en"):
+            values = frame[fld] if fld in columns else [None] * len(frame)
+            for i in np.flatnonzero([_missing(v) for v in values]):
+                problem(i, fld, "location note is empty: say how the place was chosen")
+    for fld in NOTE_FIELDS:
+        if fld not in columns:
+            continue
+        for i, value in enumerate(frame[fld]):
+            words = first_person_words(value)
+            if words:
+                problem(i, fld, f"first-person wording {', '.join(dict.fromkeys(words))!r}: state the evidence in a neutral voice", "warning")
+    if "location_precision" in columns:
+        scopes = frame["scope"] if "scope" in columns else [None] * len(frame)
+        for i, (precision, scope) in enumerate(zip(frame["location_precision"], scopes, strict=True)):
+            if precision == "region" and (_missing(scope) or not isinstance(scope, str)):
+                problem(i, "scope", "a region record must name the area it covers (scope)")
+    if "osm_ids" in columns:
+        sources = frame["location_source"] if "location_source" in columns else [None] * len(frame)
+        for i, (ids, source) in enumerate(zip(frame["osm_ids"], sources, strict=True)):
+            if _missing(ids):
+                continue
+            if not isinstance(ids, list) or not all(isinstance(v, str) and _OSM_ID.match(v) for v in ids):
+                problem(i, "osm_ids", f"must be a list like ['way/123', 'node/6']: {ids!r}")
+            elif source != "openstreetmap":
+                problem(i, "osm_ids", f"OSM ids given but location_source is {source!r}, not 'openstreetmap'")
+
+
 def _check_geometry(frame: gpd.GeoDataFrame, problem, report: Report) -> None:
     geoms = frame.geometry.values
     missing = shapely.is_missing(np.asarray(geoms, dtype=object))
-    for i in np.flatnonzero(missing):
+    region = (frame["location_precision"] == "region").to_numpy() if "location_precision" in frame.columns else np.zeros(len(frame), dtype=bool)
+    for i in np.flatnonzero(missing & ~region):
         problem(i, "geometry", "missing geometry")
+    for i in np.flatnonzero(~missing & region):
+        problem(i, "geometry", "a region record (location_precision 'region') has no place of its own: its geometry must be null")
+    if "location_source" in frame.columns:
+        source = frame["location_source"].to_numpy()
+        for i in np.flatnonzero(missing & region & (source != "none") & pd.notna(source)):
+            problem(i, "location_source", "a record without geometry has location_source 'none'")
+        for i in np.flatnonzero(~missing & (source == "none")):
+            problem(i, "location_source", "location_source 'none' but the record has a geometry")
     present = ~missing
     types = np.array(shapely.get_type_id(np.asarray(geoms, dtype=object)))
     names = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}

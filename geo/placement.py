@@ -1,0 +1,296 @@
+"""Where a catalog record goes: the placement pass, finest evidence first.
+
+One function, :func:`place`, turns a record's evidence into a
+:class:`Placement` (geometry, precision, location source, notes in Chinese
+and English, scope). The evidence, tried in this order:
+
+1. An explicit location entry with coordinates (``data/catalog/locations/*.json``
+   or the extract's own ``location``): a line through its waypoints, a
+   sketched polygon, or a point, with the entry's precision (lines and
+   polygons are always ``approximate``). ``kind: none`` makes a region record.
+2. The entry's ``town``: a place of the finer gazetteer (``places.csv``,
+   :func:`geo.gazetteer.place_point`), else a GeoNames town
+   (:func:`geo.gazetteer.town_point`) → precision ``town``.
+3. A finer-gazetteer place named in the record's name, aliases or quotes
+   (only the parts of a quote that speak of the record, :func:`own_words`),
+   inside a stated district (the longest name wins; the same place is always
+   the same point) → precision ``town``.
+   Rules 2 and 3 swap when the location is the extract's own (not a curated
+   entry of ``locations/*.json``): an extract's ``town`` was often a guess,
+   the words of the record are evidence.
+4. Several stated districts/cities → a multi-point of their representative
+   points (``district`` or ``city``, source ``boundary``). A curated entry
+   that gives only a ``district`` says no finer place is known: its words are
+   not searched (the curator judged them misleading) and it goes on to rule 5.
+5. Otherwise the record has no place of its own: precision ``region``, null
+   geometry, and a ``scope`` — the one stated district/city, else the plan's
+   own area (jlp14 → 九龙坡区; lj2023 and news2023 → 两江新区), else
+   重庆市 / 四川省 / 成渝地区 by the stated units and the plans.
+
+Notes say the evidence in neutral words in both languages; an entry's own
+``note_zh``/``note_en`` are used when given. A schema v1 ``note`` (English,
+often first-person) is never copied.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import shapely
+
+from geo import gazetteer
+from geo.model import AREAL_CATEGORIES, LOCATION_SOURCES
+from geo.names import pinyin, strip_admin_suffix
+
+#: The area a plan's place-less records cover, by plan id.
+PLAN_SCOPES = {"jlp14": "九龙坡区", "lj2023": "两江新区", "news2023": "两江新区", "cq2023": "重庆市"}
+PLACE_SOURCES = ("well_known", "geonames", "openstreetmap", "edit")
+_WHERE = {"name": ("名称", "the name"), "alias": ("别名", "an alias"), "quote": ("规划原文", "the plan's wording")}
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The placement of one record (``geometry`` None for a region record)."""
+
+    geometry: object
+    precision: str
+    source: str
+    note_zh: str
+    note_en: str
+    scope: str | None = None
+    osm_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a record says about its place: the location entry and its words."""
+
+    location: dict
+    admin_stated: tuple[str, ...]
+    plan_ids: tuple[str, ...]
+    name_zh: str
+    aliases: tuple[str, ...] = ()
+    quotes: tuple[str, ...] = ()
+    category: str = ""
+    designation: bool = False
+    curated: bool = False  # the location comes from data/catalog/locations/*.json
+
+
+#: Names of areas: a single point can only stand for them approximately.
+_AREA_NAME = re.compile(r"(商圈|新城|新区|片区|园区|产业园|景区|公园|街区|示范区|科学城|半岛)(\(.*\))?$")
+
+
+def is_area(ev: Evidence) -> bool:
+    """True for a record that is an area (a park, new town, business district, a designation…), never an ``exact`` point."""
+    return ev.designation or ev.category in AREAL_CATEGORIES or bool(_AREA_NAME.search(ev.name_zh))
+
+
+def _en(name_zh: str) -> str:
+    """'九龙坡区 (Jiulongpo)': a Chinese place name with its pinyin for English notes."""
+    return f"{name_zh} ({pinyin(strip_admin_suffix(name_zh)).title()})"
+
+
+#: Short source words for notes (the vocabulary's labels are for legends).
+_NOTE_SOURCE = {
+    "geonames": ("GeoNames地名点", "GeoNames point"),
+    "well_known": ("公知地理", "well-known geography"),
+    "openstreetmap": ("OpenStreetMap", "OpenStreetMap"),
+    "edit": ("用户修改", "user edit"),
+}
+
+
+def _src(source: str, lang: int) -> str:
+    return _NOTE_SOURCE.get(source, LOCATION_SOURCES.get(source, (source, source)))[lang]
+
+
+def _through(pts: list, lang: int) -> str:
+    """The named waypoints of a sketch, or their count when unnamed ("sketch vertex 3")."""
+    names = [n for *_, n in pts if n and "vertex" not in n.lower() and "顶点" not in n]
+    if len(names) < len(pts) / 2:
+        return f"{len(pts)}个顶点" if lang == 0 else f"{len(pts)} vertices"
+    if len(names) > 8:
+        names = [*names[:4], "…", *names[-3:]]
+    return "、".join(names) if lang == 0 else ", ".join(names)
+
+
+def coordinates(places: list | None) -> list[tuple[float, float, str, str]]:
+    """(lon, lat, precision, name) of the places of a location entry that have coordinates."""
+    out = []
+    for p in places or []:
+        if p.get("lon") is not None and p.get("lat") is not None:
+            out.append((float(p["lon"]), float(p["lat"]), p.get("precision") or "approximate", p.get("name") or ""))
+    return out
+
+
+def _entry_source(location: dict) -> str:
+    sources = [p.get("source") for p in location.get("places") or [] if p.get("source")]
+    source = sources[0] if sources else "well_known"
+    return source if source in PLACE_SOURCES else "well_known"
+
+
+def _entry_notes(location: dict, zh: str, en: str) -> tuple[str, str]:
+    return location.get("note_zh") or zh, location.get("note_en") or en
+
+
+def from_coordinates(location: dict) -> Placement | None:
+    """Placement from an entry's coordinates (rule 1), or None when it has too few."""
+    kind = location.get("kind") or "point"
+    pts = coordinates(location.get("places"))
+    source = _entry_source(location)
+    osm = tuple(location.get("osm_ids") or ()) if source == "openstreetmap" else ()
+    src_zh, src_en = _src(source, 0), _src(source, 1)
+    if kind == "line" and len(pts) >= 2:
+        zh, en = _entry_notes(location, f"示意线路,经{_through(pts, 0)}({src_zh})", f"Sketched line through {_through(pts, 1)} ({src_en})")
+        return Placement(shapely.LineString([p[:2] for p in pts]), "approximate", source, zh, en, osm_ids=osm)
+    if kind == "polygon" and len(pts) >= 3:
+        zh, en = _entry_notes(location, f"示意范围,由{_through(pts, 0)}围成({src_zh})", f"Sketched outline through {_through(pts, 1)} ({src_en})")
+        return Placement(shapely.make_valid(shapely.Polygon([p[:2] for p in pts])), "approximate", source, zh, en, osm_ids=osm)
+    if pts and kind == "point":
+        x, y, precision, name = pts[0]
+        precision = precision if precision in ("exact", "approximate") else "approximate"
+        word_zh, word_en = ("精确位置", "exact site") if precision == "exact" else ("大致位置", "approximate")
+        zh, en = _entry_notes(location, f"位于{name}({src_zh},{word_zh})", f"At {name} ({src_en}, {word_en})")
+        return Placement(shapely.Point(x, y), precision, source, zh, en, osm_ids=osm)
+    return None
+
+
+def _basis(name: str, ev: Evidence | None) -> tuple[str, str]:
+    """Why a named town: its name in the record's words, else the curated location entry."""
+    stem = re.sub(r"(街道|镇|乡|组团|片区)$", "", name)
+    if ev is not None and len(stem) >= 2:
+        for i, text in enumerate([ev.name_zh, *ev.aliases, *ev.quotes]):
+            if stem in text:
+                where = "name" if i == 0 else "alias" if i <= len(ev.aliases) else "quote"
+                return f",依据{_WHERE[where][0]}中的“{stem}”", f", from '{stem}' in {_WHERE[where][1]}"
+    return ",依据人工定位条目", ", from the curated location entry"
+
+
+def from_town(location: dict, district: str | None, ev: Evidence | None = None) -> Placement | None:
+    """Placement at the entry's named town (rule 2), or None."""
+    town = location.get("town") or {}
+    name = town.get("name_zh")
+    if not name:
+        return None
+    district = town.get("district") or district
+    why_zh, why_en = _basis(name, ev)
+    hit = gazetteer.place_point(name, district_zh=district)
+    if hit:
+        source = hit["source"] if hit["source"] in PLACE_SOURCES else "well_known"
+        zh, en = _entry_notes(location, f"位于{hit['name_zh']}({_src(source, 0)}){why_zh}", f"At {hit['name_en'] or hit['name_zh']} ({_src(source, 1)}){why_en}")
+        return Placement(shapely.Point(hit["lon"], hit["lat"]), "town", source, zh, en)
+    xy = gazetteer.town_point(name, district_zh=district, pinyin_hint=town.get("pinyin"))
+    if xy:
+        zh, en = _entry_notes(location, f"位于{name}(GeoNames地名点){why_zh}", f"At {_en(name)} (GeoNames point){why_en}")
+        return Placement(shapely.Point(xy), "town", "geonames", zh, en)
+    return None
+
+
+def _shares_words(segment: str, names: list[str], *, n: int = 3) -> bool:
+    grams = {name[i:i + n] for name in names for i in range(max(len(name) - n + 1, 1))}
+    return any(g in segment for g in grams)
+
+
+def own_words(quote: str, names: list[str]) -> str:
+    """The parts of a quote that speak of this record: a list sentence ("打造巴国城、直港大道、…、九滨路等
+    特色美食街区") names other projects' places, which must not place this one.
+
+    The quote is split at 、,;。 and only the parts sharing three characters in a
+    row with the record's name or aliases are kept (joined by "|").
+    """
+    parts = [p for p in re.split(r"[、,,;;。]", quote) if p]
+    return "|".join(p for p in parts if _shares_words(p, names))
+
+
+def from_text(ev: Evidence, districts: list[str]) -> Placement | None:
+    """Placement at a gazetteer place named in the record's words (rule 3), or None."""
+    names = [ev.name_zh, *ev.aliases]
+    texts = [*names, *(own_words(q, names) for q in ev.quotes)]
+    hit = gazetteer.places_in_text(texts, districts=districts)
+    if not hit:
+        return None
+    i = hit["text_index"]
+    where = "name" if i == 0 else "alias" if i <= len(ev.aliases) else "quote"
+    source = hit["source"] if hit["source"] in PLACE_SOURCES else "well_known"
+    zh = f"位于{hit['name_zh']}({_src(source, 0)}),依据{_WHERE[where][0]}中的“{hit['match']}”"
+    en = f"At {hit['name_en'] or hit['name_zh']} ({_src(source, 1)}), from '{hit['match']}' in {_WHERE[where][1]}"
+    return Placement(shapely.Point(hit["lon"], hit["lat"]), "town", source, zh, en)
+
+
+def _is_city(name: str) -> bool:
+    return name.endswith(("市", "州")) and not name.startswith("重庆")
+
+
+def region_scope(ev: Evidence, districts: list[str]) -> str:
+    """The area a place-less record covers (rule 5)."""
+    if len(districts) == 1:
+        return districts[0]
+    for plan in ev.plan_ids:
+        if plan in ("jlp14", "lj2023", "news2023"):
+            return PLAN_SCOPES[plan]
+    if districts:
+        sichuan = [_is_city(d) for d in districts]
+        return "四川省" if all(sichuan) else "重庆市" if not any(sichuan) else "成渝地区"
+    return "重庆市" if set(ev.plan_ids) <= {"cq2023"} else "成渝地区"
+
+
+def region(scope: str, location: dict | None = None) -> Placement:
+    """A region record: no geometry, the area it covers in ``scope``."""
+    zh, en = _entry_notes(location or {}, f"规划未指明具体位置,范围为{scope}", f"No site stated in the plan: covers {_en(scope)}")
+    return Placement(None, "region", "none", zh, en, scope=scope)
+
+
+def district_points(names: list[str], *, single: bool = False, location: dict | None = None) -> Placement | None:
+    """The representative points of the stated districts (rule 4), or None.
+
+    Several districts give a multi-point; one district only with ``single``
+    (a curated entry that asks for its district's point).
+    """
+    found = [(n, gazetteer.district_point(n)) for n in names]
+    found = [(n, p) for n, p in found if p]
+    if len(found) < (1 if single else 2):
+        return None
+    precision = "city" if all(_is_city(n) for n, _ in found) else "district"
+    where = "、".join(n for n, _ in found)
+    zh, en = _entry_notes(
+        location or {},
+        f"规划未指明具体位置,置于所述区县(市)的代表点:{where}",
+        f"No site stated: at the representative point of {', '.join(_en(n) for n, _ in found)}",
+    )
+    geom = shapely.Point(found[0][1][:2]) if len(found) == 1 else shapely.MultiPoint([p[:2] for _, p in found])
+    return Placement(geom, precision, "boundary", zh, en)
+
+
+def stated_districts(ev: Evidence) -> list[str]:
+    """The stated districts/cities, the location entry's ``district`` first, known names only."""
+    names = [ev.location.get("district"), *ev.admin_stated]
+    return [n for n in dict.fromkeys(filter(None, names)) if gazetteer.district_point(n)]
+
+
+def place(ev: Evidence) -> Placement:
+    """Place one record, finest evidence first (see the module docstring)."""
+    loc = ev.location
+    districts = stated_districts(ev)
+    if loc.get("kind") == "none":
+        return region(loc.get("scope") or region_scope(ev, districts), loc)
+    found = from_coordinates(loc)
+    if found and found.precision == "exact" and found.geometry.geom_type == "Point" and is_area(ev):
+        # A point cannot be the exact site of an area: it is a sketch of where the area is.
+        zh = found.note_zh.replace("精确位置", "大致位置") + ";项目为一片区域,单点仅示意"
+        en = found.note_en.replace("exact site", "approximate") + "; the project is an area, a single point only sketches it"
+        return Placement(found.geometry, "approximate", found.source, zh, en, osm_ids=found.osm_ids)
+    if found:
+        return found
+    if ev.curated and not loc.get("town") and loc.get("district"):
+        # A curator found no place finer than the district (e.g. the only place name in its quote
+        # belongs to another project): no search in the words, and no pile on the district's point.
+        # The entry's notes describe a point that is not drawn, so the notes are the build's own.
+        return district_points(districts) or region(region_scope(ev, districts), None)
+    search_in = districts or ([PLAN_SCOPES["jlp14"]] if "jlp14" in ev.plan_ids else [])
+    town = districts[0] if districts else None
+    if ev.curated:  # a curated entry's town outranks a name found in the words
+        found = from_town(loc, town, ev) or from_text(ev, search_in)
+    else:  # an extract's own town (v1: often a guess) comes after the words' evidence
+        found = from_text(ev, search_in) or from_town(loc, town, ev)
+    found = found or district_points(districts)
+    return found or region(region_scope(ev, districts), None)

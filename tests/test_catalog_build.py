@@ -1,0 +1,208 @@
+"""The catalog build's rules: status derivation, placement, source errors, duplicates, safety."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from geo import catalog_build as cb
+from geo import placement, settings
+from geo._errors import CatalogSourceError
+from geo.catalog import load_plans
+
+PLACES = """name_zh,name_en,kind,district_zh,adcode,lon,lat,source,aliases
+西彭镇,Xipeng,town,九龙坡区,500107,106.30,29.30,geonames,西彭组团|西彭
+西彭工业园,Xipeng Industrial Park,landmark,九龙坡区,500107,106.31,29.31,well_known,
+陶家镇,Taojia,town,九龙坡区,500107,106.40,29.40,geonames,陶家
+西彭镇,Xipeng (elsewhere),town,江津区,500116,106.20,29.20,geonames,西彭
+"""
+
+
+@pytest.fixture
+def gazetteer_dir(tmp_path, monkeypatch):
+    (tmp_path / "gazetteer").mkdir()
+    (tmp_path / "gazetteer" / "places.csv").write_text(PLACES, encoding="utf-8")
+    monkeypatch.setattr(settings, "data_dir", tmp_path)
+    return tmp_path
+
+
+def _m(plan, status, year=None):
+    return {"plan": plan, "implied_status": status, "target_year": year, "quote": "q"}
+
+
+def test_status_most_advanced_and_targets_are_not_completions():
+    plans = load_plans()
+    assert cb.derive_status([_m("jlp14", "proposed"), _m("cq2023", "under_construction")], plans) == ("under_construction", plans["cq2023"].date, "cq2023")
+    # "到2027年建成" in a 2023 plan: a target, not a completion.
+    assert cb.derive_status([_m("cq2023", "completed", 2027)], plans)[0] == "under_construction"
+    # The news report is evidence of a completion on its own date.
+    assert cb.derive_status([_m("lj2023", "under_construction"), _m("news2023", "completed")], plans)[0] == "completed"
+    assert cb.derive_status([_m("jlp14", None)], plans)[0] == "proposed"
+
+
+def _ev(name, *, location=None, admin=(), plans=("jlp14",), aliases=(), quotes=()):
+    return placement.Evidence(location=location or {}, admin_stated=tuple(admin), plan_ids=plans, name_zh=name, aliases=aliases, quotes=quotes)
+
+
+def test_place_point_looks_up_names_and_aliases_inside_the_district(gazetteer_dir):
+    from geo import gazetteer
+
+    assert gazetteer.place_point("西彭组团", district_zh="九龙坡区")["lon"] == 106.30
+    assert gazetteer.place_point("西彭", district_zh="江津区")["name_en"] == "Xipeng (elsewhere)"
+    assert gazetteer.place_point("西彭", district_zh=None) is None  # two places bear it: never a guess
+    assert gazetteer.place_point("走马", district_zh="九龙坡区") is None
+
+
+def test_placement_finest_evidence_first(gazetteer_dir):
+    # The longest gazetteer name in the record's words wins, inside the stated district.
+    got = placement.place(_ev("西彭工业园标准厂房", admin=["九龙坡区"]))
+    assert (got.precision, got.source, got.geometry.x) == ("town", "well_known", 106.31)
+    assert "西彭工业园" in got.note_zh and "in the name" in got.note_en
+    # A quote names the town; the same place always gets the same point.
+    a = placement.place(_ev("组团学校建设", admin=["九龙坡区"], quotes=("建设西彭组团学校",)))
+    b = placement.place(_ev("另一学校", aliases=("西彭小学",), admin=["九龙坡区"]))
+    assert a.geometry.equals(b.geometry) and "plan's wording" in a.note_en and "alias" in b.note_en
+    # Explicit coordinates come before the gazetteer.
+    loc = {"kind": "point", "places": [{"name": "站", "lon": 106.5, "lat": 29.5, "precision": "exact", "source": "openstreetmap"}], "osm_ids": ["node/1"]}
+    got = placement.place(_ev("西彭站", location=loc, admin=["九龙坡区"]))
+    assert (got.precision, got.source, got.osm_ids) == ("exact", "openstreetmap", ("node/1",))
+    # Nothing finer: a region record scoped to the stated district, no geometry.
+    got = placement.place(_ev("某区域性项目", admin=["九龙坡区"]))
+    assert (got.geometry, got.precision, got.source, got.scope) == (None, "region", "none", "九龙坡区")
+
+
+def test_region_scopes():
+    assert placement.place(_ev("X", plans=("jlp14",))).scope == "九龙坡区"
+    assert placement.place(_ev("X", plans=("lj2023",))).scope == "两江新区"
+    assert placement.place(_ev("X", plans=("cq2023",))).scope == "重庆市"
+    assert placement.place(_ev("X", plans=("joint2021",))).scope == "成渝地区"
+    assert placement.place(_ev("X", plans=("joint2021",), location={"kind": "none", "scope": "四川省"})).scope == "四川省"
+    two = placement.place(_ev("X", plans=("joint2021",), admin=["九龙坡区", "成都市"]))
+    assert two.precision == "district" and two.geometry.geom_type == "MultiPoint"
+
+
+def _entry(key, **over):
+    base = {"key": key, "name_zh": key, "name_en": key, "aliases": [], "category": "water", "admin_stated": ["九龙坡区"],
+            "mentions": [{"quote": f"建设{key}", "verb": "建设", "action": "build", "target_year": None, "implied_status": "proposed"}],
+            "location": {"kind": "point", "places": [], "town": None, "district": "九龙坡区"}}
+    return base | over
+
+
+def _catalog(tmp_path, entries, **files):
+    d = tmp_path / "catalog"
+    (d / "extracts").mkdir(parents=True)
+    (d / "extracts" / "jlp14_t.json").write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+    for name, content in files.items():
+        (d / f"{name}.json").write_text(json.dumps(content, ensure_ascii=False), encoding="utf-8")
+    return d
+
+
+def test_broken_extract_names_file_entry_and_field(tmp_path):
+    bad = _entry("坏条目")
+    bad["mentions"][0].pop("quote")
+    d = _catalog(tmp_path, [_entry("好条目"), bad])
+    out = tmp_path / "p.geojson"
+    with pytest.raises(CatalogSourceError, match=r"jlp14_t\.json: entry '坏条目': mentions\[0\]\.quote"):
+        cb.build(out=out, directory=d)
+    assert not out.exists()
+    d2 = _catalog(tmp_path / "2", [_entry("好条目", category="canal")])
+    with pytest.raises(CatalogSourceError, match=r"entry '好条目': category"):
+        cb.build(out=out, directory=d2)
+
+
+def test_first_person_location_note_is_refused(tmp_path):
+    d = _catalog(tmp_path, [_entry("甲")])
+    (d / "locations").mkdir()
+    (d / "locations" / "sites.json").write_text(json.dumps({"甲": {"kind": "point", "note_en": "not known to me"}}), encoding="utf-8")
+    with pytest.raises(CatalogSourceError, match=r"sites\.json: entry '甲': location\.note_en"):
+        cb.assemble(d)
+
+
+def test_duplicates_are_refused_unless_merged_or_distinct(tmp_path):
+    entries = [_entry("桥A", name_zh="同名工程"), _entry("桥B", name_zh="同名工程")]
+    with pytest.raises(CatalogSourceError, match="same normalised name"):
+        cb.assemble(_catalog(tmp_path / "a", entries))
+    merged, _, _ = cb.assemble(_catalog(tmp_path / "b", entries, merge={"桥B": "桥A"}))
+    assert len(merged) == 1 and [a["quote"] for a in merged.plans.iat[0]] == ["建设桥A", "建设桥B"]
+    distinct, _, _ = cb.assemble(_catalog(tmp_path / "c", entries, distinct={"桥A|桥B": "two bridges"}))
+    assert len(distinct) == 2
+
+
+def test_designations_and_region_records_are_built(tmp_path):
+    d = _catalog(tmp_path, [_entry("示范区甲", admin_stated=[], location={}), _entry("水厂乙")], designations={"示范区甲": "a pilot area"})
+    out = tmp_path / "p.geojson"
+    cb.build(out=out, directory=d)
+    features = {f["properties"]["name_zh"]: f for f in json.loads(out.read_text(encoding="utf-8"))["features"]}
+    assert features["示范区甲"]["properties"]["kind"] == "designation"
+    assert features["示范区甲"]["geometry"] is None and features["示范区甲"]["properties"]["scope"] == "九龙坡区"
+    assert features["水厂乙"]["properties"]["kind"] == "project"
+
+
+def test_build_is_byte_identical(tmp_path):
+    a, b = tmp_path / "a.geojson", tmp_path / "b.geojson"
+    cb.build(out=a)
+    cb.build(out=b)
+    assert a.read_bytes() == b.read_bytes()
+    assert a.read_bytes() == settings.projects_path.read_bytes(), "data/projects.geojson is not the build of data/catalog/"
+
+
+def test_every_extract_quote_survives_or_is_a_documented_drop():
+    d = settings.catalog_dir
+    merge = {cb.normalise_key(k): cb.normalise_key(v) for k, v in json.loads((d / "merge.json").read_text(encoding="utf-8")).items()}
+    drop = {cb.normalise_key(k) for k in json.loads((d / "drop.json").read_text(encoding="utf-8"))}
+    built = json.loads(settings.projects_path.read_text(encoding="utf-8"))["features"]
+    have = {(a["plan"], a["quote"]) for f in built for a in f["properties"]["plans"]}
+    lost = []
+    for path in sorted((d / "extracts").glob("*.json")):
+        plan = path.stem.split("_")[0]
+        for e in json.loads(path.read_text(encoding="utf-8")):
+            key = merge.get(cb.normalise_key(e["key"]), cb.normalise_key(e["key"]))
+            if key in drop:
+                continue
+            lost += [(path.name, e["key"], m["quote"]) for m in e["mentions"] if (plan, m["quote"]) not in have]
+    assert lost == []
+
+
+def test_an_area_is_never_an_exact_point():
+    loc = {"kind": "point", "places": [{"name": "解放碑", "lon": 106.577, "lat": 29.557, "precision": "exact", "source": "well_known"}]}
+    area = placement.place(_ev("解放碑—朝天门商圈", location=loc, admin=["渝中区"]))
+    assert area.precision == "approximate" and "area" in area.note_en
+    site = placement.place(_ev("重庆西站", location=loc, admin=["渝中区"]))
+    assert site.precision == "exact"
+
+
+def test_bad_gazetteer_row_names_file_and_row(tmp_path, monkeypatch):
+    from geo import gazetteer
+    from geo._errors import DataFileError
+
+    (tmp_path / "gazetteer").mkdir()
+    (tmp_path / "gazetteer" / "places.csv").write_text(PLACES + "走马镇,Zouma,town,九龙坡区,500107,east,29.4,geonames,\n", encoding="utf-8")
+    monkeypatch.setattr(settings, "data_dir", tmp_path)
+    with pytest.raises(DataFileError, match=r"places\.csv: row 6 \(走马镇\): lon is not a number"):
+        gazetteer.place_point("走马", district_zh="九龙坡区")
+
+
+def test_curated_town_outranks_words_and_words_outrank_an_extract_town(gazetteer_dir):
+    loc = {"kind": "point", "places": [], "town": {"name_zh": "陶家镇", "district": "九龙坡区"}}
+    words = dict(location=loc, admin=["九龙坡区"])
+    assert placement.place(_ev("西彭工业园厂房", **words)).geometry.x == 106.31
+    curated = placement.Evidence(**{**_ev("西彭工业园厂房", **words).__dict__, "curated": True})
+    got = placement.place(curated)
+    assert got.geometry.x == 106.40 and "curated" in got.note_en
+
+
+def test_list_sentences_do_not_lend_other_projects_places(gazetteer_dir):
+    assert placement.own_words("打造陶家、西彭、九滨路等特色美食街区", ["九滨路特色美食街区"]) == "九滨路等特色美食街区"
+    got = placement.place(_ev("九滨路特色美食街区", admin=["九龙坡区"], quotes=("打造陶家、西彭、九滨路等特色美食街区",)))
+    assert got.precision == "region"
+    got = placement.place(_ev("西彭小学", admin=["九龙坡区"], quotes=("建设陶家中学、西彭小学",)))
+    assert got.geometry.x == 106.30
+
+
+def test_curated_district_only_entry_is_a_region_without_word_search(gazetteer_dir):
+    loc = {"kind": "point", "places": [], "town": None, "district": "九龙坡区", "note_zh": "置于九龙坡区代表点", "note_en": "At the representative point of 九龙坡区"}
+    ev = placement.Evidence(**{**_ev("西彭工业园厂房", location=loc, admin=["九龙坡区"]).__dict__, "curated": True})
+    got = placement.place(ev)
+    assert (got.precision, got.source, got.geometry, got.scope) == ("region", "none", None, "九龙坡区")
+    assert "代表点" not in got.note_zh  # the entry's note describes a point that is not drawn
