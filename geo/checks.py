@@ -20,15 +20,30 @@ def admin_stated_joined(atlas) -> list[Problem]:
     district matches itself.
     """
     names = atlas.joined.groupby("id").agg(units=("unit_name_zh", set), finest=("name_zh", set))
+    wide = _wide_scope_members()
+    scopes = atlas.projects["scope"] if "scope" in atlas.projects.columns else [None] * len(atlas.projects)
     out = []
-    for row, (pid, stated) in enumerate(zip(atlas.projects["id"], atlas.projects["admin_stated"], strict=True)):
+    for row, (pid, stated, scope) in enumerate(zip(atlas.projects["id"], atlas.projects["admin_stated"], scopes, strict=True)):
         if not stated:
             continue
         have = names.loc[pid, "units"] | names.loc[pid, "finest"] if pid in names.index else set()
+        have = have | wide.get(scope, set())  # a record scoped to 重庆市 covers every district the text names
         missing = [d for d in stated if d not in have]
         if missing:
             out.append(Problem(row, pid, "admin_stated", f"text places it in {'、'.join(missing)} but its geometry does not reach there (joins: {'、'.join(sorted(have)) or 'none'})"))
     return out
+
+
+#: Districts of the 两江新区 (a state-level new area, not an administrative unit).
+LIANGJIANG_DISTRICTS = ("江北区", "渝北区", "北碚区")
+
+
+def _wide_scope_members() -> dict[str, set[str]]:
+    """The unit names each scope wider than one unit covers (重庆市, 四川省, 成渝地区, 两江新区)."""
+    units = boundaries.load()
+    cq = set(units.loc[units.adcode.str.startswith("50"), "name_zh"])
+    sc = set(units.loc[units.adcode.str.startswith("51"), "name_zh"])
+    return {"重庆市": cq, "四川省": sc, "成渝地区": cq | sc, "两江新区": set(LIANGJIANG_DISTRICTS)}
 
 
 def exact_not_at_district_point(atlas) -> list[Problem]:

@@ -318,10 +318,13 @@ def read_projects(path: str | os.PathLike, *, input_crs: str | None = None) -> t
 
 
 def _null_geometry_allowed(frame: pd.DataFrame, problems: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
-    """Drop the "missing geometry" problems of region records: their geometry is null by design (schema v2)."""
+    """Drop the "missing geometry" problems of place-less records (district/city/region known only by
+    their ``scope``): their geometry is null by design (schema v2)."""
+    from geo.model import PLACELESS_PRECISIONS
+
     if "location_precision" not in frame.columns:
         return problems
-    region = set(np.flatnonzero((frame["location_precision"] == "region").to_numpy()).tolist())
+    region = set(np.flatnonzero(frame["location_precision"].isin(PLACELESS_PRECISIONS).to_numpy()).tolist())
     return [p for p in problems if not (p[0] in region and p[2] == "missing geometry")]
 
 

@@ -30,13 +30,15 @@ City-level records
     city whose units are the districts themselves, it gets no row: counting
     a municipality-wide project in the district that happens to hold the
     drawing point (渝中区, the anchor) would be false.
-Region records
-    A record whose ``location_precision`` is ``region`` has no geometry; its
-    ``scope`` names the area it covers. When the scope is a filter unit (a
-    Chongqing district or a Sichuan city, by its Chinese name) it gets one
-    ``count`` row for that unit, with the finest-unit columns set to the unit
-    as for city-level records; any other scope (重庆市, 四川省, 两江新区,
-    成渝地区) gets no row, by the same reasoning as the city rule.
+Records without geometry
+    A record known only to an area (precision ``district``, ``city`` or
+    ``region``, see ``geo.model.PLACELESS_PRECISIONS``) has no geometry; its
+    ``scope`` names the area. When the scope is a filter unit (a Chongqing
+    district or a Sichuan city, by its Chinese name) it gets one ``count`` row
+    for that unit, with the finest-unit columns set to the unit as for
+    city-level records; a Sichuan county gets its row in the county and its
+    city; any other scope (重庆市, 四川省, 两江新区, 成渝地区) gets no row, by
+    the same reasoning as the city rule.
 
 Everything is vectorised: one ``sjoin`` for candidate pairs, one
 :func:`shapely.intersection` over all pairs, one geodesic-length or
@@ -159,24 +161,28 @@ def join(projects: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
                 }
             )
         )
-    frames.append(_region_rows(projects, units))
     frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame(columns=JOIN_COLUMNS)
-    out = pd.concat(frames, ignore_index=True)[JOIN_COLUMNS]
+    out = pd.concat(frames, ignore_index=True)[JOIN_COLUMNS] if frames else pd.DataFrame(columns=JOIN_COLUMNS)
     if "location_precision" in projects.columns:
         out = _city_level_rows(out, set(projects.loc[projects.location_precision == "city", "id"]))
+    scoped = _region_rows(projects, units)  # already at their unit: the city rule does not apply again
+    out = pd.concat([f for f in (out, scoped) if len(f)], ignore_index=True) if len(scoped) else out
+    if out.empty:
+        return pd.DataFrame(columns=JOIN_COLUMNS)
     order = {pid: i for i, pid in enumerate(ids)}
     out["_o"] = out["id"].map(order)
     return out.sort_values(["_o", "adcode"]).drop(columns="_o").reset_index(drop=True)
 
 
 def _region_rows(projects: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
-    """One ``count`` row per region record whose scope is a filter unit (see the module docstring)."""
-    if "location_precision" not in projects.columns or "scope" not in projects.columns:
+    """One ``count`` row per record without geometry whose scope is a join unit (see the module docstring)."""
+    if "scope" not in projects.columns:
         return pd.DataFrame(columns=JOIN_COLUMNS)
-    region = projects[(projects["location_precision"] == "region").to_numpy()]
-    table = units.drop_duplicates("unit_name_zh").set_index("unit_name_zh")
+    region = projects[shapely.is_missing(np.asarray(projects.geometry.values, dtype=object))]
+    # Scopes resolve to a filter unit (its own finest unit) or to a Sichuan county (finest) in its city.
+    as_unit = units.drop_duplicates("unit_name_zh").assign(name_zh=lambda u: u.unit_name_zh, name_en=lambda u: u.unit_name_en, adcode=lambda u: u.unit_adcode)
+    finest = units[~units.name_zh.isin(as_unit.name_zh)].drop_duplicates("name_zh")
+    table = pd.concat([as_unit, finest]).set_index("name_zh")
     region = region[region["scope"].isin(table.index)]
     if region.empty:
         return pd.DataFrame(columns=JOIN_COLUMNS)
@@ -184,11 +190,11 @@ def _region_rows(projects: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.Data
     return pd.DataFrame(
         {
             "id": region["id"].to_numpy(),
-            "adcode": hit["unit_adcode"].to_numpy(),
+            "adcode": hit["adcode"].to_numpy(),
             "name_zh": hit.index.to_numpy(),
-            "name_en": hit["unit_name_en"].to_numpy(),
+            "name_en": hit["name_en"].to_numpy(),
             "unit_adcode": hit["unit_adcode"].to_numpy(),
-            "unit_name_zh": hit.index.to_numpy(),
+            "unit_name_zh": hit["unit_name_zh"].to_numpy(),
             "unit_name_en": hit["unit_name_en"].to_numpy(),
             "measure": "count",
             "length_km": 0.0,

@@ -61,10 +61,15 @@ PRECISIONS: dict[str, tuple[str, str]] = {
     "exact": ("精确位置", "Exact site"),
     "approximate": ("大致位置", "Approximate"),
     "town": ("乡镇街道", "Town"),
-    "district": ("区县", "District"),
-    "city": ("市州", "City"),
+    "district": ("区县(无具体位置)", "District (no site)"),
+    "city": ("市州(无具体位置)", "City (no site)"),
     "region": ("区域性(无具体位置)", "Region-wide (no place)"),
 }
+#: Precisions whose records may have no geometry: known only to the unit (or area) named in
+#: ``scope``. A district's representative point would be a guess that looks like a site, so a
+#: project known only to its district has a null geometry and ``scope`` = that district;
+#: ``region`` is a programme with no single place. Several stated districts keep a multi-point.
+PLACELESS_PRECISIONS = ("district", "city", "region")
 
 #: Where a record's coordinates come from (schema v2, ``location_source``).
 LOCATION_SOURCES: dict[str, tuple[str, str]] = {

@@ -22,10 +22,12 @@ and English, scope). The evidence, tried in this order:
    points (``district`` or ``city``, source ``boundary``). A curated entry
    that gives only a ``district`` says no finer place is known: its words are
    not searched (the curator judged them misleading) and it goes on to rule 5.
-5. Otherwise the record has no place of its own: precision ``region``, null
-   geometry, and a ``scope`` — the one stated district/city, else the plan's
-   own area (jlp14 → 九龙坡区; lj2023 and news2023 → 两江新区), else
-   重庆市 / 四川省 / 成渝地区 by the stated units and the plans.
+5. Otherwise no site is known: null geometry (never a guessed point) and a
+   ``scope`` — the one stated district/city, else the plan's own area (jlp14 →
+   九龙坡区; lj2023 and news2023 → 两江新区), else 重庆市 / 四川省 / 成渝地区 by
+   the stated units and the plans. The precision says how far it is known:
+   ``district``, ``city``, or ``region`` for the wider scopes. An explicit
+   ``kind: none`` entry is a programme with no single place: ``region``.
 
 Notes say the evidence in neutral words in both languages; an entry's own
 ``note_zh``/``note_en`` are used when given. A schema v1 ``note`` (English,
@@ -40,7 +42,7 @@ from dataclasses import dataclass
 import shapely
 
 from geo import gazetteer
-from geo.model import AREAL_CATEGORIES, LOCATION_SOURCES
+from geo.model import AREAL_CATEGORIES, LOCATION_SOURCES, REGION_SCOPES
 from geo.names import pinyin, strip_admin_suffix
 
 #: The area a plan's place-less records cover, by plan id.
@@ -235,9 +237,25 @@ def region_scope(ev: Evidence, districts: list[str]) -> str:
 
 
 def region(scope: str, location: dict | None = None) -> Placement:
-    """A region record: no geometry, the area it covers in ``scope``."""
-    zh, en = _entry_notes(location or {}, f"规划未指明具体位置,范围为{scope}", f"No site stated in the plan: covers {_en(scope)}")
+    """A programme with no single place (an explicit ``kind: none`` entry): no geometry, ``scope`` the area it covers."""
+    zh, en = _entry_notes(location or {}, f"区域性项目,无单一位置,范围为{scope}", f"Region-wide: no single site; covers {_en(scope)}")
     return Placement(None, "region", "none", zh, en, scope=scope)
+
+
+def unplaced(scope: str) -> Placement:
+    """A project whose site is not known finer than ``scope`` (rule 5): no geometry, never a guessed point.
+
+    Its precision says how far it is known: ``district`` (a Chongqing district or
+    Sichuan county), ``city`` (a Sichuan city), or ``region`` for wider areas
+    (重庆市, 四川省, 两江新区, 成渝地区).
+    """
+    if scope in REGION_SCOPES:
+        zh, en = f"规划未指明具体位置,已知范围为{scope}", f"Site not stated: known only to lie in {_en(scope)}"
+        return Placement(None, "region", "none", zh, en, scope=scope)
+    precision = "city" if _is_city(scope) else "district"
+    zh = f"规划未指明具体位置,已知位于{scope}(不标点,列于该区县/市州之下)"
+    en = f"Site not stated: known only to lie in {_en(scope)} (not drawn as a point; listed under it)"
+    return Placement(None, precision, "none", zh, en, scope=scope)
 
 
 def district_points(names: list[str], *, single: bool = False, location: dict | None = None) -> Placement | None:
@@ -285,7 +303,7 @@ def place(ev: Evidence) -> Placement:
         # A curator found no place finer than the district (e.g. the only place name in its quote
         # belongs to another project): no search in the words, and no pile on the district's point.
         # The entry's notes describe a point that is not drawn, so the notes are the build's own.
-        return district_points(districts) or region(region_scope(ev, districts), None)
+        return district_points(districts) or unplaced(region_scope(ev, districts))
     search_in = districts or ([PLAN_SCOPES["jlp14"]] if "jlp14" in ev.plan_ids else [])
     town = districts[0] if districts else None
     if ev.curated:  # a curated entry's town outranks a name found in the words
@@ -293,4 +311,4 @@ def place(ev: Evidence) -> Placement:
     else:  # an extract's own town (v1: often a guess) comes after the words' evidence
         found = from_text(ev, search_in) or from_town(loc, town, ev)
     found = found or district_points(districts)
-    return found or region(region_scope(ev, districts), None)
+    return found or unplaced(region_scope(ev, districts))

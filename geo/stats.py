@@ -8,7 +8,9 @@ the part inside the unit. Units are Chongqing districts and Sichuan cities
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import shapely
 
 from geo.model import AREAL_CATEGORIES, CATEGORIES, KINDS, LINEAR_CATEGORIES, LOCATION_SOURCES, PRECISIONS, STATUSES
 
@@ -102,16 +104,16 @@ def placement_figures(projects: pd.DataFrame) -> dict[str, object]:
     several lines, no line of their own); ``region``: records with no place
     of their own.
     """
-    import shapely
-
     n = max(len(projects), 1)
-    on_unit = projects.location_precision.isin(["district", "city"]).sum()
+    has_geometry = ~shapely.is_missing(np.asarray(projects.geometry.values, dtype=object))
+    unit_level = projects.location_precision.isin(["district", "city"]).to_numpy()
+    on_unit = int((unit_level & has_geometry).sum())
     xy, owner = shapely.get_coordinates(projects.geometry.values[(projects.geom_kind == "point").to_numpy()], return_index=True)
     ids = projects.id.to_numpy()[(projects.geom_kind == "point").to_numpy()][owner] if len(owner) else []
     pts = pd.DataFrame({"x": xy[:, 0].round(5), "y": xy[:, 1].round(5), "id": ids}).drop_duplicates()
     per_point = pts.groupby(["x", "y"]).size().sort_values(ascending=False)
     linear = projects[projects.category.isin(LINEAR_CATEGORIES) & (projects.geom_kind != "line")]
-    drawn = linear.location_precision != "region"
+    drawn = ~shapely.is_missing(np.asarray(linear.geometry.values, dtype=object))
     return {
         "records": len(projects),
         "on_unit_point": int(on_unit),
@@ -121,6 +123,7 @@ def placement_figures(projects: pd.DataFrame) -> dict[str, object]:
         "linear_not_lines": linear.name_zh[drawn].tolist(),
         "linear_region": linear.name_zh[~drawn].tolist(),
         "region": int((projects.location_precision == "region").sum()),
+        "unit_without_point": int((unit_level & ~has_geometry).sum()),
     }
 
 
@@ -131,14 +134,15 @@ def format_placement(figures: dict, duplicates: list, *, names: dict[str, str] |
         f"  on a district/city point     {figures['on_unit_point']:>6}  {figures['on_unit_point_share']:.1%}  [<= 25%]",
         f"  most records on one point    {figures['max_on_one_point']:>6}  at {figures['busiest_point']}  [<= 25]",
         f"  rail/metro/expressway drawn but not as lines {len(figures['linear_not_lines'])}  [0]",
-        f"  rail/metro/expressway with no geometry (region) {len(figures['linear_region'])}",
-        f"  region records (no geometry) {figures['region']:>6}",
+        f"  rail/metro/expressway with no geometry {len(figures['linear_region'])}",
+        f"  known only to a district/city, no point drawn {figures['unit_without_point']:>6}  {figures['unit_without_point'] / max(figures['records'], 1):.1%}",
+        f"  region-wide, no place        {figures['region']:>6}  {figures['region'] / max(figures['records'], 1):.1%}",
         f"  duplicate candidate pairs    {len(duplicates):>6}  [0] (pairs explained in distinct.json left out)",
     ]
     if figures["linear_not_lines"]:
         lines.append("  not lines: " + "、".join(figures["linear_not_lines"]))
     if figures["linear_region"]:
-        lines.append("  region: " + "、".join(figures["linear_region"]))
+        lines.append("  no geometry: " + "、".join(figures["linear_region"]))
     names = names or {}
     lines.extend(f"  candidate: {a} {names.get(a, '')} | {b} {names.get(b, '')} ({why})" for a, b, why in duplicates)
     return "\n".join(lines)

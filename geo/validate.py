@@ -25,6 +25,7 @@ from geo.model import (
     GEOMETRY_TYPES,
     KINDS,
     LOCATION_SOURCES,
+    PLACELESS_PRECISIONS,
     PRECISIONS,
     REQUIRED_ATTRIBUTION_FIELDS,
     REQUIRED_FIELDS,
@@ -233,9 +234,10 @@ def _check_v2(frame: gpd.GeoDataFrame, problem, add) -> None:
                 problem(i, fld, f"first-person wording {', '.join(dict.fromkeys(words))!r}: state the evidence in a neutral voice", "warning")
     if "location_precision" in columns:
         scopes = frame["scope"] if "scope" in columns else [None] * len(frame)
+        placeless = shapely.is_missing(np.asarray(frame.geometry.values, dtype=object))
         for i, (precision, scope) in enumerate(zip(frame["location_precision"], scopes, strict=True)):
-            if precision == "region" and (_missing(scope) or not isinstance(scope, str)):
-                problem(i, "scope", "a region record must name the area it covers (scope)")
+            if (precision == "region" or placeless[i]) and (_missing(scope) or not isinstance(scope, str)):
+                problem(i, "scope", "a record without geometry must name the area it is known to be in (scope)")
     if "osm_ids" in columns:
         sources = frame["location_source"] if "location_source" in columns else [None] * len(frame)
         for i, (ids, source) in enumerate(zip(frame["osm_ids"], sources, strict=True)):
@@ -250,14 +252,16 @@ def _check_v2(frame: gpd.GeoDataFrame, problem, add) -> None:
 def _check_geometry(frame: gpd.GeoDataFrame, problem, report: Report) -> None:
     geoms = frame.geometry.values
     missing = shapely.is_missing(np.asarray(geoms, dtype=object))
-    region = (frame["location_precision"] == "region").to_numpy() if "location_precision" in frame.columns else np.zeros(len(frame), dtype=bool)
-    for i in np.flatnonzero(missing & ~region):
-        problem(i, "geometry", "missing geometry")
+    precision = frame["location_precision"] if "location_precision" in frame.columns else pd.Series([None] * len(frame))
+    region = (precision == "region").to_numpy()
+    placeless = precision.isin(PLACELESS_PRECISIONS).to_numpy()
+    for i in np.flatnonzero(missing & ~placeless):
+        problem(i, "geometry", "missing geometry (only a record known just to a district, city or region may have none)")
     for i in np.flatnonzero(~missing & region):
         problem(i, "geometry", "a region record (location_precision 'region') has no place of its own: its geometry must be null")
     if "location_source" in frame.columns:
         source = frame["location_source"].to_numpy()
-        for i in np.flatnonzero(missing & region & (source != "none") & pd.notna(source)):
+        for i in np.flatnonzero(missing & placeless & (source != "none") & pd.notna(source)):
             problem(i, "location_source", "a record without geometry has location_source 'none'")
         for i in np.flatnonzero(~missing & (source == "none")):
             problem(i, "location_source", "location_source 'none' but the record has a geometry")

@@ -67,9 +67,16 @@ def test_placement_finest_evidence_first(gazetteer_dir):
     loc = {"kind": "point", "places": [{"name": "站", "lon": 106.5, "lat": 29.5, "precision": "exact", "source": "openstreetmap"}], "osm_ids": ["node/1"]}
     got = placement.place(_ev("西彭站", location=loc, admin=["九龙坡区"]))
     assert (got.precision, got.source, got.osm_ids) == ("exact", "openstreetmap", ("node/1",))
-    # Nothing finer: a region record scoped to the stated district, no geometry.
-    got = placement.place(_ev("某区域性项目", admin=["九龙坡区"]))
-    assert (got.geometry, got.precision, got.source, got.scope) == (None, "region", "none", "九龙坡区")
+    # Nothing finer: known only to the stated district — no geometry (never a guessed point), scoped to it.
+    got = placement.place(_ev("某项目", admin=["九龙坡区"]))
+    assert (got.geometry, got.precision, got.source, got.scope) == (None, "district", "none", "九龙坡区")
+    got = placement.place(_ev("某项目", admin=["成都市"]))
+    assert (got.geometry, got.precision, got.scope) == (None, "city", "成都市")
+    got = placement.place(_ev("某项目", plans=("joint2021",)))
+    assert (got.geometry, got.precision, got.scope) == (None, "region", "成渝地区")
+    # A programme with no single place, said so by a curated entry, is region-wide even within one district.
+    got = placement.place(_ev("某区域性项目", admin=["九龙坡区"], location={"kind": "none", "scope": "九龙坡区"}))
+    assert (got.geometry, got.precision, got.scope) == (None, "region", "九龙坡区")
 
 
 def test_region_scopes():
@@ -195,14 +202,14 @@ def test_curated_town_outranks_words_and_words_outrank_an_extract_town(gazetteer
 def test_list_sentences_do_not_lend_other_projects_places(gazetteer_dir):
     assert placement.own_words("打造陶家、西彭、九滨路等特色美食街区", ["九滨路特色美食街区"]) == "九滨路等特色美食街区"
     got = placement.place(_ev("九滨路特色美食街区", admin=["九龙坡区"], quotes=("打造陶家、西彭、九滨路等特色美食街区",)))
-    assert got.precision == "region"
+    assert (got.precision, got.geometry) == ("district", None)
     got = placement.place(_ev("西彭小学", admin=["九龙坡区"], quotes=("建设陶家中学、西彭小学",)))
     assert got.geometry.x == 106.30
 
 
-def test_curated_district_only_entry_is_a_region_without_word_search(gazetteer_dir):
+def test_curated_district_only_entry_is_unplaced_without_word_search(gazetteer_dir):
     loc = {"kind": "point", "places": [], "town": None, "district": "九龙坡区", "note_zh": "置于九龙坡区代表点", "note_en": "At the representative point of 九龙坡区"}
     ev = placement.Evidence(**{**_ev("西彭工业园厂房", location=loc, admin=["九龙坡区"]).__dict__, "curated": True})
     got = placement.place(ev)
-    assert (got.precision, got.source, got.geometry, got.scope) == ("region", "none", None, "九龙坡区")
+    assert (got.precision, got.source, got.geometry, got.scope) == ("district", "none", None, "九龙坡区")
     assert "代表点" not in got.note_zh  # the entry's note describes a point that is not drawn

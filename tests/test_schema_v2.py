@@ -40,8 +40,15 @@ def test_region_record_needs_null_geometry_and_scope():
     assert [p.field for p in check_records(no_scope, plan_ids=PLANS).errors] == ["scope"]
     drawn = _frame([region], [shapely.Point(106.05, 29.05)])
     assert any(p.field == "geometry" for p in check_records(drawn, plan_ids=PLANS).errors)
-    null_district = _frame([_record("R3")], [None])
-    assert [p.message for p in check_records(null_district, plan_ids=PLANS).errors if p.field == "geometry"] == ["missing geometry"]
+    # A record known only to its district has no geometry either, but must say which district (scope).
+    null_district = _frame([_record("R3", location_precision="district", location_source="none")], [None])
+    assert [p.field for p in check_records(null_district, plan_ids=PLANS).errors] == ["scope"]
+    assert check_records(_frame([_record("R3", location_precision="district", location_source="none", scope="甲区")], [None]), plan_ids=PLANS).ok
+    # A site-level record cannot lose its geometry.
+    null_site = _frame([_record("R4", location_precision="approximate")], [None])
+    assert [p.message for p in check_records(null_site, plan_ids=PLANS).errors if p.field == "geometry"] == [
+        "missing geometry (only a record known just to a district, city or region may have none)"
+    ]
 
 
 def test_v2_vocabularies_and_notes():
