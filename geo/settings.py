@@ -49,6 +49,12 @@ tile_timeout : float
 tile_max : int
     Most tiles one briefing image may fetch; the zoom is lowered to stay under it
     (tile servers' usage policies forbid bulk downloads).
+db_url : str or None
+    SQLAlchemy URL of the workbench store (edits, proposals, accounts), e.g.
+    ``postgresql+psycopg://atlas@/atlas?host=/run/postgresql``. Environment
+    ``ATLAS_DB``. When unset, the embedded SQLite file ``db_path`` is used.
+db_path : pathlib.Path
+    The embedded SQLite store (created on first write; ignored by git).
 """
 
 from __future__ import annotations
@@ -81,3 +87,6 @@ tianditu_key: str | None = os.environ.get("TIANDITU_KEY") or None
 tile_cache_dir: Path = Path(os.environ.get("ATLAS_TILE_CACHE", Path.home() / ".cache" / "atlas" / "tiles"))
 tile_timeout: float = 10.0
 tile_max: int = 250
+
+db_url: str | None = os.environ.get("ATLAS_DB") or None
+db_path: Path = data_dir / "atlas.db"
