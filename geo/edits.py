@@ -321,6 +321,24 @@ def _diff(record_id: str, row: dict | None, changes: dict) -> dict:
     return out
 
 
+def _honest_location(record_id: str, row: dict | None, changes: dict, *, author: str, reason: str) -> dict:
+    """A moved or drawn geometry says it comes from an edit (``location_source``, the notes), and
+    a point that was only a district/city stand-in must say how precise its new place is."""
+    if "geometry" not in changes or row is None:
+        return changes
+    out = dict(changes)
+    out.setdefault("location_source", "edit")
+    if "location_note_zh" not in changes and "location_note" not in changes:
+        out["location_note_zh"] = f"位置由{author}编辑:{reason.strip()}"
+        out["location_note_en"] = f"Placed by {author}'s edit: {reason.strip()}"
+        if "location_note" in row:
+            out["location_note"] = out["location_note_en"]
+    if row.get("location_precision") in ("district", "city", "region") and "location_precision" not in changes:
+        raise RecordError(record_id, "location_precision", f"the record was placed only at {row.get('location_precision')} level; "
+                          "say how precise the new place is (exact, approximate or town)")
+    return out
+
+
 def _conflict(record_id: str, base_version: int, version: int, applied: list) -> EditConflict:
     newer = applied[len(applied) - (version - base_version):] if version > base_version else []
     return EditConflict(record_id, base_version, version, [e.describe() for e in newer])
@@ -332,7 +350,7 @@ def _next_seq(s, record_id: str) -> int:
 
 def write_edit(s, state: Applied, record_id: str, changes: dict, *, author: str, reason: str, source: str,
                base_version: int | None, action: str = "edit", proposal_id: int | None = None, reverts: int | None = None) -> Edit:
-    """Check and add one edit in session ``s`` against ``state`` (the current catalog). Internal.
+    """Check one edit against ``state`` (the current catalog) and add it to session ``s`` (None: check only).
 
     Refuses (nothing added): no reason; unknown record; a stale ``base_version``
     (:class:`EditConflict`); an unknown field; nothing changing; a resulting
@@ -359,7 +377,7 @@ def write_edit(s, state: Applied, record_id: str, changes: dict, *, author: str,
         raise RecordError(record_id, "id", f"no such record in the catalog ({why})")
     if base_version is not None and base_version != version:
         raise _conflict(record_id, base_version, version, state.applied.get(record_id, []))
-    diff = _diff(record_id, row, changes)
+    diff = _diff(record_id, row, _honest_location(record_id, row, changes, author=author, reason=reason))
     if not diff:
         raise RecordError(record_id, ", ".join(changes) or "changes", "nothing changes: the record already has these values")
     if not any(diff.get(k, {}).get("after") for k in REMOVAL_FIELDS):
@@ -367,11 +385,12 @@ def write_edit(s, state: Applied, record_id: str, changes: dict, *, author: str,
         after.update({k: to_geometry(v["after"]) if k == "geometry" else v["after"] for k, v in diff.items()})
         _validate_row(record_id, after, crs=frame.crs)
     edit = Edit(
-        record_id=record_id, seq=_next_seq(s, record_id), action=action, changes=diff, author=author, reason=reason.strip(),
+        record_id=record_id, seq=0 if s is None else _next_seq(s, record_id), action=action, changes=diff, author=author, reason=reason.strip(),
         source=(source or "").strip(), base_version=version, proposal_id=proposal_id, reverts=reverts,
     )
-    s.add(edit)
-    state.applied.setdefault(record_id, []).append(edit)
+    if s is not None:
+        s.add(edit)
+        state.applied.setdefault(record_id, []).append(edit)
     return edit
 
 
@@ -510,3 +529,31 @@ def history(record_id: str | None = None) -> pd.DataFrame:
     ]
     columns = ["id", "record_id", "action", "fields", "author", "created_at", "reason", "source", "base_version", "proposal_id", "changes"]
     return pd.DataFrame(rows, columns=columns).iloc[::-1].reset_index(drop=True)
+
+
+def _short_value(value, limit: int = 80) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def publish(*, catalog: Path | None = None, out: Path | None = None) -> tuple[Path, Applied]:
+    """Write the catalog file = catalog + the store's edits, validated first, atomically.
+
+    The whole result is checked as ``geo validate`` checks a file; on any error
+    :class:`geo._errors.ValidationFailed` is raised and nothing is written.
+    The file records ``edits_through`` (the last edit it contains) and every
+    record's ``version`` and ``updated_at``. Stale edits are returned in
+    ``Applied.stale`` (the caller reports them); they do not block publishing.
+    """
+    from geo import io
+    from geo._errors import ValidationFailed
+    from geo.validate import check_records
+
+    source = Path(catalog or settings.projects_path)
+    out = Path(out or settings.projects_path)
+    result = apply_edits(built_catalog(source), load_edits())
+    report = check_records(result.frame, source=str(out))
+    if not report.ok:
+        raise ValidationFailed(report)
+    io.write_geojson(result.frame, out, extra={"name": "projects", "edits_through": int(result.frame.attrs["edits_through"])})
+    return out, result
