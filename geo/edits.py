@@ -157,7 +157,8 @@ def _apply_one(edit, row: dict) -> None:
             row[name] = to_geometry(after)
         else:
             row[name] = after
-    row["version"] = int(row.get("version") or 1) + 1
+    version = row.get("version")
+    row["version"] = (1 if version is None or pd.isna(version) else int(version)) + 1
     row["updated_at"] = edit.created_at.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
