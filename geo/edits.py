@@ -558,3 +558,27 @@ def publish(*, catalog: Path | None = None, out: Path | None = None) -> tuple[Pa
         raise ValidationFailed(report)
     io.write_geojson(result.frame, out, extra={"name": "projects", "edits_through": int(result.frame.attrs["edits_through"])})
     return out, result
+
+
+def catalog_with_edits(frame: gpd.GeoDataFrame, path: Path | None = None) -> tuple[gpd.GeoDataFrame, list[StaleEdit], str | None]:
+    """A loaded catalog (with derived columns) plus the store's edits, derived columns recomputed.
+
+    Returns the frame, the stale edits and, when the store cannot be read (a
+    server down, a bad ``ATLAS_DB``), the reason — the catalog is then returned
+    without edits, so browsing never depends on the store.
+    """
+    from geo.catalog import add_derived_columns
+
+    try:
+        stored = load_edits()
+    except StoreError as exc:
+        return frame, [], str(exc)
+    path = Path(path or settings.projects_path)
+    base = base_frame(frame)
+    base.attrs["edits_through"] = _published_through(str(path), path.stat().st_mtime)
+    if not any(e.id > base.attrs["edits_through"] for e in stored):
+        out = frame.copy()
+        out["version"], out["updated_at"] = base["version"].to_numpy(), base["updated_at"].to_numpy()
+        return out, [], None
+    result = apply_edits(base, stored)
+    return add_derived_columns(result.frame), result.stale, None

@@ -268,3 +268,15 @@ def test_cli_edit_history_review_publish(db, capsys, monkeypatch):
     assert store.authenticate("nina", "a-long-password").role == "reviewer"
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("short\n"))
     assert main(["user", "add", "otto", "--password-stdin"]) == 1 and store.get_user("otto") is None
+
+
+def test_atlas_shows_the_catalog_plus_edits(db):
+    from geo.catalog import Atlas
+
+    line = {"type": "LineString", "coordinates": [[106.05, 29.05], [106.25, 29.05]]}
+    edits.make_edit("F04", {"geometry": line, "status": "operating"}, author="rita", reason="traced", base_version=1)
+    atlas = Atlas(db)
+    row = atlas.projects[atlas.projects.id == "F04"].iloc[0]
+    assert (row.status, row.version, row.location_source) == ("operating", 2, "edit")
+    assert 19 < row.length_km < 20.5  # derived columns recomputed from the edited line (0.2° at 29°N ≈ 19.5 km)
+    assert atlas.stale_edits == [] and atlas.store_error is None
