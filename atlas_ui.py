@@ -149,3 +149,120 @@ def page(title_key: str):
     st.title(t(title_key, lang))
     st.caption(t("shown", lang, n=len(shown), total=len(atlas.projects)))
     return atlas, lang, spec, shown
+
+
+# --- Workbench (store helper): sign-in, change history, review map -------------------------------
+
+
+def current_user() -> dict | None:
+    """The signed-in account of this session (``{"name", "role"}``), or None.
+
+    The session holds it only after :func:`geo.store.authenticate` succeeded; the
+    write functions of geo.edits/geo.review check the role again in the store.
+    """
+    return st.session_state.get("atlas_user")
+
+
+def sign_in_box(lang: str) -> dict | None:
+    """The sidebar's sign-in form (or the signed-in name and a sign-out button); returns the user."""
+    from geo import store
+    from geo._errors import StoreError
+
+    sb = st.sidebar
+    user = current_user()
+    if user:
+        sb.caption(t("signed_in_as", lang, name=user["name"], role=t(f"role_{user['role']}", lang)))
+        if sb.button(t("sign_out", lang), key="sign_out"):
+            del st.session_state["atlas_user"]
+            st.rerun()
+        return user
+    with sb.expander(t("sign_in", lang)), st.form("sign_in_form", clear_on_submit=True):
+        st.caption(t("sign_in_hint", lang))
+        name = st.text_input(t("user_name", lang), key="sign_in_name")
+        password = st.text_input(t("password", lang), type="password", key="sign_in_password")
+        if st.form_submit_button(t("sign_in", lang)):
+            try:
+                found = store.authenticate(name, password)
+            except StoreError as exc:
+                found = None
+                st.error(str(exc))
+            if found is None:
+                st.error(t("sign_in_failed", lang) if store.list_users() else t("no_accounts", lang))
+            else:
+                st.session_state["atlas_user"] = {"name": found.name, "role": found.role}
+                st.rerun()
+    return None
+
+
+def refresh_after_edit() -> None:
+    """Forget the cached catalog so every page shows the new edit (the store is the truth)."""
+    get_atlas.clear()
+    filtered_ids.clear()
+
+
+def _value_text(value) -> str:
+    import json
+
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+def show_history(record_id: str, lang: str) -> None:
+    """The read-only 改动记录 of one record, newest first (for the detail panel)."""
+    from geo import edits
+    from geo._errors import StoreError
+
+    try:
+        rows = edits.load_edits(record_id=record_id)
+    except StoreError as exc:
+        st.caption(t("store_unavailable", lang) + str(exc))
+        return
+    st.markdown(f"**{html.escape(t('record_history', lang))}**")
+    if not rows:
+        st.caption(t("no_edits", lang))
+        return
+    e = html.escape
+    lines = []
+    for edit in reversed(rows):
+        head = f"- `#{edit.id}` {edit.created_at:%Y-%m-%d %H:%M} UTC · {e(edit.author)} · {e(edit.reason)}" + (f" ({e(edit.source)})" if edit.source else "")
+        fields = [f"  - {e(name)}: {e(_value_text(c.get('before')))} → {e(_value_text(c.get('after')))}" for name, c in edit.changes.items()]
+        lines.append("\n".join([head, *fields]))
+    st.markdown("\n".join(lines))
+
+
+def compare_map(before: dict | None, after: dict | None, *, key: str, lang: str, height: int = 320) -> None:
+    """A small map of a record's current geometry (grey, dashed) and the proposed one (red).
+
+    No base-map tiles (works offline); the district boundaries around them give the context.
+    """
+    import folium
+    import geopandas as gpd
+    import shapely
+    from streamlit_folium import st_folium
+
+    from geo.edits import to_geometry
+    from layers.assets import localize
+
+    geoms = [g for g in (to_geometry(before), to_geometry(after)) if g is not None]
+    if not geoms:
+        return
+    w, s, e_, n = shapely.bounds(shapely.GeometryCollection(geoms)).tolist()
+    pad = max(e_ - w, n - s, 0.01) * 0.3
+    m = folium.Map(tiles=None, control_scale=True)
+    units = web_units().cx[w - pad : e_ + pad, s - pad : n + pad]
+    folium.GeoJson(units[["name_zh", "name_en", "geometry"]].to_json(), style_function=lambda _: {"color": "#888", "weight": 1, "fill": False},
+                   tooltip=folium.GeoJsonTooltip(["name_zh" if lang == "zh" else "name_en"], labels=False)).add_to(m)
+    styles = ({"color": "#666", "weight": 4, "dashArray": "6 6", "fillOpacity": 0.1}, {"color": "#d62728", "weight": 4, "fillOpacity": 0.2})
+    for geom, style in zip((to_geometry(before), to_geometry(after)), styles, strict=True):
+        if geom is None:
+            continue
+        layer = gpd.GeoSeries([geom], crs="EPSG:4326")
+        if geom.geom_type in ("Point", "MultiPoint"):
+            for pt in shapely.get_parts(geom):
+                folium.CircleMarker([pt.y, pt.x], radius=8, color=style["color"], dash_array=style.get("dashArray"), fill=True, fill_opacity=0.6).add_to(m)
+        else:
+            folium.GeoJson(layer.to_json(), style_function=lambda _, st_=style: st_).add_to(m)
+    m.fit_bounds([[s - pad, w - pad], [n + pad, e_ + pad]])
+    localize(m)
+    st_folium(m, key=key, height=height, use_container_width=True, returned_objects=[])
+    st.caption(t("old_vs_new", lang))

@@ -582,3 +582,25 @@ def catalog_with_edits(frame: gpd.GeoDataFrame, path: Path | None = None) -> tup
         return out, [], None
     result = apply_edits(base, stored)
     return add_derived_columns(result.frame), result.stale, None
+
+
+def filter_history(table: pd.DataFrame, *, authors=(), fields=(), start=None, end=None, record_ids=None) -> pd.DataFrame:
+    """Rows of :func:`history` by author, changed field, UTC date range (inclusive) and record ids.
+
+    Empty selections do not filter. ``start``/``end`` are dates; ``record_ids``
+    None does not filter, an empty set keeps nothing (a district with no record).
+    """
+    keep = np.ones(len(table), dtype=bool)
+    if authors:
+        keep &= table["author"].isin(list(authors)).to_numpy()
+    if fields:
+        wanted = set(fields)
+        keep &= np.array([bool(wanted & set(c)) for c in table["changes"]], dtype=bool)
+    days = pd.to_datetime(table["created_at"], utc=True).dt.date if len(table) else pd.Series([], dtype=object)
+    if start is not None:
+        keep &= (days >= start).to_numpy()
+    if end is not None:
+        keep &= (days <= end).to_numpy()
+    if record_ids is not None:
+        keep &= table["record_id"].isin(list(record_ids)).to_numpy()
+    return table[keep].reset_index(drop=True)

@@ -1,0 +1,95 @@
+"""AppTest of the workbench pages: signed out there is no edit control; a reviewer signs in, reverts, accepts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo import edits, review, settings, store
+
+ROOT = Path(__file__).parent.parent
+HISTORY = ROOT / "app_pages" / "5_History_改动记录.py"
+REVIEW = ROOT / "app_pages" / "6_Review_审核.py"
+
+
+@pytest.fixture
+def workbench(tmp_path, monkeypatch):
+    """A SQLite store over the shipped catalog: one edit, one pending proposal, two accounts."""
+    import bcrypt
+
+    import atlas_ui
+
+    monkeypatch.setattr(settings, "db_url", f"sqlite:///{tmp_path / 'atlas.db'}")
+    fast_salt = bcrypt.gensalt
+    monkeypatch.setattr(bcrypt, "gensalt", lambda rounds=4, prefix=b"2b": fast_salt(4, prefix))
+    store.reset_engines()
+    store.add_user("rita", "reviewer-pw", role="reviewer")
+    store.add_user("ed", "editor-pw1", role="editor")
+    frame = edits.current_catalog().frame
+    first, second = frame["id"].iat[0], frame["id"].iat[1]
+    edit = edits.make_edit(first, {"name_en": "Renamed by a test"}, author="rita", reason="typo", base_version=1)
+    proposal = review.propose(second, {"name_en": "Proposed name"}, author="ed", source="site visit", reason="local usage")
+    atlas_ui.get_atlas.clear()
+    yield {"edit": edit, "proposal": proposal, "first": first, "second": second}
+    atlas_ui.get_atlas.clear()
+    store.reset_engines()
+
+
+def run(page: Path, user: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(page), default_timeout=120)
+    if user:
+        at.session_state["atlas_user"] = user
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def labels(at: AppTest) -> set[str]:
+    return {b.label for b in at.button}
+
+
+@pytest.mark.parametrize("page", [HISTORY, REVIEW])
+def test_signed_out_pages_show_no_edit_control(workbench, page):
+    at = run(page)
+    assert labels(at) <= {"登录"}  # only the sign-in form's button
+    assert not [w for w in at.text_input if w.key in ("revert_reason", "decision_reason")]
+    text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "登录后可编辑" in text
+
+
+def test_history_lists_edits_and_a_reviewer_reverts(workbench):
+    at = run(HISTORY)
+    table = at.dataframe[0].value
+    assert workbench["first"] in set(table["record_id"]) and "typo" in set(table["reason"])
+    at = run(HISTORY, {"name": "rita", "role": "reviewer"})
+    at.selectbox(key="revert_id").set_value(workbench["edit"].id)
+    at.text_input(key="revert_reason").input("wrong fix")
+    next(b for b in at.button if b.label.startswith("撤销")).click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    latest = edits.load_edits(record_id=workbench["first"])[-1]
+    assert (latest.action, latest.reverts, latest.author) == ("revert", workbench["edit"].id, "rita")
+
+
+def test_editor_cannot_review_and_reviewer_accepts(workbench):
+    at = run(REVIEW, {"name": "ed", "role": "editor"})
+    assert labels(at) <= {"退出登录"}
+    at = run(REVIEW, {"name": "rita", "role": "reviewer"})
+    assert {"采纳", "驳回"} <= labels(at)
+    at.text_input(key="decision_reason").input("checked")
+    next(b for b in at.button if b.label == "采纳").click().run()
+    assert review.get_proposal(workbench["proposal"]).state == "accepted"
+    assert edits.load_edits(record_id=workbench["second"])[-1].proposal_id == workbench["proposal"]
+
+
+def test_sign_in_form(workbench):
+    at = run(HISTORY)
+    at.text_input(key="sign_in_name").input("rita")
+    at.text_input(key="sign_in_password").input("wrong-password")
+    next(b for b in at.button if b.label == "登录").click().run()
+    assert "atlas_user" not in at.session_state and at.error
+    at.text_input(key="sign_in_name").input("rita")
+    at.text_input(key="sign_in_password").input("reviewer-pw")
+    next(b for b in at.button if b.label == "登录").click().run()
+    assert at.session_state["atlas_user"] == {"name": "rita", "role": "reviewer"}
