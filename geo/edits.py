@@ -604,3 +604,23 @@ def filter_history(table: pd.DataFrame, *, authors=(), fields=(), start=None, en
     if record_ids is not None:
         keep &= table["record_id"].isin(list(record_ids)).to_numpy()
     return table[keep].reset_index(drop=True)
+
+
+HISTORY_COLUMNS = ["edit_id", "record_id", "action", "field", "before", "after", "author", "created_at", "reason", "source", "proposal_id"]
+
+
+def history_rows(record_ids=None) -> pd.DataFrame:
+    """One row per changed field of every edit (of ``record_ids`` if given), oldest first.
+
+    ``before``/``after`` are JSON text (geometry as GeoJSON), ``created_at`` ISO 8601 UTC:
+    the GeoPackage export's ``history`` layer. An absent store gives an empty table.
+    """
+    wanted = None if record_ids is None else set(record_ids)
+    rows = [
+        [e.id, e.record_id, e.action, name, json.dumps(c.get("before"), ensure_ascii=False), json.dumps(c.get("after"), ensure_ascii=False),
+         e.author, e.created_at.isoformat(timespec="seconds").replace("+00:00", "Z"), e.reason, e.source, e.proposal_id or 0]
+        for e in load_edits() if wanted is None or e.record_id in wanted
+        for name, c in e.changes.items()
+    ]
+    table = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+    return table.astype({"edit_id": "int64", "proposal_id": "int64"})

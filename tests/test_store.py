@@ -280,3 +280,22 @@ def test_atlas_shows_the_catalog_plus_edits(db):
     assert (row.status, row.version, row.location_source) == ("operating", 2, "edit")
     assert 19 < row.length_km < 20.5  # derived columns recomputed from the edited line (0.2° at 29°N ≈ 19.5 km)
     assert atlas.stale_edits == [] and atlas.store_error is None
+
+
+def test_exports_carry_version_and_a_history_layer(db, tmp_path):
+    import pyogrio
+
+    from geo.catalog import Atlas
+    from geo.export import export
+
+    edits.make_edit("F01", {"status": "completed"}, author="rita", reason="opened", base_version=1)
+    atlas = Atlas(db)
+    out = export(atlas.projects, atlas.joined, tmp_path / "out.gpkg", fmt="gpkg")
+    layers = {name for name, _ in pyogrio.list_layers(out)}
+    assert {"projects", "history"} <= layers
+    history = pyogrio.read_dataframe(out, layer="history")
+    assert history[["record_id", "field", "after", "author"]].values.tolist() == [["F01", "status", '"completed"', "rita"]]
+    projects = pyogrio.read_dataframe(out, layer="projects").set_index("id")
+    assert projects.loc["F01", "version"] == 2 and projects.loc["F02", "version"] == 1
+    geojson = json.loads(export(atlas.projects, atlas.joined, tmp_path / "out.geojson", fmt="geojson").read_text(encoding="utf-8"))
+    assert {f["properties"]["id"]: f["properties"]["version"] for f in geojson["features"]}["F01"] == 2
