@@ -201,8 +201,18 @@ def refresh_after_edit() -> None:
 
 
 def _value_text(value) -> str:
+    """A field value in a table cell: geometries as type and first vertex, long text cut."""
     import json
 
+    if isinstance(value, dict) and "coordinates" in value:
+        import shapely
+
+        from geo.edits import to_geometry
+
+        geom = to_geometry(value)
+        x, y = shapely.get_coordinates(geom)[0]
+        n = shapely.get_num_coordinates(geom)
+        return f"{geom.geom_type} ({x:.5f}, {y:.5f})" + (f" … {n} vertices" if n > 1 else "")
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 120 else text[:119] + "…"
 

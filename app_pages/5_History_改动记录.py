@@ -9,6 +9,8 @@ from geo import edits
 from geo._errors import AtlasError
 from geo.i18n import t
 
+st.set_page_config(page_title="改动记录 History", layout="wide")
+
 atlas = ui.get_atlas()
 lang = ui.language()
 user = ui.sign_in_box(lang)
@@ -43,6 +45,7 @@ project_names = dict(zip(atlas.projects["id"], atlas.projects["name_zh" if lang 
 view = shown.assign(
     name=shown["record_id"].map(project_names).fillna(""),
     created_at=shown["created_at"].map(lambda d: d.strftime("%Y-%m-%d %H:%M")),
+    action=shown["action"].map(lambda a: t(f"action_{a}", lang)),
 )[["id", "created_at", "record_id", "name", "action", "fields", "author", "reason", "source"]]
 st.dataframe(
     view, hide_index=True, use_container_width=True,

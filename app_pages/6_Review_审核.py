@@ -12,6 +12,8 @@ from geo import edits, review
 from geo._errors import AtlasError
 from geo.i18n import t
 
+st.set_page_config(page_title="审核 Review", layout="wide")
+
 atlas = ui.get_atlas()
 lang = ui.language()
 user = ui.sign_in_box(lang)

@@ -129,6 +129,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "record_changed_since": ("此项目在提议之后已被改动(版本 {a} → {b}),请核对当前值。", "The record changed after this proposal (version {a} → {b}); check the current values."),
     "version": ("版本", "Version"),
     "updated_at": ("更新时间", "Updated"),
+    "action_edit": ("修改", "edit"),
+    "action_create": ("新建", "create"),
+    "action_merge": ("合并", "merge"),
+    "action_remove": ("移除", "remove"),
+    "action_revert": ("撤销", "revert"),
 }
 
 
