@@ -35,5 +35,6 @@ if rows:
         from urllib.parse import urlencode
 
         st.link_button(t("zoom_to", lang), "/?" + urlencode(query))
+        ui.show_history(pid, lang)
 else:
     st.info(t("click_hint", lang).replace("地图上的", "表格中的").replace("on the map", "in the table"))

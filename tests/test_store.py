@@ -299,3 +299,15 @@ def test_exports_carry_version_and_a_history_layer(db, tmp_path):
     assert projects.loc["F01", "version"] == 2 and projects.loc["F02", "version"] == 1
     geojson = json.loads(export(atlas.projects, atlas.joined, tmp_path / "out.geojson", fmt="geojson").read_text(encoding="utf-8"))
     assert {f["properties"]["id"]: f["properties"]["version"] for f in geojson["features"]}["F01"] == 2
+
+
+def test_a_save_that_raced_past_the_version_check_gets_the_conflict(db, monkeypatch):
+    """Two saves read version 1 before either wrote: the database's unique (record_id, seq) stops the second."""
+    before_a = edits.apply_edits(edits.built_catalog(), [])
+    edits.make_edit("F01", {"status": "completed"}, author="rita", reason="first", base_version=1)
+    monkeypatch.setattr(edits, "_state", lambda s: before_a)  # B still sees the catalog as it was
+    monkeypatch.setattr(edits, "_next_seq", lambda s, rid: 1)  # and numbers its edit as it would have then
+    with pytest.raises(EditConflict) as info:
+        edits.make_edit("F01", {"status": "operating"}, author="rita", reason="second", base_version=1)
+    assert "first" not in str(info.value) and "completed" in str(info.value)
+    assert [e.reason for e in edits.load_edits()] == ["first"]
