@@ -234,6 +234,9 @@ def _rebuild(base: gpd.GeoDataFrame, rows: dict[str, dict], created: list[str], 
     out = pd.concat([keep, touched], ignore_index=True)
     out = out.iloc[np.argsort(out["id"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
     out["version"] = out["version"].astype(int)
+    for name in LIST_FIELDS:  # a created record may lack a list field the others have
+        if name in out.columns:
+            out[name] = [v if isinstance(v, list) else [] for v in out[name]]
     return gpd.GeoDataFrame(out, geometry=geom_name, crs=base.crs)
 
 

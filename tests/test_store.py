@@ -182,13 +182,16 @@ def test_proposal_accepted_becomes_the_edit(db):
 
 
 def test_new_record_proposal(db):
-    whole = {k: v for k, v in record("F01").items() if k not in ("id", "geometry", "version", "updated_at")}
+    whole = {k: v for k, v in record("F01").items() if k not in ("id", "geometry", "version", "updated_at", "aliases")}
     whole.update(name_zh="新医院", name_en="New Hospital", geometry=POINT)
     n = review.propose(None, json.loads(json.dumps(whole, default=str)), author="ingest", source="plan text", reason="new in plan")
     review.accept(n, reviewer="rita", reason="ok")
     frame = edits.current_catalog().frame
     new = frame[frame.name_zh == "新医院"].iloc[0]
     assert new.id.startswith("N") and new.version == 1 and review.get_proposal(n).record_id == new.id
+    from geo.catalog import Atlas
+
+    assert "新医院" in set(Atlas(db).projects.name_zh)  # derived columns computed for the new record too
 
 
 def test_merge_remove_revert(db):
