@@ -194,10 +194,41 @@ def sign_in_box(lang: str) -> dict | None:
     return None
 
 
+_atlas_cached = get_atlas
+_store_seen: dict[str, object] = {"token": None}
+
+
+def store_token() -> object:
+    """What identifies the store's state: (number of edits, last edit id); None without a store."""
+    import sqlalchemy as sa
+
+    from geo import store
+    from geo._errors import StoreError
+
+    try:
+        with store.session(create=False) as s:
+            if s is None:
+                return None
+            return tuple(s.execute(sa.select(sa.func.count(store.Edit.id), sa.func.max(store.Edit.id))).one())
+    except StoreError:
+        return None
+
+
+def get_atlas() -> Atlas:
+    """The cached :class:`Atlas`, loaded again when the store gained edits (from any process:
+    the app, another app process on the same store, or the command line), so a reload shows them."""
+    token = store_token()
+    if token != _store_seen["token"]:
+        if _store_seen["token"] is not None or token is not None:
+            _atlas_cached.clear()
+            filtered_ids.clear()
+        _store_seen["token"] = token
+    return _atlas_cached()
+
+
 def refresh_after_edit() -> None:
     """Forget the cached catalog so every page shows the new edit (the store is the truth)."""
-    get_atlas.clear()
-    filtered_ids.clear()
+    _store_seen["token"] = object()  # forces a reload on the next get_atlas()
 
 
 def _value_text(value) -> str:

@@ -171,7 +171,10 @@ def get_engine(*, create: bool = True) -> sa.Engine | None:
         if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:"):
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(address, connect_args={"timeout": 30} if u.get_backend_name() == "sqlite" else {})
-        upgrade(engine)
+        try:
+            upgrade(engine)
+        except sa.exc.DatabaseError:
+            upgrade(engine)  # another process created the schema between our check and our write: it is there now
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
         raise StoreError(f"ATLAS_DB {address!r} is not a usable database URL: {exc}") from exc
     except sa.exc.OperationalError as exc:
@@ -196,6 +199,8 @@ def upgrade(engine: sa.Engine | None = None) -> str:
 
     engine = engine or get_engine()
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # two app processes starting at once: one migrates, the other waits
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(7465)"))
         command.upgrade(_alembic_config(conn), "head")
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision() or ""

@@ -31,9 +31,9 @@ def workbench(tmp_path, monkeypatch):
     first, second = frame["id"].iat[0], frame["id"].iat[1]
     edit = edits.make_edit(first, {"name_en": "Renamed by a test"}, author="rita", reason="typo", base_version=1)
     proposal = review.propose(second, {"name_en": "Proposed name"}, author="ed", source="site visit", reason="local usage")
-    atlas_ui.get_atlas.clear()
+    atlas_ui.refresh_after_edit()
     yield {"edit": edit, "proposal": proposal, "first": first, "second": second}
-    atlas_ui.get_atlas.clear()
+    atlas_ui.refresh_after_edit()
     store.reset_engines()
 
 
@@ -93,3 +93,15 @@ def test_sign_in_form(workbench):
     at.text_input(key="sign_in_password").input("reviewer-pw")
     next(b for b in at.button if b.label == "登录").click().run()
     assert at.session_state["atlas_user"] == {"name": "rita", "role": "reviewer"}
+
+
+def test_pages_see_edits_made_elsewhere_after_a_reload(workbench):
+    """An edit from the command line (or another app process) reaches the cached catalog on the next run."""
+    import atlas_ui
+
+    before = atlas_ui.get_atlas()
+    assert atlas_ui.get_atlas() is before  # no new edit: the cache is used
+    rid = workbench["second"]
+    edits.make_edit(rid, {"name_en": "Edited elsewhere"}, author="rita", reason="cli", base_version=1)
+    after = atlas_ui.get_atlas()
+    assert after is not before and after.projects.set_index("id").loc[rid, "name_en"] == "Edited elsewhere"
