@@ -283,7 +283,7 @@ def current_catalog(path: Path | None = None) -> Applied:
 def parse_value(field_name: str, text: str):
     """A ``--set FIELD=VALUE`` value: JSON for list fields (and text starting with ``[``/``{``), else the text."""
     text = text.strip()
-    if field_name in LIST_FIELDS or text[:1] in ("[", "{"):
+    if field_name in (*LIST_FIELDS, "removed") or text[:1] in ("[", "{"):
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
@@ -315,6 +315,8 @@ def _diff(record_id: str, row: dict | None, changes: dict) -> dict:
                 after = plain(to_geometry(after))
             except ValueError as exc:
                 raise RecordError(record_id, "geometry", str(exc)) from None
+        if name == "removed" and not isinstance(after, bool):
+            raise RecordError(record_id, "removed", f"must be true or false, not {after!r}")
         before = None if row is None else row.get(name)
         if name == "removed":
             before = bool(row and row.get("_removed"))
@@ -440,6 +442,8 @@ def make_edit(record_id: str, changes: dict, *, author: str, reason: str, source
         Nothing is written in any of these cases.
     """
     require_role(author, "reviewer", action=f"edit {record_id}")
+    if "merged_into" in changes:
+        raise RecordError(record_id, "merged_into", "merge with geo.edits.merge (it also moves the plan attributions)")
     with session() as s:
         state = _state(s)
         edit = write_edit(s, state, record_id, changes, author=author, reason=reason, source=source, base_version=base_version, action=action)

@@ -260,6 +260,13 @@ def test_cli_edit_history_review_publish(db, capsys, monkeypatch):
     assert "proposal #1" in capsys.readouterr().out
     assert main(["review", "list"]) == 0 and "F02" in capsys.readouterr().out
     assert main(["review", "accept", "1", "--reviewer", "rita", "--reason", "ok"]) == 0
+    shape = db.parent / "place.geojson"
+    shape.write_text(json.dumps({"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [106.07, 29.07]}}))
+    assert main(["edit", "F10", "--geometry", str(shape), "--reason", "site plan", "--author", "rita", "--base-version", "1"]) == 0
+    assert record("F10").geometry.x == 106.07
+    assert main(["edit", "F11", "--set", "removed=true", "--reason", "not a project", "--author", "rita"]) == 0
+    assert main(["edit", "F12", "--set", "removed=yes", "--reason", "x", "--author", "rita"]) == 1
+    assert "F11" not in set(edits.current_catalog().frame.id)
     assert main(["history", "F01"]) == 0
     out = capsys.readouterr().out
     assert "status: under_construction → completed" in out and "106.06" in out
