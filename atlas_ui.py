@@ -307,3 +307,84 @@ def compare_map(before: dict | None, after: dict | None, *, key: str, lang: str,
     localize(m)
     st_folium(m, key=key, height=height, use_container_width=True, returned_objects=[])
     st.caption(t("old_vs_new", lang))
+
+
+EDIT_FORM_FIELDS = ("name_zh", "name_en", "category", "status", "status_as_of", "status_source", "location_precision")
+
+
+def _form_values(row) -> dict:
+    return {k: (str(row[k]) if k == "status_as_of" else row[k]) for k in EDIT_FORM_FIELDS}
+
+
+def edit_form(atlas: Atlas, record_id: str, lang: str, user: dict | None) -> None:
+    """The detail panel's 编辑 Edit form: names, category, status with date and source, precision.
+
+    Shown only to a signed-in account (a reviewer saves an edit, an editor a proposal); the
+    write functions check the role again. Only the fields the user changed are sent, with
+    the version the form started from: after someone else's change the save gets the
+    conflict message showing that change, the untouched fields take the new values, and
+    the user's own changes stay in the form to be saved again — nothing is lost.
+    """
+
+    if user is None:
+        st.caption(t("sign_in_to_edit", lang))
+        return
+    hit = atlas.projects[atlas.projects["id"] == record_id]
+    if hit.empty:
+        return
+    row = hit.iloc[0]
+    base_key, key = f"edit_base_{record_id}", (lambda name: f"e_{name}_{record_id}")
+    if base_key not in st.session_state:
+        st.session_state[base_key] = {"version": int(row.get("version", 1) or 1), "values": _form_values(row)}
+    for name, value in st.session_state.pop(f"edit_reset_{record_id}", {}).items():
+        st.session_state[key(name)] = value
+    for name, value in st.session_state[base_key]["values"].items():
+        st.session_state.setdefault(key(name), value)
+    if f"edit_msg_{record_id}" in st.session_state:
+        st.error(st.session_state.pop(f"edit_msg_{record_id}"))
+    plans = list(atlas.plans)
+    with st.expander(t("edit_record_form", lang), expanded=True), st.form(f"edit_{record_id}"):
+        st.caption(t("edit_version", lang, v=st.session_state[base_key]["version"]))
+        values = {
+            "name_zh": st.text_input(t("name", lang) + " (中文)", key=key("name_zh")),
+            "name_en": st.text_input(t("name", lang) + " (English)", key=key("name_en")),
+            "category": st.selectbox(t("category", lang), list(CATEGORIES), format_func=lambda c: label(CATEGORIES, c, lang=lang), key=key("category")),
+            "status": st.selectbox(t("status", lang), list(STATUSES), format_func=lambda s: label(STATUSES, s, lang=lang), key=key("status")),
+            "status_as_of": st.text_input(t("as_of", lang) + " (YYYY-MM-DD)", key=key("status_as_of")),
+            "status_source": st.selectbox(t("edit_status_source", lang), plans + [p for p in [row["status_source"]] if p not in plans],
+                                          format_func=lambda p: atlas.plan_titles(lang=lang).get(p, p), key=key("status_source")),
+            "location_precision": st.selectbox(t("precision", lang), [*PRECISIONS, *[p for p in [row["location_precision"]] if p not in PRECISIONS]],
+                                               format_func=lambda p: label(PRECISIONS, p, lang=lang), key=key("location_precision")),
+        }
+        reason = st.text_input(t("reason_required", lang), key=key("reason"))
+        source = st.text_input(t("edit_source", lang), key=key("source"))
+        saved = st.form_submit_button(t("save", lang))
+    if saved:
+        _save_form(record_id, values, reason=reason, source=source, user=user, lang=lang)
+
+
+def _save_form(record_id: str, values: dict, *, reason: str, source: str, user: dict, lang: str) -> None:
+    from geo import edits
+    from geo._errors import AtlasError, EditConflict
+
+    base = st.session_state[f"edit_base_{record_id}"]
+    changes = {k: v for k, v in values.items() if v != base["values"][k]}
+    try:
+        kind, n = edits.submit(record_id, changes, author=user["name"], reason=reason, source=source, base_version=base["version"])
+    except EditConflict as exc:
+        frame = edits.current_catalog().frame
+        fresh = _form_values(frame[frame["id"] == record_id].iloc[0])
+        st.session_state[f"edit_base_{record_id}"] = {"version": exc.current_version, "values": fresh}
+        st.session_state[f"edit_reset_{record_id}"] = {k: v for k, v in fresh.items() if k not in changes}
+        st.session_state[f"edit_msg_{record_id}"] = t("edit_conflict", lang) + "\n\n" + "\n".join(f"- {o}" for o in exc.others)
+        refresh_after_edit()
+        st.rerun()
+    except AtlasError as exc:
+        st.error(str(exc))
+        return
+    if kind == "edit":
+        st.session_state[f"edit_base_{record_id}"] = {"version": base["version"] + 1, "values": dict(values)}
+        refresh_after_edit()
+        st.success(t("done_edit", lang, n=n))
+    else:
+        st.success(t("done_proposal", lang, n=n))

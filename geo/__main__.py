@@ -256,15 +256,13 @@ def _geometry_arg(record_id: str, text: str):
 
 
 def cmd_edit(args) -> int:
-    from geo import edits, review, store
+    from geo import edits
 
-    changes = _edit_changes(args)
-    user = store.get_user(args.author)
-    if user is not None and user.role == "editor":
-        n = review.propose(args.id, changes, author=args.author, source=args.source, reason=args.reason)
+    kind, n = edits.submit(args.id, _edit_changes(args), author=args.author, reason=args.reason, source=args.source, base_version=args.base_version)
+    if kind == "proposal":
         print(f"{args.author} is an editor: proposal #{n} created for a reviewer (python -m geo review accept {n})")
         return 0
-    edit = edits.make_edit(args.id, changes, author=args.author, reason=args.reason, source=args.source, base_version=args.base_version)
+    edit = edits.load_edits(record_id=args.id)[-1]
     print(f"{edit.describe()}\nrecord {args.id} is now at version {edit.base_version + 1}; run `python -m geo publish` to write the catalog file")
     return 0
 

@@ -631,3 +631,18 @@ def history_rows(record_ids=None) -> pd.DataFrame:
     ]
     table = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
     return table.astype({"edit_id": "int64", "proposal_id": "int64"})
+
+
+def submit(record_id: str, changes: dict, *, author: str, reason: str, source: str = "", base_version: int | None) -> tuple[str, int]:
+    """One entry point for the app's forms and the CLI: a reviewer's change becomes an edit, an
+    editor's a proposal. Returns ``("edit", edit id)`` or ``("proposal", proposal id)``.
+
+    Raises AccessDenied without an account, and whatever :func:`make_edit` or
+    :func:`geo.review.propose` refuse (nothing is written then).
+    """
+    from geo import review, store
+
+    user = store.require_role(author, "editor", action=f"change {record_id}")
+    if user.role == "reviewer":
+        return "edit", make_edit(record_id, changes, author=author, reason=reason, source=source, base_version=base_version).id
+    return "proposal", review.propose(record_id, changes, author=author, source=source, reason=reason)

@@ -134,6 +134,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "action_merge": ("合并", "merge"),
     "action_remove": ("移除", "remove"),
     "action_revert": ("撤销", "revert"),
+    "edit_record_form": ("编辑", "Edit"),
+    "edit_version": ("编辑基于版本 {v}", "Editing version {v}"),
+    "edit_status_source": ("状态依据(规划或报道)", "Status source (plan or report)"),
+    "save": ("保存", "Save"),
+    "edit_conflict": ("保存冲突:此项目刚被他人改动(见下)。表单已基于新版本,请核对后再次保存。", "Conflict: someone changed this record meanwhile (below). The form now starts from the new version; check and save again."),
+    "done_proposal": ("已提交提议 #{n},等待审核人审核。", "Proposal #{n} submitted for a reviewer."),
 }
 
 

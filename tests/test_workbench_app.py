@@ -105,3 +105,55 @@ def test_pages_see_edits_made_elsewhere_after_a_reload(workbench):
     edits.make_edit(rid, {"name_en": "Edited elsewhere"}, author="rita", reason="cli", base_version=1)
     after = atlas_ui.get_atlas()
     assert after is not before and after.projects.set_index("id").loc[rid, "name_en"] == "Edited elsewhere"
+
+
+def edit_panel():
+    import streamlit as st
+
+    import atlas_ui as ui
+
+    ui.edit_form(ui.get_atlas(), st.session_state["rid"], "zh", st.session_state.get("atlas_user"))
+
+
+def panel(rid: str, user: dict | None) -> AppTest:
+    at = AppTest.from_function(edit_panel, default_timeout=120)
+    at.session_state["rid"] = rid
+    if user:
+        at.session_state["atlas_user"] = user
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_edit_form_two_sessions_conflict_then_both_kept(workbench):
+    rid = workbench["second"]
+    store.add_user("bob", "reviewer-pw2", role="reviewer")
+    assert labels(panel(rid, None)) == set()  # signed out: no form, no button
+    a = panel(rid, {"name": "rita", "role": "reviewer"})
+    b = panel(rid, {"name": "bob", "role": "reviewer"})
+    a.selectbox(key=f"e_status_{rid}").set_value("completed")
+    a.text_input(key=f"e_reason_{rid}").input("opened last month")
+    a.button[0].click().run()
+    assert not a.error and a.success
+    b.text_input(key=f"e_name_en_{rid}").input("Bob's name")
+    b.text_input(key=f"e_reason_{rid}").input("local usage")
+    b.button[0].click().run()
+    assert b.error and "rita" in b.error[0].value and "completed" in b.error[0].value
+    assert [e.author for e in edits.load_edits(record_id=rid)] == ["rita"]
+    b.button[0].click().run()  # saved again on top of rita's change
+    assert not b.error and b.success
+    assert [e.author for e in edits.load_edits(record_id=rid)] == ["rita", "bob"]
+    row = edits.current_catalog().frame.set_index("id").loc[rid]
+    assert (row.status, row.name_en, row.version) == ("completed", "Bob's name", 3)
+
+
+def test_edit_form_of_an_editor_makes_a_proposal_and_bad_values_are_refused(workbench):
+    rid = workbench["first"]
+    e = panel(rid, {"name": "ed", "role": "editor"})
+    e.text_input(key=f"e_status_as_of_{rid}").input("next spring")
+    e.text_input(key=f"e_reason_{rid}").input("news")
+    e.button[0].click().run()
+    assert "status_as_of" in e.error[0].value and len(review.list_proposals()) == 1
+    e.text_input(key=f"e_status_as_of_{rid}").input("2025-05")
+    e.button[0].click().run()
+    assert e.success and len(review.list_proposals()) == 2
