@@ -19,6 +19,8 @@ PAGES = [
     ("app_pages/2_Projects_项目列表.py", "项目列表 Projects", "Projects_项目列表"),
     ("app_pages/3_Export_导出.py", "导出 Export", "Export_导出"),
     ("app_pages/4_Data_quality_数据质量.py", "数据质量 Data quality", "Data_quality_数据质量"),
+    ("app_pages/5_History_改动记录.py", "改动记录 History", "History_改动记录"),
+    ("app_pages/6_Review_审核.py", "审核 Review", "Review_审核"),
 ]
 
 navigation = st.navigation([st.Page(path, title=title, url_path=url or None, default=not url) for path, title, url in PAGES])

@@ -149,3 +149,242 @@ def page(title_key: str):
     st.title(t(title_key, lang))
     st.caption(t("shown", lang, n=len(shown), total=len(atlas.projects)))
     return atlas, lang, spec, shown
+
+
+# --- Workbench (store helper): sign-in, change history, review map -------------------------------
+
+
+def current_user() -> dict | None:
+    """The signed-in account of this session (``{"name", "role"}``), or None.
+
+    The session holds it only after :func:`geo.store.authenticate` succeeded; the
+    write functions of geo.edits/geo.review check the role again in the store.
+    """
+    return st.session_state.get("atlas_user")
+
+
+def sign_in_box(lang: str) -> dict | None:
+    """The sidebar's sign-in form (or the signed-in name and a sign-out button); returns the user."""
+    from geo import store
+    from geo._errors import StoreError
+
+    sb = st.sidebar
+    user = current_user()
+    if user:
+        sb.caption(t("signed_in_as", lang, name=user["name"], role=t(f"role_{user['role']}", lang)))
+        if sb.button(t("sign_out", lang), key="sign_out"):
+            del st.session_state["atlas_user"]
+            st.rerun()
+        return user
+    with sb.expander(t("sign_in", lang)), st.form("sign_in_form", clear_on_submit=True):
+        st.caption(t("sign_in_hint", lang))
+        name = st.text_input(t("user_name", lang), key="sign_in_name")
+        password = st.text_input(t("password", lang), type="password", key="sign_in_password")
+        if st.form_submit_button(t("sign_in", lang)):
+            try:
+                found = store.authenticate(name, password)
+            except StoreError as exc:
+                found = None
+                st.error(str(exc))
+            if found is None:
+                st.error(t("sign_in_failed", lang) if store.list_users() else t("no_accounts", lang))
+            else:
+                st.session_state["atlas_user"] = {"name": found.name, "role": found.role}
+                st.rerun()
+    return None
+
+
+_atlas_cached = get_atlas
+_store_seen: dict[str, object] = {"token": None}
+
+
+def store_token() -> object:
+    """What identifies the store's state: (number of edits, last edit id); None without a store."""
+    import sqlalchemy as sa
+
+    from geo import store
+    from geo._errors import StoreError
+
+    try:
+        with store.session(create=False) as s:
+            if s is None:
+                return None
+            return tuple(s.execute(sa.select(sa.func.count(store.Edit.id), sa.func.max(store.Edit.id))).one())
+    except StoreError:
+        return None
+
+
+def get_atlas() -> Atlas:
+    """The cached :class:`Atlas`, loaded again when the store gained edits (from any process:
+    the app, another app process on the same store, or the command line), so a reload shows them."""
+    token = store_token()
+    if token != _store_seen["token"]:
+        if _store_seen["token"] is not None or token is not None:
+            _atlas_cached.clear()
+            filtered_ids.clear()
+        _store_seen["token"] = token
+    return _atlas_cached()
+
+
+def refresh_after_edit() -> None:
+    """Forget the cached catalog so every page shows the new edit (the store is the truth)."""
+    _store_seen["token"] = object()  # forces a reload on the next get_atlas()
+
+
+def _value_text(value) -> str:
+    """A field value in a table cell: geometries as type and first vertex, long text cut."""
+    import json
+
+    if isinstance(value, dict) and "coordinates" in value:
+        import shapely
+
+        from geo.edits import to_geometry
+
+        geom = to_geometry(value)
+        x, y = shapely.get_coordinates(geom)[0]
+        n = shapely.get_num_coordinates(geom)
+        return f"{geom.geom_type} ({x:.5f}, {y:.5f})" + (f" … {n} vertices" if n > 1 else "")
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+def show_history(record_id: str, lang: str) -> None:
+    """The read-only 改动记录 of one record, newest first (for the detail panel)."""
+    from geo import edits
+    from geo._errors import StoreError
+
+    try:
+        rows = edits.load_edits(record_id=record_id)
+    except StoreError as exc:
+        st.caption(t("store_unavailable", lang) + str(exc))
+        return
+    st.markdown(f"**{html.escape(t('record_history', lang))}**")
+    if not rows:
+        st.caption(t("no_edits", lang))
+        return
+    e = html.escape
+    lines = []
+    for edit in reversed(rows):
+        head = f"- `#{edit.id}` {edit.created_at:%Y-%m-%d %H:%M} UTC · {e(edit.author)} · {e(edit.reason)}" + (f" ({e(edit.source)})" if edit.source else "")
+        fields = [f"  - {e(name)}: {e(_value_text(c.get('before')))} → {e(_value_text(c.get('after')))}" for name, c in edit.changes.items()]
+        lines.append("\n".join([head, *fields]))
+    st.markdown("\n".join(lines))
+
+
+def compare_map(before: dict | None, after: dict | None, *, key: str, lang: str, height: int = 320) -> None:
+    """A small map of a record's current geometry (grey, dashed) and the proposed one (red).
+
+    No base-map tiles (works offline); the district boundaries around them give the context.
+    """
+    import folium
+    import geopandas as gpd
+    import shapely
+    from streamlit_folium import st_folium
+
+    from geo.edits import to_geometry
+    from layers.assets import localize
+
+    geoms = [g for g in (to_geometry(before), to_geometry(after)) if g is not None]
+    if not geoms:
+        return
+    w, s, e_, n = shapely.bounds(shapely.GeometryCollection(geoms)).tolist()
+    pad = max(e_ - w, n - s, 0.01) * 0.3
+    m = folium.Map(tiles=None, control_scale=True)
+    units = web_units().cx[w - pad : e_ + pad, s - pad : n + pad]
+    folium.GeoJson(units[["name_zh", "name_en", "geometry"]].to_json(), style_function=lambda _: {"color": "#888", "weight": 1, "fill": False},
+                   tooltip=folium.GeoJsonTooltip(["name_zh" if lang == "zh" else "name_en"], labels=False)).add_to(m)
+    styles = ({"color": "#666", "weight": 4, "dashArray": "6 6", "fillOpacity": 0.1}, {"color": "#d62728", "weight": 4, "fillOpacity": 0.2})
+    for geom, style in zip((to_geometry(before), to_geometry(after)), styles, strict=True):
+        if geom is None:
+            continue
+        layer = gpd.GeoSeries([geom], crs="EPSG:4326")
+        if geom.geom_type in ("Point", "MultiPoint"):
+            for pt in shapely.get_parts(geom):
+                folium.CircleMarker([pt.y, pt.x], radius=8, color=style["color"], dash_array=style.get("dashArray"), fill=True, fill_opacity=0.6).add_to(m)
+        else:
+            folium.GeoJson(layer.to_json(), style_function=lambda _, st_=style: st_).add_to(m)
+    m.fit_bounds([[s - pad, w - pad], [n + pad, e_ + pad]])
+    localize(m)
+    st_folium(m, key=key, height=height, use_container_width=True, returned_objects=[])
+    st.caption(t("old_vs_new", lang))
+
+
+EDIT_FORM_FIELDS = ("name_zh", "name_en", "category", "status", "status_as_of", "status_source", "location_precision")
+
+
+def _form_values(row) -> dict:
+    return {k: (str(row[k]) if k == "status_as_of" else row[k]) for k in EDIT_FORM_FIELDS}
+
+
+def edit_form(atlas: Atlas, record_id: str, lang: str, user: dict | None) -> None:
+    """The detail panel's 编辑 Edit form: names, category, status with date and source, precision.
+
+    Shown only to a signed-in account (a reviewer saves an edit, an editor a proposal); the
+    write functions check the role again. Only the fields the user changed are sent, with
+    the version the form started from: after someone else's change the save gets the
+    conflict message showing that change, the untouched fields take the new values, and
+    the user's own changes stay in the form to be saved again — nothing is lost.
+    """
+
+    if user is None:
+        st.caption(t("sign_in_to_edit", lang))
+        return
+    hit = atlas.projects[atlas.projects["id"] == record_id]
+    if hit.empty:
+        return
+    row = hit.iloc[0]
+    base_key, key = f"edit_base_{record_id}", (lambda name: f"e_{name}_{record_id}")
+    if base_key not in st.session_state:
+        st.session_state[base_key] = {"version": int(row.get("version", 1) or 1), "values": _form_values(row)}
+    for name, value in st.session_state.pop(f"edit_reset_{record_id}", {}).items():
+        st.session_state[key(name)] = value
+    for name, value in st.session_state[base_key]["values"].items():
+        st.session_state.setdefault(key(name), value)
+    if f"edit_msg_{record_id}" in st.session_state:
+        st.error(st.session_state.pop(f"edit_msg_{record_id}"))
+    plans = list(atlas.plans)
+    with st.expander(t("edit_record_form", lang), expanded=True), st.form(f"edit_{record_id}"):
+        st.caption(t("edit_version", lang, v=st.session_state[base_key]["version"]))
+        values = {
+            "name_zh": st.text_input(t("name", lang) + " (中文)", key=key("name_zh")),
+            "name_en": st.text_input(t("name", lang) + " (English)", key=key("name_en")),
+            "category": st.selectbox(t("category", lang), list(CATEGORIES), format_func=lambda c: label(CATEGORIES, c, lang=lang), key=key("category")),
+            "status": st.selectbox(t("status", lang), list(STATUSES), format_func=lambda s: label(STATUSES, s, lang=lang), key=key("status")),
+            "status_as_of": st.text_input(t("as_of", lang) + " (YYYY-MM-DD)", key=key("status_as_of")),
+            "status_source": st.selectbox(t("edit_status_source", lang), plans + [p for p in [row["status_source"]] if p not in plans],
+                                          format_func=lambda p: atlas.plan_titles(lang=lang).get(p, p), key=key("status_source")),
+            "location_precision": st.selectbox(t("precision", lang), [*PRECISIONS, *[p for p in [row["location_precision"]] if p not in PRECISIONS]],
+                                               format_func=lambda p: label(PRECISIONS, p, lang=lang), key=key("location_precision")),
+        }
+        reason = st.text_input(t("reason_required", lang), key=key("reason"))
+        source = st.text_input(t("edit_source", lang), key=key("source"))
+        saved = st.form_submit_button(t("save", lang))
+    if saved:
+        _save_form(record_id, values, reason=reason, source=source, user=user, lang=lang)
+
+
+def _save_form(record_id: str, values: dict, *, reason: str, source: str, user: dict, lang: str) -> None:
+    from geo import edits
+    from geo._errors import AtlasError, EditConflict
+
+    base = st.session_state[f"edit_base_{record_id}"]
+    changes = {k: v for k, v in values.items() if v != base["values"][k]}
+    try:
+        kind, n = edits.submit(record_id, changes, author=user["name"], reason=reason, source=source, base_version=base["version"])
+    except EditConflict as exc:
+        frame = edits.current_catalog().frame
+        fresh = _form_values(frame[frame["id"] == record_id].iloc[0])
+        st.session_state[f"edit_base_{record_id}"] = {"version": exc.current_version, "values": fresh}
+        st.session_state[f"edit_reset_{record_id}"] = {k: v for k, v in fresh.items() if k not in changes}
+        st.session_state[f"edit_msg_{record_id}"] = t("edit_conflict", lang) + "\n\n" + "\n".join(f"- {o}" for o in exc.others)
+        refresh_after_edit()
+        st.rerun()
+    except AtlasError as exc:
+        st.error(str(exc))
+        return
+    if kind == "edit":
+        st.session_state[f"edit_base_{record_id}"] = {"version": base["version"] + 1, "values": dict(values)}
+        refresh_after_edit()
+        st.success(t("done_edit", lang, n=n))
+    else:
+        st.success(t("done_proposal", lang, n=n))

@@ -10,6 +10,7 @@ from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
 
 st.set_page_config(page_title="项目列表 Projects", layout="wide")
 atlas, lang, spec, shown = ui.page("projects_page")
+user = ui.sign_in_box(lang)
 
 districts = atlas.joined.groupby("id").unit_name_zh.agg(lambda s: "、".join(dict.fromkeys(s))) if lang == "zh" else atlas.joined.groupby("id").unit_name_en.agg(lambda s: ", ".join(dict.fromkeys(s)))
 table = shown.assign(
@@ -35,5 +36,7 @@ if rows:
         from urllib.parse import urlencode
 
         st.link_button(t("zoom_to", lang), "/?" + urlencode(query))
+        ui.edit_form(atlas, pid, lang, user)
+        ui.show_history(pid, lang)
 else:
     st.info(t("click_hint", lang).replace("地图上的", "表格中的").replace("on the map", "in the table"))

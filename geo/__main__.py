@@ -12,7 +12,7 @@ import warnings
 from pathlib import Path
 
 from geo import settings
-from geo._errors import AtlasError, FilterError, TileSourceError
+from geo._errors import AtlasError, FilterError, RecordError, StoreError, TileSourceError
 from geo.i18n import t
 
 
@@ -236,6 +236,136 @@ def _add_enrich_parser(sub) -> None:
     p.add_argument("--propose", action="store_true", help="send each accepted match to the workbench as a proposal")
     p.add_argument("--out", type=Path, help="matches as .csv or .geojson (default: print)")
     p.set_defaults(func=cmd_enrich_osm)
+def cmd_db(args) -> int:
+    from geo import store
+
+    revision = store.upgrade()
+    print(f"store {store.sa.engine.make_url(store.url()).render_as_string(hide_password=True)} at schema revision {revision}")
+    return 0
+
+
+def _read_password(args) -> str:
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise StoreError("password: no terminal to ask on; pipe it with --password-stdin")
+    first = getpass.getpass(f"password for {args.name}: ")
+    if getpass.getpass("again: ") != first:
+        raise StoreError("password: the two entries differ; nothing was created")
+    return first
+
+
+def cmd_user(args) -> int:
+    from geo import store
+
+    if args.action == "list":
+        for user in store.list_users():
+            print(f"{user.name}\t{user.role}\t{user.created_at:%Y-%m-%d}")
+        return 0
+    if not args.name:
+        raise StoreError("user add: give the account's NAME")
+    user = store.add_user(args.name, _read_password(args), role=args.role)
+    print(f"account {user.name} ({user.role}) created in {store.sa.engine.make_url(store.url()).render_as_string(hide_password=True)}")
+    return 0
+
+
+def _edit_changes(args) -> dict:
+    from geo import edits
+
+    changes = {}
+    for item in args.set or []:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise RecordError(args.id, item, "expected FIELD=VALUE")
+        try:
+            changes[name.strip()] = edits.parse_value(name.strip(), value)
+        except ValueError as exc:
+            raise RecordError(args.id, name.strip(), str(exc)) from None
+    if args.geometry:
+        changes["geometry"] = _geometry_arg(args.id, args.geometry)
+    if not changes:
+        raise RecordError(args.id, "changes", "nothing to change: give --set FIELD=VALUE or --geometry")
+    return changes
+
+
+def _geometry_arg(record_id: str, text: str):
+    import json
+
+    from geo import edits
+
+    path = Path(text)
+    try:
+        if path.suffix.lower() in (".geojson", ".json") or path.is_file():
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            if doc.get("type") == "FeatureCollection":
+                if len(doc.get("features") or []) != 1:
+                    raise ValueError(f"{path}: the FeatureCollection must hold exactly one feature")
+                doc = doc["features"][0]
+            return doc.get("geometry") if doc.get("type") == "Feature" else doc
+        return edits.plain(edits.to_geometry(text))
+    except (OSError, ValueError, AttributeError) as exc:
+        raise RecordError(record_id, "geometry", f"{exc}") from None
+
+
+def cmd_edit(args) -> int:
+    from geo import edits
+
+    kind, n = edits.submit(args.id, _edit_changes(args), author=args.author, reason=args.reason, source=args.source, base_version=args.base_version)
+    if kind == "proposal":
+        print(f"{args.author} is an editor: proposal #{n} created for a reviewer (python -m geo review accept {n})")
+        return 0
+    edit = edits.load_edits(record_id=args.id)[-1]
+    print(f"{edit.describe()}\nrecord {args.id} is now at version {edit.base_version + 1}; run `python -m geo publish` to write the catalog file")
+    return 0
+
+
+def cmd_history(args) -> int:
+    from geo import edits
+
+    table = edits.history(args.id)
+    if table.empty:
+        print("no edits" + (f" of {args.id}" if args.id else ""))
+        return 0
+    for e in edits.load_edits(record_id=args.id)[::-1]:
+        print(f"#{e.id}\t{e.created_at:%Y-%m-%d %H:%M:%S}Z\t{e.record_id}\t{e.action}\t{e.author}\t{e.reason}" + (f"\t[{e.source}]" if e.source else ""))
+        for name, change in e.changes.items():
+            print(f"\t{name}: {edits._short_value(change.get('before'))} → {edits._short_value(change.get('after'))}")
+    return 0
+
+
+def cmd_review(args) -> int:
+    from geo import review
+
+    if args.action == "list":
+        proposals = review.list_proposals(state=None if args.all else "pending")
+        for p in proposals:
+            fields = ", ".join(p.changes)
+            print(f"#{p.id}\t{p.state}\t{p.record_id or '(new record)'}\t{p.author}\t{p.source}\t{fields}\t{p.reason}")
+        if not proposals:
+            print("no pending proposals" if not args.all else "no proposals")
+        return 0
+    if args.number is None or not args.reviewer:
+        raise StoreError(f"review {args.action}: give the proposal number N and --reviewer NAME")
+    if args.action == "accept":
+        edit_id = review.accept(args.number, reviewer=args.reviewer, reason=args.reason or "")
+        print(f"proposal #{args.number} accepted: edit #{edit_id}")
+    else:
+        review.reject(args.number, reviewer=args.reviewer, reason=args.reason or "")
+        print(f"proposal #{args.number} rejected")
+    return 0
+
+
+def cmd_publish(args) -> int:
+    from geo import edits
+
+    path, result = edits.publish(catalog=args.catalog, out=args.out)
+    for stale in result.stale:
+        print(f"warning: {stale}", file=sys.stderr)
+    edited = int((result.frame["version"] > 1).sum())
+    print(f"{len(result.frame)} projects ({edited} edited, edits through #{result.frame.attrs['edits_through']}) written to {path}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -302,6 +432,43 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_screenshot)
 
     _add_enrich_parser(sub)
+    p = sub.add_parser("db", help="the workbench store (ATLAS_DB, default data/atlas.db): create or upgrade its schema")
+    p.add_argument("action", choices=["upgrade"])
+    p.set_defaults(func=cmd_db)
+
+    p = sub.add_parser("user", help="workbench accounts: add NAME --role editor|reviewer, or list")
+    p.add_argument("action", choices=["add", "list"])
+    p.add_argument("name", nargs="?")
+    p.add_argument("--role", choices=["editor", "reviewer"], default="editor")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of standard input")
+    p.set_defaults(func=cmd_user)
+
+    p = sub.add_parser("edit", help="change one record (a reviewer's edit; an editor's becomes a proposal)")
+    p.add_argument("id")
+    p.add_argument("--set", action="append", metavar="FIELD=VALUE", help="repeatable; lists (aliases, plans…) as JSON")
+    p.add_argument("--geometry", help="a GeoJSON file (geometry, Feature or one-feature collection) or WKT, WGS84")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--author", required=True, help="account name")
+    p.add_argument("--source", default="", help="evidence: a document, a survey, OpenStreetMap…")
+    p.add_argument("--base-version", type=int, help="the version you looked at: refused with a conflict if the record changed since")
+    p.set_defaults(func=cmd_edit)
+
+    p = sub.add_parser("history", help="the edits, newest first (of one record with ID)")
+    p.add_argument("id", nargs="?")
+    p.set_defaults(func=cmd_history)
+
+    p = sub.add_parser("review", help="proposals: list, accept N, reject N --reason TEXT")
+    p.add_argument("action", choices=["list", "accept", "reject"])
+    p.add_argument("number", nargs="?", type=int)
+    p.add_argument("--reason")
+    p.add_argument("--reviewer", help="reviewer account name (accept, reject)")
+    p.add_argument("--all", action="store_true", help="list decided proposals too")
+    p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("publish", help="write data/projects.geojson = catalog + edits (validated first, atomic)")
+    p.add_argument("--catalog", type=Path, default=None, help="catalog file to start from (default data/projects.geojson)")
+    p.add_argument("--out", type=Path, default=None, help="default: data/projects.geojson")
+    p.set_defaults(func=cmd_publish)
 
     args = parser.parse_args(argv)
     try:

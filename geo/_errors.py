@@ -112,3 +112,33 @@ class CatalogBuildFailed(AtlasError):
         self.problems = problems
         shown = "\n".join(problems[:50]) + (f"\n… and {len(problems) - 50} more" if len(problems) > 50 else "")
         super().__init__(f"catalog not written: {len(problems)} problems\n{shown}")
+class StoreError(AtlasError):
+    """The workbench store (database) cannot be used: bad ``ATLAS_DB`` URL, server down, unknown id."""
+
+
+class AccessDenied(StoreError):
+    """The user may not do this (not signed in, unknown account, or not a reviewer)."""
+
+    def __init__(self, user: object, action: str, reason: str) -> None:
+        self.user = user
+        self.action = action
+        super().__init__(f"{action}: {reason}")
+
+
+class EditConflict(StoreError):
+    """Optimistic versioning: the record changed since the editor loaded it.
+
+    ``others`` describes each change made since ``base_version`` (who, when, which
+    fields, before → after), so the editor can see it and retry on top of it.
+    """
+
+    def __init__(self, record_id: str, base_version: int, current_version: int, others: list[str]) -> None:
+        self.record_id = record_id
+        self.base_version = base_version
+        self.current_version = current_version
+        self.others = others
+        detail = "; ".join(others) or "a change by someone else"
+        super().__init__(
+            f"record {record_id}: conflict: you edited version {base_version}, the record is now at version "
+            f"{current_version} ({detail}); reload it and apply your change again"
+        )

@@ -97,13 +97,17 @@ class Atlas:
         The filter/roll-up units (Chongqing districts, Sichuan cities), full resolution.
     plans
         :func:`load_plans`.
+    stale_edits
+        Edits of the workbench store that no longer apply (:class:`geo.edits.StaleEdit`).
+    store_error
+        Why the store could not be read (the catalog is then shown without edits), or None.
     """
 
     def __init__(self, projects_path: Path | None = None, boundaries_dir: Path | None = None) -> None:
-        from geo import boundaries
+        from geo import boundaries, edits
         from geo.join import join
 
-        self.projects = load(projects_path)
+        self.projects, self.stale_edits, self.store_error = edits.catalog_with_edits(load(projects_path), projects_path)
         self.join_units = boundaries.join_units(directory=boundaries_dir)
         self.units = boundaries.filter_units(directory=boundaries_dir)
         self.joined = join(self.projects, self.join_units)

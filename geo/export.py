@@ -72,6 +72,9 @@ def flat_table(projects: gpd.GeoDataFrame, joined: pd.DataFrame) -> gpd.GeoDataF
         geometry=projects.geometry.to_numpy(),
         crs=projects.crs,
     )
+    # Workbench: version 1 and no date for a record never edited (a built catalog has neither column).
+    out["version"] = projects["version"].fillna(1).astype(int).to_numpy() if "version" in projects else 1
+    out["updated_at"] = projects["updated_at"].to_numpy() if "updated_at" in projects else None
     return out
 
 
@@ -113,6 +116,9 @@ def export(projects: gpd.GeoDataFrame, joined: pd.DataFrame, path: str | Path, *
             pyogrio.write_dataframe(flat, tmp, layer="projects", driver="GPKG", geometry_type="Unknown")
             pyogrio.write_dataframe(pd.DataFrame(joined).reset_index(drop=True), tmp, layer="project_districts", driver="GPKG", append=False)
             pyogrio.write_dataframe(attributions_table(projects), tmp, layer="attributions", driver="GPKG")
+            from geo.edits import history_rows
+
+            pyogrio.write_dataframe(history_rows(projects["id"]), tmp, layer="history", driver="GPKG")
     else:
         with io.atomic_path(path) as tmp, tempfile.TemporaryDirectory() as work:
             work = Path(work)

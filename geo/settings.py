@@ -77,6 +77,12 @@ osm_overpass_url : str or None
 osm_cache_dir : pathlib.Path
     osmnx's HTTP cache of Overpass answers (environment ``ATLAS_OSM_CACHE``;
     default ``~/.cache/atlas/osmnx``). Safe to delete.
+db_url : str or None
+    SQLAlchemy URL of the workbench store (edits, proposals, accounts), e.g.
+    ``postgresql+psycopg://atlas@/atlas?host=/run/postgresql``. Environment
+    ``ATLAS_DB``. When unset, the embedded SQLite file ``db_path`` is used.
+db_path : pathlib.Path
+    The embedded SQLite store (created on first write; ignored by git).
 """
 
 from __future__ import annotations
@@ -120,3 +126,6 @@ osm_min_score: float = 0.75
 osm_timeout: float = 30.0
 osm_overpass_url: str | None = os.environ.get("ATLAS_OVERPASS_URL") or None
 osm_cache_dir: Path = Path(os.environ.get("ATLAS_OSM_CACHE", Path.home() / ".cache" / "atlas" / "osmnx"))
+
+db_url: str | None = os.environ.get("ATLAS_DB") or None
+db_path: Path = data_dir / "atlas.db"

@@ -51,3 +51,14 @@ def geodesic_km(coords) -> float:
 
     lon, lat = np.asarray(coords).T
     return pyproj.Geod(ellps="WGS84").line_length(lon, lat) / 1000.0
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_real_store(tmp_path_factory):
+    """No test reads or writes the developer's data/atlas.db or an ATLAS_DB of the environment."""
+    from geo import settings
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(settings, "db_url", None)
+        mp.setattr(settings, "db_path", tmp_path_factory.mktemp("store") / "absent.db")
+        yield

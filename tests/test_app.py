@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).parent.parent
 PAGES = sorted(p.name for p in (ROOT / "app_pages").glob("*.py"))
-MAP, DISTRICTS, PROJECTS, EXPORT, QUALITY = PAGES
+MAP, DISTRICTS, PROJECTS, EXPORT, QUALITY = PAGES[:5]
 
 
 def run(page: str = "app.py", query: dict | None = None) -> AppTest:
