@@ -1,0 +1,105 @@
+"""National scale: the dask engine gives the geopandas rows and statistics; synthetic catalog; tiles.
+
+The dask path runs on a real 2-process LocalCluster started once for the module
+(its address is passed as ``scheduler=``, as a remote cluster would be).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from geo import join_dask
+from geo.join import join
+from geo.stats import district_stats
+
+COLUMNS = ["id", "status", "category", "plan_ids", "location_precision", "geometry"]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as c:
+        yield c.scheduler_address
+
+
+@pytest.fixture(scope="module")
+def catalog(atlas):
+    """The real catalog plus points planted exactly on shared district borders (tie-break cases)."""
+    units = atlas.join_units
+    border = shapely.get_coordinates(shapely.boundary(units.geometry.values[:8]))[::97]
+    planted = gpd.GeoDataFrame(
+        {"id": [f"B{i:04d}" for i in range(len(border))], "status": "proposed", "category": "other",
+         "plan_ids": [["jlp14"]] * len(border), "location_precision": "exact"},
+        geometry=shapely.points(border), crs=atlas.projects.crs,
+    )
+    frame = pd.concat([atlas.projects[COLUMNS], planted], ignore_index=True)
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=atlas.projects.crs)
+
+
+def _sorted(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.sort_values(["id", "adcode"]).reset_index(drop=True)
+
+
+def test_dask_join_rows_equal_geopandas_rows(catalog, atlas, cluster, tmp_path):
+    expected = join(catalog, atlas.join_units)
+    parts = join_dask.write_partitions(catalog, tmp_path / "p.parquet", rows=len(catalog) // 5 + 1)
+    assert len(list(parts.glob("*.parquet"))) == 5
+    got = join(parts, atlas.join_units, engine="dask", scheduler=cluster)
+    assert len(expected) > len(catalog) // 2
+    assert got["id"].str.startswith("B").sum() > 10
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)  # same order as well
+    pd.testing.assert_frame_equal(_sorted(got), _sorted(expected), check_dtype=False)
+
+
+def test_dask_join_written_per_partition(catalog, atlas, cluster, tmp_path):
+    parts = join_dask.write_partitions(catalog, tmp_path / "p.parquet", rows=400)
+    n = join_dask.join(parts, atlas.join_units, scheduler=cluster, out=tmp_path / "rows")
+    written = pd.concat([pd.read_parquet(p) for p in sorted((tmp_path / "rows").glob("*.parquet"))], ignore_index=True)
+    assert n == len(written)
+    pd.testing.assert_frame_equal(_sorted(written), _sorted(join(catalog, atlas.join_units)), check_dtype=False)
+
+
+def test_dask_stats_equal_geopandas_stats(catalog, atlas, cluster, tmp_path):
+    expected = district_stats(catalog, join(catalog, atlas.join_units), atlas.units)
+    parts = join_dask.write_partitions(catalog, tmp_path / "p.parquet", rows=300)
+    got = join_dask.district_stats(parts, atlas.join_units, atlas.units, scheduler=cluster)
+    assert list(got.columns) == list(expected.columns)
+    assert expected.projects.sum() > 100
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, rtol=1e-9)
+
+
+def test_dask_join_of_a_frame_on_its_own_local_cluster(fixture_projects, fixture_units):
+    """scheduler=None starts (and closes) a LocalCluster; a GeoDataFrame goes through temporary GeoParquet."""
+    frame = fixture_projects[["id", "location_precision", "geometry"]]
+    expected = join(frame, fixture_units)
+    got = join(frame, fixture_units, engine="dask")
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+def test_unknown_engine_is_a_clear_error(fixture_projects, fixture_units):
+    with pytest.raises(ValueError, match="spark"):
+        join(fixture_projects, fixture_units, engine="spark")
+
+
+def test_missing_parquet_is_a_data_file_error(tmp_path):
+    from geo._errors import DataFileError
+
+    with pytest.raises(DataFileError, match="nothere"):
+        join_dask.read_partitions(tmp_path / "nothere")
+
+
+def test_combine_stats_adds_partitions():
+    a = pd.DataFrame({"unit_adcode": ["1", "2"], "name_zh": ["甲", "乙"], "name_en": ["A", "B"], "level": "district",
+                      "projects": [1, 0], "plan:x": [1, 0], "km:rail": [1.5, 0.0]})
+    b = pd.DataFrame({"unit_adcode": ["2", "1"], "name_zh": ["乙", "甲"], "name_en": ["B", "A"], "level": "district",
+                      "projects": [2, 1], "plan:y": [2, 1], "km:rail": [2.0, 0.5]})
+    out = join_dask.combine_stats([a, b]).set_index("unit_adcode")
+    assert out.loc["1", "projects"] == 2 and out.loc["2", "projects"] == 2
+    assert out.loc["1", "plan:x"] == 1 and out.loc["2", "plan:x"] == 0 and out.loc["2", "plan:y"] == 2
+    assert out.loc["1", "km:rail"] == pytest.approx(2.0)
+    assert np.issubdtype(out["plan:y"].dtype, np.integer)
