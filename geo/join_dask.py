@@ -105,10 +105,15 @@ def read_partitions(path: str | Path):
 
 
 def write_partitions(projects: gpd.GeoDataFrame, out_dir: str | Path, *, rows: int | None = None) -> Path:
-    """Write ``projects`` as ``out_dir/part.N.parquet`` files of ``rows`` rows each (in order)."""
+    """Write ``projects`` as ``out_dir/part.N.parquet`` files of ``rows`` rows each (in order).
+
+    Earlier ``part.*.parquet`` files in ``out_dir`` are removed first.
+    """
     rows = rows or PARTITION_ROWS
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.glob("part.*.parquet"):
+        stale.unlink()
     for i, start in enumerate(range(0, max(len(projects), 1), rows)):
         projects.iloc[start:start + rows].to_parquet(out_dir / f"part.{i:05d}.parquet", index=False)
     return out_dir

@@ -46,6 +46,13 @@ tile_cache_dir : pathlib.Path
     ``ATLAS_TILE_CACHE``; default ``~/.cache/atlas/tiles``). Safe to delete.
 tile_timeout : float
     Seconds to wait for a tile server before drawing without tiles.
+national_dir : pathlib.Path
+    Cache of the national county-level units (:mod:`geo.national`), built on
+    demand, not committed (environment ``ATLAS_NATIONAL_DIR``; default
+    ``~/.cache/atlas/national``). Safe to delete.
+vector_tiles_threshold : int
+    Above this many drawn projects the map should draw them from a PMTiles
+    archive (:mod:`geo.vtiles`, :mod:`layers.vector_tiles`) instead of inline GeoJSON.
 tile_max : int
     Most tiles one briefing image may fetch; the zoom is lowered to stay under it
     (tile servers' usage policies forbid bulk downloads).
@@ -81,3 +88,5 @@ tianditu_key: str | None = os.environ.get("TIANDITU_KEY") or None
 tile_cache_dir: Path = Path(os.environ.get("ATLAS_TILE_CACHE", Path.home() / ".cache" / "atlas" / "tiles"))
 tile_timeout: float = 10.0
 tile_max: int = 250
+national_dir: Path = Path(os.environ.get("ATLAS_NATIONAL_DIR", Path.home() / ".cache" / "atlas" / "national"))
+vector_tiles_threshold: int = 100_000
