@@ -72,3 +72,7 @@ class TileError(AtlasError):
         self.source = source
         self.reason = reason
         super().__init__(f"base-map tiles from {source!r} unavailable: {reason}")
+
+
+class VectorTileError(AtlasError):
+    """A vector-tile archive cannot be built (tiler missing or failing, archive too large to serve)."""
