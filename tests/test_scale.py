@@ -103,3 +103,59 @@ def test_combine_stats_adds_partitions():
     assert out.loc["1", "plan:x"] == 1 and out.loc["2", "plan:x"] == 0 and out.loc["2", "plan:y"] == 2
     assert out.loc["1", "km:rail"] == pytest.approx(2.0)
     assert np.issubdtype(out["plan:y"].dtype, np.integer)
+
+
+def _gen():
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("gen_national", Path(__file__).parents[1] / "bench" / "gen_national.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_synthetic_catalog_is_deterministic_and_on_land(fixture_units):
+    gen = _gen()
+    a = gen.generate(fixture_units, points=300, lines=20, polygons=10, seed=7)
+    b = gen.generate(fixture_units, points=300, lines=20, polygons=10, seed=7)
+    c = gen.generate(fixture_units, points=300, lines=20, polygons=10, seed=8)
+    assert shapely.equals_exact(a.geometry.values, b.geometry.values).all()
+    assert not shapely.equals_exact(a.geometry.values, c.geometry.values).all()
+    assert a.geom_kind.value_counts().to_dict() == {"point": 300, "line": 20, "polygon": 10}
+    pts = a[a.geom_kind == "point"].geometry.values
+    assert shapely.intersects(shapely.union_all(fixture_units.geometry.values), pts).all()
+    assert a["id"].is_unique and set(a.columns) >= {"id", "category", "status", "plan_ids", "location_precision", "kind"}
+    # The generated catalog joins on both engines alike (no cluster needed for the geopandas side).
+    assert len(join(a, fixture_units)) >= 300
+
+
+def test_national_unit_table_roll_up_rules():
+    from geo import national
+
+    counties = pd.DataFrame({"adcode": ["110105", "510104", "469001", "810001", "500229"],
+                             "district": ["朝阳区", "锦江区", "五指山市", "中西区", "城口县"], "city": [None] * 5})
+    cities = pd.DataFrame({"city": ["成都市"]}, index=pd.Index(["510100"], name="adcode"))
+    t = national._unit_table(counties, cities).set_index("adcode")
+    assert t.loc["510104", "unit_adcode"] == "510100" and t.loc["510104", "unit_name_zh"] == "成都市"
+    assert t.loc["510104", "level"] == "county"
+    for own in ("110105", "500229"):  # municipal districts are their own unit
+        assert t.loc[own, "unit_adcode"] == own and t.loc[own, "level"] == "district"
+    for own in ("469001", "810001"):  # no prefecture-level city above
+        assert t.loc[own, "unit_adcode"] == own and t.loc[own, "unit_name_zh"] == t.loc[own, "name_zh"]
+    stat = national.stat_units(t.reset_index())
+    assert set(stat.adcode) == {"510100", "110105", "500229", "469001", "810001"}
+    assert stat.set_index("adcode").loc["510100", "level"] == "city"
+
+
+def test_vector_tiles_build_and_clear_errors(fixture_projects, tmp_path, monkeypatch):
+    from geo import vtiles
+    from geo._errors import VectorTileError
+
+    out = vtiles.build(fixture_projects, tmp_path / "t.pmtiles", max_zoom=8)
+    head = out.read_bytes()[:7]
+    assert head == b"PMTiles" and out.stat().st_size > 200
+    monkeypatch.setattr(vtiles, "MAX_BYTES", 100)
+    with pytest.raises(VectorTileError, match="200 MB"):
+        vtiles.build(fixture_projects, tmp_path / "big.pmtiles", max_zoom=8)
+    assert not (tmp_path / "big.pmtiles").exists()  # nothing half-written
