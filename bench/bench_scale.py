@@ -82,7 +82,7 @@ def _child_dask(parts: str, out: str) -> dict:
 
     from geo import join_dask, national
 
-    units = national.join_units()
+    units = national.units_path()  # workers read it themselves (see geo.join_dask)
     me = psutil.Process()
     peak = {"total": 0.0, "worker": 0.0}
     stop = threading.Event()

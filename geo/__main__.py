@@ -100,12 +100,16 @@ def cmd_validate(args) -> int:
 
 
 def _scale_units(args):
-    """(join units, roll-up units) for --parquet: national or the region's."""
+    """(join units, roll-up units) for --parquet: national or the region's.
+
+    On dask the national units go as their GeoParquet path: workers read them
+    themselves instead of receiving ~100 MB of pickled outlines.
+    """
     if args.units == "national":
         from geo import national
 
         units = national.join_units()
-        return units, national.stat_units(units)
+        return (national.units_path() if args.engine == "dask" else units), national.stat_units(units)
     from geo import boundaries
 
     return boundaries.join_units(), boundaries.filter_units()

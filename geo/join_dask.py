@@ -10,9 +10,13 @@ Design
 ------
 Broadcast join
     The units (2,875 county-level polygons for all of China) are small next
-    to millions of projects, so they are sent once to every worker
-    (:meth:`distributed.Client.scatter` with ``broadcast=True``) and every
-    partition of projects is joined to them by :func:`geo.join.join` itself.
+    to millions of projects, so every worker loads them once — from their
+    GeoParquet file (a path, or a temporary file for a frame on a
+    LocalCluster), or, for a frame on a remote scheduler, from a broadcast
+    :meth:`distributed.Client.scatter` (pickling full-resolution outlines is
+    slow: ~30 s for the national units on a busy 2-core machine) — keeps
+    them prepared (:func:`shapely.prepare`) across its tasks, and joins
+    every partition of projects to them with :func:`geo.join.join` itself.
     A project's rows depend only on that project and the units, so the rows
     are the same as one geopandas join over the whole catalog, by
     construction: border tie-break (lowest adcode), geodesic km and
@@ -42,13 +46,16 @@ Pitfalls handled
 from __future__ import annotations
 
 import contextlib
+import os
 import tempfile
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo._errors import DataFileError
 from geo.model import AREAL_CATEGORIES, CATEGORIES, LINEAR_CATEGORIES, STATUSES
@@ -97,7 +104,7 @@ def read_partitions(path: str | Path):
     if not path.exists():
         raise DataFileError(path, "no such GeoParquet file or directory")
     try:
-        frame = dask_geopandas.read_parquet(str(path))
+        frame = dask_geopandas.read_parquet(str(path), gather_spatial_partitions=False)
     except (ValueError, OSError) as exc:
         raise DataFileError(path, f"cannot be read as GeoParquet ({exc})") from exc
     frame._meta.attrs.pop("spatial_partitions", None)  # dask-geopandas #327 with pandas 3
@@ -130,10 +137,41 @@ def _as_partitions(projects) -> Iterator[Path]:
         yield write_partitions(projects, Path(tmp) / "projects.parquet", rows=rows)
 
 
-def _join_part(part: gpd.GeoDataFrame, units: gpd.GeoDataFrame, out: str | None, index: int):
+@lru_cache(maxsize=2)
+def _units_file(path: str, mtime: float) -> gpd.GeoDataFrame:
+    """Units read once per worker process (keyed by path and mtime), outlines prepared."""
+    units = gpd.read_parquet(path)
+    shapely.prepare(units.geometry.values)
+    return units
+
+
+def _worker_units(source) -> gpd.GeoDataFrame:
+    """The units on a worker: from a GeoParquet path, or the scattered frame (prepared in place)."""
+    if isinstance(source, str):
+        return _units_file(source, os.stat(source).st_mtime)
+    shapely.prepare(source.geometry.values)
+    return source
+
+
+@contextlib.contextmanager
+def _units_source(units, c, scheduler: str | None) -> Iterator:
+    """What tasks receive for the units: a GeoParquet path where workers can read it, else a scattered frame."""
+    if isinstance(units, (str, Path)):
+        yield str(units)
+        return
+    if scheduler:
+        yield c.scatter(units, broadcast=True, hash=False)
+        return
+    with tempfile.TemporaryDirectory(prefix="atlas-units-") as tmp:
+        path = Path(tmp) / "units.parquet"
+        units.to_parquet(path, index=False)
+        yield str(path)
+
+
+def _join_part(part: gpd.GeoDataFrame, units, out: str | None, index: int):
     from geo.join import join
 
-    rows = join(part, units)
+    rows = join(part, _worker_units(units))
     if out is None:
         return rows
     Path(out).mkdir(parents=True, exist_ok=True)
@@ -141,7 +179,7 @@ def _join_part(part: gpd.GeoDataFrame, units: gpd.GeoDataFrame, out: str | None,
     return len(rows)
 
 
-def join(projects, units: gpd.GeoDataFrame, *, scheduler: str | None = None, out: str | Path | None = None):
+def join(projects, units, *, scheduler: str | None = None, out: str | Path | None = None):
     """:func:`geo.join.join` on dask: one row per (project, unit), same rules, same rows.
 
     Parameters
@@ -152,7 +190,8 @@ def join(projects, units: gpd.GeoDataFrame, *, scheduler: str | None = None, out
         Needs ``id`` and a WGS84 geometry; ``location_precision`` if present.
     units
         The join units (:func:`geo.boundaries.join_units` or
-        :func:`geo.national.join_units`).
+        :func:`geo.national.join_units`), or the path of their GeoParquet
+        file (:func:`geo.national.units_path`) readable by every worker.
     scheduler
         Dask scheduler address; ``None`` runs a 2-process LocalCluster.
     out
@@ -163,9 +202,8 @@ def join(projects, units: gpd.GeoDataFrame, *, scheduler: str | None = None, out
     """
     import dask
 
-    with _as_partitions(projects) as path, client(scheduler) as c:
+    with _as_partitions(projects) as path, client(scheduler) as c, _units_source(units, c, scheduler) as shared:
         parts = read_partitions(path).to_delayed()
-        shared = c.scatter(units, broadcast=True, hash=False)
         target = None if out is None else str(out)
         tasks = [dask.delayed(_join_part)(p, shared, target, i) for i, p in enumerate(parts)]
         results = c.gather(c.compute(tasks))
@@ -179,11 +217,11 @@ def join(projects, units: gpd.GeoDataFrame, *, scheduler: str | None = None, out
     return pd.concat(frames, ignore_index=True)
 
 
-def _stats_part(part: gpd.GeoDataFrame, units: gpd.GeoDataFrame, stat_units: pd.DataFrame) -> pd.DataFrame:
+def _stats_part(part: gpd.GeoDataFrame, units, stat_units: pd.DataFrame) -> pd.DataFrame:
     from geo.join import join
     from geo.stats import district_stats
 
-    return district_stats(part, join(part, units), stat_units)
+    return district_stats(part, join(part, _worker_units(units)), stat_units)
 
 
 def _stats_order(columns) -> list[str]:
@@ -208,7 +246,7 @@ def combine_stats(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return out.sort_values(["projects", "unit_adcode"], ascending=[False, True]).reset_index(drop=True)
 
 
-def district_stats(projects, units: gpd.GeoDataFrame, stat_units: pd.DataFrame, *, scheduler: str | None = None) -> pd.DataFrame:
+def district_stats(projects, units, stat_units: pd.DataFrame, *, scheduler: str | None = None) -> pd.DataFrame:
     """:func:`geo.stats.district_stats` of the join of ``projects`` to ``units``, on dask.
 
     ``projects`` as in :func:`join` (needs ``status``, ``category``,
@@ -217,9 +255,8 @@ def district_stats(projects, units: gpd.GeoDataFrame, stat_units: pd.DataFrame, 
     """
     import dask
 
-    with _as_partitions(projects) as path, client(scheduler) as c:
+    with _as_partitions(projects) as path, client(scheduler) as c, _units_source(units, c, scheduler) as shared:
         parts = read_partitions(path).to_delayed()
-        shared = c.scatter(units, broadcast=True, hash=False)
         shared_stat = c.scatter(stat_units, broadcast=True, hash=False)
         tasks = [dask.delayed(_stats_part)(p, shared, shared_stat) for p in parts]
         frames = c.gather(c.compute(tasks))

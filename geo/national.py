@@ -133,13 +133,19 @@ def build(out_dir: Path | None = None) -> Path:
     return target
 
 
-def join_units(*, directory: Path | None = None, build_missing: bool = True) -> gpd.GeoDataFrame:
-    """The national join units (columns of :func:`geo.boundaries.join_units`), built first if missing."""
+def units_path(*, directory: Path | None = None, build_missing: bool = True) -> Path:
+    """The national units' GeoParquet file, built first if missing (a dask engine can read it on its workers)."""
     path = Path(directory or settings.national_dir) / FILE_NAME
     if not path.exists():
         if not build_missing:
             raise BoundarySourceError(f"{path}: national units not built; run: python -m geo boundaries build --national")
         build(path.parent)
+    return path
+
+
+def join_units(*, directory: Path | None = None, build_missing: bool = True) -> gpd.GeoDataFrame:
+    """The national join units (columns of :func:`geo.boundaries.join_units`), built first if missing."""
+    path = units_path(directory=directory, build_missing=build_missing)
     return gpd.read_parquet(path)[[*UNIT_FIELDS, "geometry"]]
 
 

@@ -159,3 +159,20 @@ def test_vector_tiles_build_and_clear_errors(fixture_projects, tmp_path, monkeyp
     with pytest.raises(VectorTileError, match="200 MB"):
         vtiles.build(fixture_projects, tmp_path / "big.pmtiles", max_zoom=8)
     assert not (tmp_path / "big.pmtiles").exists()  # nothing half-written
+
+
+def test_cli_join_and_stats_on_parquet_with_dask(catalog, cluster, tmp_path, capsys):
+    from geo.__main__ import main
+
+    parts = join_dask.write_partitions(catalog, tmp_path / "p.parquet", rows=500)
+    for engine in ("geopandas", "dask"):
+        assert main(["join", "--parquet", str(parts), "--engine", engine, "--scheduler", cluster, "--out", str(tmp_path / f"j-{engine}.csv")]) == 0
+        assert main(["stats", "--parquet", str(parts), "--engine", engine, "--scheduler", cluster, "--out", str(tmp_path / f"s-{engine}.csv")]) == 0
+    for kind in ("j", "s"):
+        a = pd.read_csv(tmp_path / f"{kind}-geopandas.csv", dtype=str)
+        b = pd.read_csv(tmp_path / f"{kind}-dask.csv", dtype=str)
+        assert len(a) > 10
+        pd.testing.assert_frame_equal(a, b) if kind == "j" else pd.testing.assert_frame_equal(
+            a.drop(columns=[c for c in a.columns if c.startswith("km")]), b.drop(columns=[c for c in b.columns if c.startswith("km")]))
+    assert main(["join", "--parquet", str(tmp_path / "missing"), "--engine", "dask"]) == 1
+    assert "missing" in capsys.readouterr().err
