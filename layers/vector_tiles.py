@@ -80,7 +80,11 @@ class VectorTileProjects(JSCSSMixin, folium.MacroElement):
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = (function () {
   var map = {{ this._parent.get_name() }};
-  var S = {{ this.styles }}, CAT = {{ this.categories }};
+  var S = {{ this.styles }}, CAT = {{ this.categories }}, ALLOW = {{ this.allow }};
+  function shown(f) {
+    return (!ALLOW.category || ALLOW.category.indexOf(f.props.category) >= 0) &&
+           (!ALLOW.status || ALLOW.status.indexOf(f.props.status) >= 0);
+  }
   function st(f) {
     var p = f.props;
     var kind = f.geomType === 1 ? "point" : (f.geomType === 2 ? "line" : "polygon");
@@ -89,14 +93,14 @@ var {{ this.get_name() }} = (function () {
   }
   var P = protomapsL;
   var rules = [
-    {dataLayer: {{ this.layer_name }}, filter: function (z, f) { return f.geomType === 3; },
+    {dataLayer: {{ this.layer_name }}, filter: function (z, f) { return f.geomType === 3 && shown(f); },
      symbolizer: new P.PolygonSymbolizer({fill: function (z, f) { return st(f).fill; }, opacity: 1,
        stroke: function (z, f) { return st(f).stroke; }, width: function (z, f) { return st(f).weight; }})},
-    {dataLayer: {{ this.layer_name }}, filter: function (z, f) { return f.geomType === 2; },
+    {dataLayer: {{ this.layer_name }}, filter: function (z, f) { return f.geomType === 2 && shown(f); },
      symbolizer: new P.LineSymbolizer({dash: function (z, f) { return st(f).dash; },
        dashColor: function (z, f) { return st(f).color; }, dashWidth: function (z, f) { return st(f).weight; },
        opacity: function (z, f) { return st(f).opacity; }, lineCap: "round"})},
-    {dataLayer: {{ this.layer_name }}, filter: function (z, f) { return f.geomType === 1; },
+    {dataLayer: {{ this.layer_name }}, filter: function (z, f) { return f.geomType === 1 && shown(f); },
      symbolizer: new P.CircleSymbolizer({radius: function (z, f) { return st(f).radius; },
        fill: function (z, f) { return st(f).fill; }, stroke: function (z, f) { return st(f).color; },
        width: function (z, f) { return st(f).weight; }, opacity: function (z, f) { return st(f).opacity; }})}
@@ -110,7 +114,7 @@ var {{ this.get_name() }} = (function () {
     var picked = layer.queryTileFeaturesDebug(e.latlng.lng, e.latlng.lat, 12), best = null;
     picked.forEach(function (list) {
       list.forEach(function (pf) {
-        if (pf.layerName !== {{ this.layer_name }}) return;
+        if (pf.layerName !== {{ this.layer_name }} || !shown(pf.feature)) return;
         if (!best || pf.feature.geomType < best.feature.geomType) best = pf;
       });
     });
@@ -130,7 +134,10 @@ var {{ this.get_name() }} = (function () {
 """
     )
 
-    def __init__(self, url: str, *, lang: str = "zh", max_zoom: int = 10, base: str = "/app/static/vendor") -> None:
+    def __init__(
+        self, url: str, *, lang: str = "zh", max_zoom: int = 10, base: str = "/app/static/vendor",
+        categories: list[str] | None = None, statuses: list[str] | None = None,
+    ) -> None:
         super().__init__()
         self._name = "VectorTileProjects"
         self.url = json.dumps(url)
@@ -139,10 +146,21 @@ var {{ this.get_name() }} = (function () {
         self.styles = json.dumps(style_table(), separators=(",", ":"))
         self.categories = json.dumps({c: label(CATEGORIES, c, lang=lang) for c in CATEGORIES}, ensure_ascii=False)
         self.attribution = json.dumps(t("app_title", lang), ensure_ascii=False)
+        self.allow = json.dumps({"category": categories, "status": statuses})
         self.default_js = [("protomaps-leaflet", f"{base.rstrip('/')}/{PROTOMAPS_JS}")]
 
 
-def vector_tile_layer(url: str, *, lang: str = "zh", max_zoom: int = 10, base: str = "/app/static/vendor") -> VectorTileProjects:
+def use_tiles(n_projects: int) -> bool:
+    """Whether a map of ``n_projects`` drawn projects should use vector tiles (over ``settings.vector_tiles_threshold``)."""
+    from geo import settings
+
+    return n_projects > settings.vector_tiles_threshold
+
+
+def vector_tile_layer(
+    url: str, *, lang: str = "zh", max_zoom: int = 10, base: str = "/app/static/vendor",
+    categories: list[str] | None = None, statuses: list[str] | None = None,
+) -> VectorTileProjects:
     """The projects of a PMTiles archive at ``url`` as a folium element: ``m.add_child(vector_tile_layer(url))``.
 
     Parameters
@@ -157,8 +175,13 @@ def vector_tile_layer(url: str, *, lang: str = "zh", max_zoom: int = 10, base: s
         over-zoom its tiles.
     base
         URL prefix of ``static/vendor`` (as :func:`layers.assets.localize`).
+    categories, statuses
+        Draw (and let click) only features with these values; ``None`` = all.
+        The archive holds every project, so the app's category and status
+        filters apply in the browser without rebuilding it (other filters —
+        plan, district, year, text — need an archive of the filtered set).
     """
-    return VectorTileProjects(url, lang=lang, max_zoom=max_zoom, base=base)
+    return VectorTileProjects(url, lang=lang, max_zoom=max_zoom, base=base, categories=categories, statuses=statuses)
 
 
 def standalone_map(url: str, *, location: tuple[float, float], zoom: int, lang: str = "zh", max_zoom: int = 10, base: str = "/app/static/vendor") -> folium.Map:

@@ -176,3 +176,20 @@ def test_cli_join_and_stats_on_parquet_with_dask(catalog, cluster, tmp_path, cap
             a.drop(columns=[c for c in a.columns if c.startswith("km")]), b.drop(columns=[c for c in b.columns if c.startswith("km")]))
     assert main(["join", "--parquet", str(tmp_path / "missing"), "--engine", "dask"]) == 1
     assert "missing" in capsys.readouterr().err
+
+
+def test_tile_styles_are_the_catalog_styles():
+    import json
+
+    from geo.styles import CATEGORY_COLORS
+    from layers.vector_tiles import standalone_map, style_table, use_tiles
+
+    table = style_table()
+    assert table["rail|operating|exact|line"]["color"] == CATEGORY_COLORS["rail"] and table["rail|operating|exact|line"]["dash"] == []
+    assert table["rail|under_construction|exact|line"]["dash"] == [9.0, 6.0]
+    assert table["airport|proposed|exact|point"]["fill"].endswith(",0.000)")  # hollow
+    assert table["airport|operating|approximate|point"]["radius"] > table["airport|operating|exact|point"]["radius"]
+    html = standalone_map("/t.pmtiles", location=(30, 105), zoom=5, base="/vendor").get_root().render()
+    assert '<script src="/vendor/protomaps/protomaps-leaflet.js"></script>' in html
+    assert json.dumps("项目一张图", ensure_ascii=False) in html
+    assert not use_tiles(100_000) and use_tiles(100_001)

@@ -32,6 +32,11 @@ def site(tmp_path_factory, fixture_projects):
     vtiles.build(fixture_projects, root / "tiles" / "p.pmtiles", max_zoom=12)
     m = standalone_map("/tiles/p.pmtiles", location=(29.05, 106.15), zoom=11, max_zoom=12, base="/vendor")
     m.save(str(root / "index.html"))
+    hidden = standalone_map("/tiles/p.pmtiles", location=(29.05, 106.15), zoom=11, max_zoom=12, base="/vendor")
+    for child in hidden._children.values():  # the same map drawing only rail
+        if hasattr(child, "allow"):
+            child.allow = '{"category": ["rail"], "status": null}'
+    hidden.save(str(root / "rail.html"))
     with serving(root) as url:
         yield url
 
@@ -65,5 +70,24 @@ def test_pmtiles_map_paints_and_click_returns_the_id(site, browser, fixture_proj
         page.mouse.click(x, y)
         page.wait_for_function(f"() => window.__atlasPicked === {point.id!r}", timeout=10_000)
         assert page.inner_text(".leaflet-tooltip").startswith(f"{point.id} · ")
+    finally:
+        page.close()
+
+
+def test_category_filter_hides_features_in_the_browser(site, browser, fixture_projects):
+    page = browser.new_page(viewport={"width": 1000, "height": 700})
+    try:
+        page.goto(site + "/rail.html")
+        page.wait_for_function("() => window.__atlasTilesPainted !== undefined", timeout=30_000)
+        time.sleep(0.3)
+        point = fixture_projects[(fixture_projects.geom_kind == "point") & (fixture_projects.category != "rail")].iloc[0]
+        lon, lat = shapely.get_coordinates(point.geometry)[0]
+        x, y = page.evaluate(f"() => {{ const k = Object.keys(window).find(n => n.startsWith('map_'));"
+                             f" const p = window[k].latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }}")
+        shot = np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("RGB")).astype(int)
+        near = shot[int(y) - 14:int(y) + 15, int(x) - 14:int(x) + 15]
+        assert (np.abs(near - _rgb(CATEGORY_COLORS[point.category])).sum(axis=2) < 60).sum() == 0
+        rail = shot[:, :, 0] - shot[:, :, 1] > 100  # the red railway is still drawn
+        assert rail.sum() > 50
     finally:
         page.close()
