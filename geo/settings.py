@@ -46,6 +46,13 @@ tile_cache_dir : pathlib.Path
     ``ATLAS_TILE_CACHE``; default ``~/.cache/atlas/tiles``). Safe to delete.
 tile_timeout : float
     Seconds to wait for a tile server before drawing without tiles.
+national_dir : pathlib.Path
+    Cache of the national county-level units (:mod:`geo.national`), built on
+    demand, not committed (environment ``ATLAS_NATIONAL_DIR``; default
+    ``~/.cache/atlas/national``). Safe to delete.
+vector_tiles_threshold : int
+    Above this many drawn projects the map should draw them from a PMTiles
+    archive (:mod:`geo.vtiles`, :mod:`layers.vector_tiles`) instead of inline GeoJSON.
 tile_max : int
     Most tiles one briefing image may fetch; the zoom is lowered to stay under it
     (tile servers' usage policies forbid bulk downloads).
@@ -129,3 +136,5 @@ osm_cache_dir: Path = Path(os.environ.get("ATLAS_OSM_CACHE", Path.home() / ".cac
 
 db_url: str | None = os.environ.get("ATLAS_DB") or None
 db_path: Path = data_dir / "atlas.db"
+national_dir: Path = Path(os.environ.get("ATLAS_NATIONAL_DIR", Path.home() / ".cache" / "atlas" / "national"))
+vector_tiles_threshold: int = 100_000

@@ -10,7 +10,7 @@ fi
 nm=frontend/node_modules
 out=static/vendor
 rm -rf "$out"
-mkdir -p "$out"/{leaflet,jquery,bootstrap,fontawesome,awesome-markers,markercluster,fullscreen,groupedlayercontrol}
+mkdir -p "$out"/{leaflet,jquery,bootstrap,fontawesome,awesome-markers,markercluster,fullscreen,groupedlayercontrol,protomaps}
 cp -r "$nm"/leaflet/dist/. "$out"/leaflet/
 cp "$nm"/jquery/dist/jquery.min.js "$out"/jquery/
 cp "$nm"/bootstrap/dist/js/bootstrap.bundle.min.js "$nm"/bootstrap/dist/css/bootstrap.min.css "$out"/bootstrap/
@@ -19,5 +19,7 @@ cp -r "$nm"/leaflet.awesome-markers/dist/. "$out"/awesome-markers/
 cp -r "$nm"/leaflet.markercluster/dist/. "$out"/markercluster/
 cp "$nm"/leaflet.fullscreen/Control.FullScreen.css "$nm"/leaflet.fullscreen/Control.FullScreen.js "$nm"/leaflet.fullscreen/icon-fullscreen.svg "$out"/fullscreen/
 cp -r "$nm"/leaflet-groupedlayercontrol/dist/. "$out"/groupedlayercontrol/
+# protomaps-leaflet: draws PMTiles vector tiles (national-scale map, layers/vector_tiles.py).
+cp "$nm"/protomaps-leaflet/dist/protomaps-leaflet.js "$nm"/protomaps-leaflet/LICENSE "$out"/protomaps/ 2>/dev/null || cp "$nm"/protomaps-leaflet/dist/protomaps-leaflet.js "$out"/protomaps/
 touch "$out"/.complete
 echo "assets in $out ($(du -sh "$out" | cut -f1))"

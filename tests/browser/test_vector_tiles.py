@@ -1,0 +1,93 @@
+"""The PMTiles map (geo.vtiles + layers.vector_tiles) paints in Chromium, offline, with the catalog's colours,
+and a click gives the project id. Served by a local HTTP server that answers range requests, as Streamlit's
+static route does."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import time
+
+import numpy as np
+import pytest
+import shapely
+from PIL import Image
+
+from geo import settings, vtiles
+from geo.styles import CATEGORY_COLORS
+from layers.vector_tiles import standalone_map
+from scripts.range_server import serving
+
+
+def _rgb(color: str) -> np.ndarray:
+    return np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)])
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, fixture_projects):
+    if not (settings.vendor_dir / "protomaps" / "protomaps-leaflet.js").exists():
+        pytest.fail("protomaps-leaflet missing: run scripts/fetch_assets.sh")
+    root = tmp_path_factory.mktemp("site")
+    shutil.copytree(settings.vendor_dir, root / "vendor")
+    vtiles.build(fixture_projects, root / "tiles" / "p.pmtiles", max_zoom=12)
+    m = standalone_map("/tiles/p.pmtiles", location=(29.05, 106.15), zoom=11, max_zoom=12, base="/vendor")
+    m.save(str(root / "index.html"))
+    hidden = standalone_map("/tiles/p.pmtiles", location=(29.05, 106.15), zoom=11, max_zoom=12, base="/vendor")
+    for child in hidden._children.values():  # the same map drawing only rail
+        if hasattr(child, "allow"):
+            child.allow = '{"category": ["rail"], "status": null}'
+    hidden.save(str(root / "rail.html"))
+    with serving(root) as url:
+        yield url
+
+
+def test_pmtiles_map_paints_and_click_returns_the_id(site, browser, fixture_projects):
+    page = browser.new_page(viewport={"width": 1000, "height": 700})
+    requests, statuses = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("response", lambda r: statuses.append((r.url, r.status)))
+    try:
+        page.goto(site + "/index.html")
+        page.wait_for_function("() => window.__atlasTilesPainted !== undefined", timeout=30_000)
+        time.sleep(0.3)
+        assert all(u.startswith(site) for u in requests), [u for u in requests if not u.startswith(site)]
+        assert any(u.endswith(".pmtiles") and s == 206 for u, s in statuses)
+        attribution = page.inner_text(".leaflet-control-attribution")
+        assert "项目一张图" in attribution and "Protomaps" not in attribution
+
+        point = fixture_projects[(fixture_projects.geom_kind == "point") & (fixture_projects.location_precision == "exact")].iloc[0]
+        lon, lat = shapely.get_coordinates(point.geometry)[0]
+        x, y = page.evaluate(f"() => {{ const k = Object.keys(window).find(n => n.startsWith('map_'));"
+                             f" const p = window[k].latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }}")
+        shot = np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("RGB")).astype(int)
+        near = shot[int(y) - 14:int(y) + 15, int(x) - 14:int(x) + 15]
+        close = np.abs(near - _rgb(CATEGORY_COLORS[point.category])).sum(axis=2) < 60
+        assert close.sum() >= 5, "the point is not painted in its category colour"
+        Image.fromarray(shot.astype(np.uint8)).save("/tmp/scale/vt_test.png") if __import__("os").environ.get("ATLAS_KEEP_SHOT") else None
+        empty = shot[150:200, 700:750]  # north-east of every fixture project: Leaflet's grey only
+        assert (np.abs(empty - 221) < 3).all(), "an empty area is painted"
+
+        page.mouse.click(x, y)
+        page.wait_for_function(f"() => window.__atlasPicked === {point.id!r}", timeout=10_000)
+        assert page.inner_text(".leaflet-tooltip").startswith(f"{point.id} · ")
+    finally:
+        page.close()
+
+
+def test_category_filter_hides_features_in_the_browser(site, browser, fixture_projects):
+    page = browser.new_page(viewport={"width": 1000, "height": 700})
+    try:
+        page.goto(site + "/rail.html")
+        page.wait_for_function("() => window.__atlasTilesPainted !== undefined", timeout=30_000)
+        time.sleep(0.3)
+        point = fixture_projects[(fixture_projects.geom_kind == "point") & (fixture_projects.category != "rail")].iloc[0]
+        lon, lat = shapely.get_coordinates(point.geometry)[0]
+        x, y = page.evaluate(f"() => {{ const k = Object.keys(window).find(n => n.startsWith('map_'));"
+                             f" const p = window[k].latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }}")
+        shot = np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("RGB")).astype(int)
+        near = shot[int(y) - 14:int(y) + 15, int(x) - 14:int(x) + 15]
+        assert (np.abs(near - _rgb(CATEGORY_COLORS[point.category])).sum(axis=2) < 60).sum() == 0
+        rail = shot[:, :, 0] - shot[:, :, 1] > 100  # the red railway is still drawn
+        assert rail.sum() > 50
+    finally:
+        page.close()

@@ -1,0 +1,195 @@
+"""National scale: the dask engine gives the geopandas rows and statistics; synthetic catalog; tiles.
+
+The dask path runs on a real 2-process LocalCluster started once for the module
+(its address is passed as ``scheduler=``, as a remote cluster would be).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from geo import join_dask
+from geo.join import join
+from geo.stats import district_stats
+
+COLUMNS = ["id", "status", "category", "plan_ids", "location_precision", "geometry"]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as c:
+        yield c.scheduler_address
+
+
+@pytest.fixture(scope="module")
+def catalog(atlas):
+    """The real catalog plus points planted exactly on shared district borders (tie-break cases)."""
+    units = atlas.join_units
+    border = shapely.get_coordinates(shapely.boundary(units.geometry.values[:8]))[::97]
+    planted = gpd.GeoDataFrame(
+        {"id": [f"B{i:04d}" for i in range(len(border))], "status": "proposed", "category": "other",
+         "plan_ids": [["jlp14"]] * len(border), "location_precision": "exact"},
+        geometry=shapely.points(border), crs=atlas.projects.crs,
+    )
+    frame = pd.concat([atlas.projects[COLUMNS], planted], ignore_index=True)
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=atlas.projects.crs)
+
+
+def _sorted(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.sort_values(["id", "adcode"]).reset_index(drop=True)
+
+
+def test_dask_join_rows_equal_geopandas_rows(catalog, atlas, cluster, tmp_path):
+    expected = join(catalog, atlas.join_units)
+    parts = join_dask.write_partitions(catalog, tmp_path / "p.parquet", rows=len(catalog) // 5 + 1)
+    assert len(list(parts.glob("*.parquet"))) == 5
+    got = join(parts, atlas.join_units, engine="dask", scheduler=cluster)
+    assert len(expected) > len(catalog) // 2
+    assert got["id"].str.startswith("B").sum() > 10
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)  # same order as well
+    pd.testing.assert_frame_equal(_sorted(got), _sorted(expected), check_dtype=False)
+
+
+def test_dask_join_written_per_partition(catalog, atlas, cluster, tmp_path):
+    parts = join_dask.write_partitions(catalog, tmp_path / "p.parquet", rows=400)
+    n = join_dask.join(parts, atlas.join_units, scheduler=cluster, out=tmp_path / "rows")
+    written = pd.concat([pd.read_parquet(p) for p in sorted((tmp_path / "rows").glob("*.parquet"))], ignore_index=True)
+    assert n == len(written)
+    pd.testing.assert_frame_equal(_sorted(written), _sorted(join(catalog, atlas.join_units)), check_dtype=False)
+
+
+def test_dask_stats_equal_geopandas_stats(catalog, atlas, cluster, tmp_path):
+    expected = district_stats(catalog, join(catalog, atlas.join_units), atlas.units)
+    parts = join_dask.write_partitions(catalog, tmp_path / "p.parquet", rows=300)
+    got = join_dask.district_stats(parts, atlas.join_units, atlas.units, scheduler=cluster)
+    assert list(got.columns) == list(expected.columns)
+    assert expected.projects.sum() > 100
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, rtol=1e-9)
+
+
+def test_dask_join_of_a_frame_on_its_own_local_cluster(fixture_projects, fixture_units):
+    """scheduler=None starts (and closes) a LocalCluster; a GeoDataFrame goes through temporary GeoParquet."""
+    frame = fixture_projects[["id", "location_precision", "geometry"]]
+    expected = join(frame, fixture_units)
+    got = join(frame, fixture_units, engine="dask")
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+def test_unknown_engine_is_a_clear_error(fixture_projects, fixture_units):
+    with pytest.raises(ValueError, match="spark"):
+        join(fixture_projects, fixture_units, engine="spark")
+
+
+def test_missing_parquet_is_a_data_file_error(tmp_path):
+    from geo._errors import DataFileError
+
+    with pytest.raises(DataFileError, match="nothere"):
+        join_dask.read_partitions(tmp_path / "nothere")
+
+
+def test_combine_stats_adds_partitions():
+    a = pd.DataFrame({"unit_adcode": ["1", "2"], "name_zh": ["甲", "乙"], "name_en": ["A", "B"], "level": "district",
+                      "projects": [1, 0], "plan:x": [1, 0], "km:rail": [1.5, 0.0]})
+    b = pd.DataFrame({"unit_adcode": ["2", "1"], "name_zh": ["乙", "甲"], "name_en": ["B", "A"], "level": "district",
+                      "projects": [2, 1], "plan:y": [2, 1], "km:rail": [2.0, 0.5]})
+    out = join_dask.combine_stats([a, b]).set_index("unit_adcode")
+    assert out.loc["1", "projects"] == 2 and out.loc["2", "projects"] == 2
+    assert out.loc["1", "plan:x"] == 1 and out.loc["2", "plan:x"] == 0 and out.loc["2", "plan:y"] == 2
+    assert out.loc["1", "km:rail"] == pytest.approx(2.0)
+    assert np.issubdtype(out["plan:y"].dtype, np.integer)
+
+
+def _gen():
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("gen_national", Path(__file__).parents[1] / "bench" / "gen_national.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_synthetic_catalog_is_deterministic_and_on_land(fixture_units):
+    gen = _gen()
+    a = gen.generate(fixture_units, points=300, lines=20, polygons=10, seed=7)
+    b = gen.generate(fixture_units, points=300, lines=20, polygons=10, seed=7)
+    c = gen.generate(fixture_units, points=300, lines=20, polygons=10, seed=8)
+    assert shapely.equals_exact(a.geometry.values, b.geometry.values).all()
+    assert not shapely.equals_exact(a.geometry.values, c.geometry.values).all()
+    assert a.geom_kind.value_counts().to_dict() == {"point": 300, "line": 20, "polygon": 10}
+    pts = a[a.geom_kind == "point"].geometry.values
+    assert shapely.intersects(shapely.union_all(fixture_units.geometry.values), pts).all()
+    assert a["id"].is_unique and set(a.columns) >= {"id", "category", "status", "plan_ids", "location_precision", "kind"}
+    # The generated catalog joins on both engines alike (no cluster needed for the geopandas side).
+    assert len(join(a, fixture_units)) >= 300
+
+
+def test_national_unit_table_roll_up_rules():
+    from geo import national
+
+    counties = pd.DataFrame({"adcode": ["110105", "510104", "469001", "810001", "500229"],
+                             "district": ["朝阳区", "锦江区", "五指山市", "中西区", "城口县"], "city": [None] * 5})
+    cities = pd.DataFrame({"city": ["成都市"]}, index=pd.Index(["510100"], name="adcode"))
+    t = national._unit_table(counties, cities).set_index("adcode")
+    assert t.loc["510104", "unit_adcode"] == "510100" and t.loc["510104", "unit_name_zh"] == "成都市"
+    assert t.loc["510104", "level"] == "county"
+    for own in ("110105", "500229"):  # municipal districts are their own unit
+        assert t.loc[own, "unit_adcode"] == own and t.loc[own, "level"] == "district"
+    for own in ("469001", "810001"):  # no prefecture-level city above
+        assert t.loc[own, "unit_adcode"] == own and t.loc[own, "unit_name_zh"] == t.loc[own, "name_zh"]
+    stat = national.stat_units(t.reset_index())
+    assert set(stat.adcode) == {"510100", "110105", "500229", "469001", "810001"}
+    assert stat.set_index("adcode").loc["510100", "level"] == "city"
+
+
+def test_vector_tiles_build_and_clear_errors(fixture_projects, tmp_path, monkeypatch):
+    from geo import vtiles
+    from geo._errors import VectorTileError
+
+    out = vtiles.build(fixture_projects, tmp_path / "t.pmtiles", max_zoom=8)
+    head = out.read_bytes()[:7]
+    assert head == b"PMTiles" and out.stat().st_size > 200
+    monkeypatch.setattr(vtiles, "MAX_BYTES", 100)
+    with pytest.raises(VectorTileError, match="200 MB"):
+        vtiles.build(fixture_projects, tmp_path / "big.pmtiles", max_zoom=8)
+    assert not (tmp_path / "big.pmtiles").exists()  # nothing half-written
+
+
+def test_cli_join_and_stats_on_parquet_with_dask(catalog, cluster, tmp_path, capsys):
+    from geo.__main__ import main
+
+    parts = join_dask.write_partitions(catalog, tmp_path / "p.parquet", rows=500)
+    for engine in ("geopandas", "dask"):
+        assert main(["join", "--parquet", str(parts), "--engine", engine, "--scheduler", cluster, "--out", str(tmp_path / f"j-{engine}.csv")]) == 0
+        assert main(["stats", "--parquet", str(parts), "--engine", engine, "--scheduler", cluster, "--out", str(tmp_path / f"s-{engine}.csv")]) == 0
+    for kind in ("j", "s"):
+        a = pd.read_csv(tmp_path / f"{kind}-geopandas.csv", dtype=str)
+        b = pd.read_csv(tmp_path / f"{kind}-dask.csv", dtype=str)
+        assert len(a) > 10
+        pd.testing.assert_frame_equal(a, b) if kind == "j" else pd.testing.assert_frame_equal(
+            a.drop(columns=[c for c in a.columns if c.startswith("km")]), b.drop(columns=[c for c in b.columns if c.startswith("km")]))
+    assert main(["join", "--parquet", str(tmp_path / "missing"), "--engine", "dask"]) == 1
+    assert "missing" in capsys.readouterr().err
+
+
+def test_tile_styles_are_the_catalog_styles():
+    import json
+
+    from geo.styles import CATEGORY_COLORS
+    from layers.vector_tiles import standalone_map, style_table, use_tiles
+
+    table = style_table()
+    assert table["rail|operating|exact|line"]["color"] == CATEGORY_COLORS["rail"] and table["rail|operating|exact|line"]["dash"] == []
+    assert table["rail|under_construction|exact|line"]["dash"] == [9.0, 6.0]
+    assert table["airport|proposed|exact|point"]["fill"].endswith(",0.000)")  # hollow
+    assert table["airport|operating|approximate|point"]["radius"] > table["airport|operating|exact|point"]["radius"]
+    html = standalone_map("/t.pmtiles", location=(30, 105), zoom=5, base="/vendor").get_root().render()
+    assert '<script src="/vendor/protomaps/protomaps-leaflet.js"></script>' in html
+    assert json.dumps("项目一张图", ensure_ascii=False) in html
+    assert not use_tiles(100_000) and use_tiles(100_001)
