@@ -72,3 +72,20 @@ class TileError(AtlasError):
         self.source = source
         self.reason = reason
         super().__init__(f"base-map tiles from {source!r} unavailable: {reason}")
+
+
+class IngestError(AtlasError):
+    """A plan text cannot be ingested (too big, binary, undecodable, bad date).
+
+    Parameters
+    ----------
+    source
+        The file (or "upload") the text came from.
+    reason
+        What is wrong, in words a user can act on.
+    """
+
+    def __init__(self, source: object, reason: str) -> None:
+        self.source = str(source)
+        self.reason = reason
+        super().__init__(f"{self.source}: {reason}")

@@ -1,0 +1,213 @@
+"""The word tables of :mod:`geo.ingest`: verbs, name suffixes, categories, designations.
+
+Every rule the ingester applies to a plan text is a row of a table here, so a
+reviewer can read (and a test can pin) what the machine does. All tables are in
+simplified characters: the ingester folds traditional text before it reads it.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: The plan's verb → the action it asks for (``geo.model.ACTIONS``). Longest match wins;
+#: order within an action does not matter. See docs/DATA_MODEL.md "Status rules".
+VERBS: dict[str, str] = {
+    **dict.fromkeys(
+        ["谋划", "研究", "争取", "规划建设", "规划布局", "探索", "论证", "储备", "谋划建设", "研究推动",
+         "谋划推进", "争取开工"],
+        "study",
+    ),
+    **dict.fromkeys(["开展前期工作", "前期工作", "推进前期", "加快前期", "启动前期"], "prepare"),
+    **dict.fromkeys(["开工建设", "开工", "启动建设", "新开工", "动工", "集中开工"], "start"),
+    **dict.fromkeys(
+        ["加快建设", "推进建设", "续建", "建设", "加快推进", "推进", "推动", "打造", "实施", "新建", "布局",
+         "培育", "创建", "共建", "建好", "在建", "加快", "签约", "落地", "引进", "投资"],
+        "build",
+    ),
+    **dict.fromkeys(["建成投用", "建成", "竣工", "完成", "投用", "投产", "通车", "建成投运"], "complete"),
+    **dict.fromkeys(["改造", "提升", "扩建", "提档升级", "升级", "整治", "改扩建", "迁建", "完善"], "upgrade"),
+    **dict.fromkeys(["运营", "用好", "办好", "投运", "开通", "运行"], "operate"),
+}
+_VERB_RE = re.compile("|".join(sorted(map(re.escape, VERBS), key=len, reverse=True)))
+
+#: Action → lifecycle status the verb implies in a plan (docs/DATA_MODEL.md "Status rules").
+#: A completion in a plan is a target, so it implies "under construction"; a news report
+#: (plan kind ``news``) states facts, so there "complete" means completed.
+ACTION_STATUS: dict[str, str] = {
+    "study": "proposed",
+    "prepare": "preparatory",
+    "start": "under_construction",
+    "build": "under_construction",
+    "complete": "under_construction",
+    "upgrade": "under_construction",
+    "operate": "operating",
+}
+
+#: Name endings → category, longest first when matched. A name ending with one of these
+#: is a project name; list items without one borrow the list's last ending ("成都至兰州、
+#: 成都至西宁铁路" → 成都至兰州铁路).
+SUFFIX_CATEGORY: dict[str, str] = {
+    **dict.fromkeys(["铁路", "高铁", "高速铁路", "城际铁路", "城际", "市域铁路", "市域(郊)铁路", "联络线",
+                     "货运线", "支线", "专用线"], "rail"),
+    **dict.fromkeys(["号线", "轨道交通", "轻轨", "单轨", "地铁", "有轨电车", "轨道"], "metro"),
+    **dict.fromkeys(["高速", "高速公路", "扩容", "复线"], "highway"),
+    **dict.fromkeys(["大道", "道路", "快速路", "干道", "主干道", "纵线", "横线", "连接道", "分流道", "公路",
+                     "路", "街", "接线", "延伸段", "环线"], "road"),
+    **dict.fromkeys(["大桥", "桥", "隧道", "复线桥"], "bridge_tunnel"),
+    **dict.fromkeys(["站", "火车站", "枢纽", "换乘枢纽", "综合交通枢纽", "客运站"], "station_hub"),
+    **dict.fromkeys(["港", "港区", "作业区", "码头", "航道", "水道", "港口"], "port"),
+    **dict.fromkeys(["机场", "航站楼"], "airport"),
+    **dict.fromkeys(["医院", "医学中心", "院区", "卫生院", "医城", "疾病预防控制中心", "中医院", "妇幼保健院",
+                     "康复中心", "急救中心", "血站"], "hospital"),
+    **dict.fromkeys(["大学", "学院", "校区", "中学", "小学", "幼儿园", "学校", "实验室", "研究院", "研究所",
+                     "分院", "装置", "创新中心", "技术中心", "研究中心", "大学城", "职教中心", "职业教育中心"],
+                    "education_research"),
+    **dict.fromkeys(["产业园", "工业园", "园区", "产业基地", "生产基地", "基地", "产业园区", "工业园区",
+                     "生产线", "产线", "工厂", "集群", "产业城", "软件园", "加工区", "保税区"], "industrial_park"),
+    **dict.fromkeys(["新城", "新区", "片区", "组团", "中央商务区", "商务区", "半岛", "城市更新", "功能区",
+                     "核心区", "示范区", "试验区", "先行区", "先导区"], "new_town"),
+    **dict.fromkeys(["科学城", "科技城", "科技园", "创新区", "创新港", "科创园", "协同创新区", "生态圈"],
+                    "science_park"),
+    **dict.fromkeys(["变电站", "输变电工程", "电站", "电厂", "配气站", "储气库", "气田", "管道", "管线",
+                     "电网", "区块", "发电", "输电", "特高压"], "energy"),
+    **dict.fromkeys(["水库", "水厂", "污水处理厂", "净水厂", "供水工程", "水利工程", "调水工程", "引水工程",
+                     "防洪", "治理", "综合治理", "整治", "管网", "提水工程", "灌区"], "water"),
+    **dict.fromkeys(["数据中心", "算力中心", "超算中心", "计算中心", "云计算中心", "节点", "平台",
+                     "互联网", "5G"], "digital"),
+    **dict.fromkeys(["物流园", "物流园区", "物流基地", "物流中心", "物流枢纽", "陆港", "通道", "班列",
+                     "分拨中心", "冷链"], "logistics"),
+    **dict.fromkeys(["商圈", "步行街", "街区", "博物馆", "美术馆", "纪念馆", "图书馆", "文化馆", "体育馆",
+                     "体育中心", "体育场", "剧院", "大剧院", "景区", "广场", "综合体", "大厦", "会展中心",
+                     "博览中心", "文创园", "故居", "遗址", "古镇", "寺", "石刻", "中心", "天地", "小镇",
+                     "奥体中心", "艺术中心", "度假区", "旅游区", "集聚区", "创意园"], "commerce_culture_sport"),
+    **dict.fromkeys(["公园", "湿地", "绿道", "廊道", "步道", "生态带", "森林", "山", "湖", "江岸", "滨江",
+                     "消落带", "修复", "植物园"], "ecology_park"),
+    **dict.fromkeys(["养老院", "福利院", "敬老院", "养老中心", "救助站", "殡仪馆", "公寓", "保障房",
+                     "安置房", "服务中心"], "social_welfare"),
+}
+SUFFIXES: tuple[str, ...] = tuple(sorted(SUFFIX_CATEGORY, key=len, reverse=True))
+
+#: Endings that make a name a zone designation, pilot, brand or label (kind ``designation``).
+DESIGNATION_SUFFIXES: tuple[str, ...] = (
+    "示范区", "试验区", "先行区", "先导区", "示范带", "示范基地", "示范城市", "示范项目", "品牌", "高地",
+    "试点", "示范点", "承载区", "经济带", "经济区", "走廊", "核心区", "改革试验区", "共同体", "联盟",
+    "机制", "发展轴", "产业轴", "发展带", "产业带", "城市群", "都市圈", "经济圈",
+)
+
+#: Words before a name that end the phrase in front of it: a name starts after the last one.
+LEADS: tuple[str, ...] = tuple(
+    sorted(
+        {*VERBS, "以", "在", "对", "将", "把", "与", "和", "及", "依托", "围绕", "包括", "重点", "支持",
+         "积极", "大力", "有序", "全力", "加速", "力争", "确保", "持续", "着力", "聚焦", "深化", "高标准",
+         "高质量", "全面", "协同", "合作", "联合", "共同", "统筹", "配套", "做好", "做强", "做优", "做大",
+         "开展", "启动", "年", "年前", "到", "至今", "其中", "等", "的", "了", "为", "是", "已", "已经",
+         "深入挖掘", "挖掘", "保护", "利用", "优化", "拓展", "强化", "构建", "形成", "发挥", "加强",
+         "提速", "筹建", "组建", "成立", "设立", "申建", "申报", "推进实施", "项目"},
+        key=len,
+        reverse=True,
+    )
+)
+_LEAD_RE = re.compile("|".join(map(re.escape, LEADS)))
+
+#: Words that make a phrase an abstraction, not a thing with a place; a phrase with one of
+#: these and no project ending is not a candidate.
+ABSTRACT_WORDS: tuple[str, ...] = (
+    "体系", "机制", "能力", "水平", "政策", "制度", "服务", "经济", "合作", "发展", "改革", "环境",
+    "模式", "格局", "功能", "工作", "一体化", "协同", "战略", "规划", "品质", "质量", "效率", "产业链",
+    "供应链", "创新链", "营商", "人才", "市场化", "标准", "管理", "治理能力", "网络化", "智能化",
+    "数字化", "绿色", "安全", "开放", "共享", "活动", "会议", "论坛", "大会", "展会", "博览会", "赛事",
+    "行动", "计划", "工程师", "企业", "集团", "公司", "领域", "行业",
+)
+
+#: Tails cut off a list's last item: "土湾大桥等项目" → 土湾大桥.
+TAIL_RE = re.compile(r"(等[\u4e00-\u9fff]{0,12}|为[\u4e00-\u9fff]*|作为[\u4e00-\u9fff]*|项目建设|建设项目|"
+                     r"开工建设|建设|项目|工程项目)$")
+
+_YEAR_RE = re.compile(r"(?:到|至|于|在)?(20[2-4]\d)年(?:前|底|末)?")
+
+
+def find_verb(text: str) -> tuple[str, str | None]:
+    """The plan verb of a clause and its action: the longest verb, the one nearest the end
+    when the clause says "…等开展前期工作", else the first.
+
+    Returns ``("", None)`` when the clause has no verb of the table.
+    """
+    found = [m.group(0) for m in _VERB_RE.finditer(text)]
+    if not found:
+        return "", None
+    tail = text.rsplit("等", 1)[1] if "等" in text else ""
+    tail_verbs = [v for v in found if v in tail]
+    verb = tail_verbs[-1] if tail_verbs else found[0]
+    return verb, VERBS[verb]
+
+
+def target_year(sentence: str) -> int | None:
+    """The year a sentence sets as a target ("到2027年建成" → 2027), else ``None``.
+
+    Only a year followed by a completion-type verb or preceded by 到/力争 counts, so
+    "2021年以来" (a past date) does not.
+    """
+    for m in _YEAR_RE.finditer(sentence):
+        before = sentence[max(0, m.start() - 3): m.start()]
+        after = sentence[m.end(): m.end() + 12]
+        if m.group(0).startswith(("到", "至", "于")) or "力争" in before or re.search(
+            r"建成|完成|投用|通车|竣工|开工|投产", after
+        ):
+            if "以来" in after[:3]:
+                continue
+            return int(m.group(1))
+    return None
+
+
+def suffix_of(name: str) -> str | None:
+    """The longest project ending of ``name`` (``SUFFIX_CATEGORY``), else ``None``."""
+    for s in SUFFIXES:
+        if name.endswith(s) and len(name) > len(s):
+            return s
+    return None
+
+
+def category_of(name: str, *, hint: str = "") -> str:
+    """Category by the name's ending, else by the list's tail word (``hint``), else ``other``."""
+    s = suffix_of(name)
+    if s:
+        return SUFFIX_CATEGORY[s]
+    for word in (hint,):
+        s = suffix_of("X" + word) if word else None
+        if s:
+            return SUFFIX_CATEGORY[s]
+    return "other"
+
+
+def is_designation(name: str) -> bool:
+    """True when the name ends like a zone designation, pilot, brand or label."""
+    return name.endswith(DESIGNATION_SUFFIXES)
+
+
+def strip_lead(phrase: str) -> str:
+    """The phrase after its last lead word ("加快推进渝昆高铁" → "渝昆高铁").
+
+    A lead word is only cut when at least two characters remain after it.
+    """
+    cut = 0
+    for m in _LEAD_RE.finditer(phrase):
+        if len(phrase) - m.end() >= 2:
+            cut = max(cut, m.end())
+    return phrase[cut:]
+
+
+def strip_tail(item: str) -> tuple[str, str]:
+    """(name, tail) of a list's last item: "土湾大桥等项目" → ("土湾大桥", "等项目")."""
+    if "等" in item:
+        i = item.index("等")
+        if i >= 2:
+            return item[:i], item[i:]
+    m = TAIL_RE.search(item)
+    if m and m.start() >= 2:
+        return item[: m.start()], m.group(0)
+    return item, ""
+
+
+def is_abstract(name: str) -> bool:
+    """True for a phrase that names an abstraction (no project ending, an abstract word)."""
+    return suffix_of(name) is None and any(w in name for w in ABSTRACT_WORDS)
