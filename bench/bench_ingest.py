@@ -7,7 +7,8 @@ extraction of that document, cross-checks included). Matching (``geo.ingest.norm
 on both sides: simplified, no quotes/spaces, ASCII brackets):
 
 - a candidate **names** an entry when its name equals the entry's name or an alias, or
-  one contains the other and the shorter is at least 4 characters (3 when equal);
+  one contains the other and the shorter is at least 4 characters long (3 when it ends
+  the longer: a place prefix, 两江新区果园港 names 果园港);
 - **recall**: an entry is found when a candidate names it *and* the candidate's quote
   overlaps (shares at least one character position of the text with) one of the entry's
   quotes for that document;
@@ -38,11 +39,12 @@ def _names(entry: dict) -> list[str]:
 
 
 def names_match(a: str, b: str) -> bool:
-    """Equal, or one contains the other with the shorter at least 4 characters."""
+    """Equal; or one contains the other, the shorter at least 4 characters long, or 3 when it
+    ends the longer (a place prefix: 两江新区果园港 names 果园港)."""
     if a == b:
         return len(a) >= 2
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    return len(short) >= 4 and short in long_
+    return (len(short) >= 4 and short in long_) or (len(short) == 3 and long_.endswith(short))
 
 
 def _spans(folded: str, quotes: list[str]) -> list[tuple[int, int]]:

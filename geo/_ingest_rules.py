@@ -48,7 +48,7 @@ ACTION_STATUS: dict[str, str] = {
 #: 成都至西宁铁路" → 成都至兰州铁路).
 SUFFIX_CATEGORY: dict[str, str] = {
     **dict.fromkeys(["铁路", "高铁", "高速铁路", "城际铁路", "城际", "市域铁路", "市域(郊)铁路", "联络线",
-                     "货运线", "支线", "专用线"], "rail"),
+                     "货运线", "支线", "专用线", "线"], "rail"),
     **dict.fromkeys(["号线", "轨道交通", "轻轨", "单轨", "地铁", "有轨电车", "轨道"], "metro"),
     **dict.fromkeys(["高速", "高速公路", "扩容", "复线"], "highway"),
     **dict.fromkeys(["大道", "道路", "快速路", "干道", "主干道", "纵线", "横线", "连接道", "分流道", "公路",
@@ -56,7 +56,7 @@ SUFFIX_CATEGORY: dict[str, str] = {
     **dict.fromkeys(["大桥", "桥", "隧道", "复线桥"], "bridge_tunnel"),
     **dict.fromkeys(["站", "火车站", "枢纽", "换乘枢纽", "综合交通枢纽", "客运站"], "station_hub"),
     **dict.fromkeys(["港", "港区", "作业区", "码头", "航道", "水道", "港口"], "port"),
-    **dict.fromkeys(["机场", "航站楼"], "airport"),
+    **dict.fromkeys(["机场", "航站楼", "跑道"], "airport"),
     **dict.fromkeys(["医院", "医学中心", "院区", "卫生院", "医城", "疾病预防控制中心", "中医院", "妇幼保健院",
                      "康复中心", "急救中心", "血站"], "hospital"),
     **dict.fromkeys(["大学", "学院", "校区", "中学", "小学", "幼儿园", "学校", "实验室", "研究院", "研究所",
@@ -71,15 +71,17 @@ SUFFIX_CATEGORY: dict[str, str] = {
     **dict.fromkeys(["变电站", "输变电工程", "电站", "电厂", "配气站", "储气库", "气田", "管道", "管线",
                      "电网", "区块", "发电", "输电", "特高压"], "energy"),
     **dict.fromkeys(["水库", "水厂", "污水处理厂", "净水厂", "供水工程", "水利工程", "调水工程", "引水工程",
-                     "防洪", "治理", "综合治理", "整治", "管网", "提水工程", "灌区"], "water"),
+                     "防洪", "综合治理", "管网", "提水工程", "灌区"], "water"),
     **dict.fromkeys(["数据中心", "算力中心", "超算中心", "计算中心", "云计算中心", "节点", "平台",
                      "互联网", "5G"], "digital"),
+    **dict.fromkeys(["项目"], "other"),
     **dict.fromkeys(["物流园", "物流园区", "物流基地", "物流中心", "物流枢纽", "陆港", "通道", "班列",
                      "分拨中心", "冷链"], "logistics"),
     **dict.fromkeys(["商圈", "步行街", "街区", "博物馆", "美术馆", "纪念馆", "图书馆", "文化馆", "体育馆",
                      "体育中心", "体育场", "剧院", "大剧院", "景区", "广场", "综合体", "大厦", "会展中心",
                      "博览中心", "文创园", "故居", "遗址", "古镇", "寺", "石刻", "中心", "天地", "小镇",
-                     "奥体中心", "艺术中心", "度假区", "旅游区", "集聚区", "创意园"], "commerce_culture_sport"),
+                     "奥体中心", "艺术中心", "度假区", "旅游区", "集聚区", "创意园", "场", "会展城", "影视城", "乐园",
+                     "欢乐谷", "孵化器", "加速器", "会议中心"], "commerce_culture_sport"),
     **dict.fromkeys(["公园", "湿地", "绿道", "廊道", "步道", "生态带", "森林", "山", "湖", "江岸", "滨江",
                      "消落带", "修复", "植物园"], "ecology_park"),
     **dict.fromkeys(["养老院", "福利院", "敬老院", "养老中心", "救助站", "殡仪馆", "公寓", "保障房",
@@ -97,12 +99,13 @@ DESIGNATION_SUFFIXES: tuple[str, ...] = (
 #: Words before a name that end the phrase in front of it: a name starts after the last one.
 LEADS: tuple[str, ...] = tuple(
     sorted(
-        {*VERBS, "以", "在", "对", "将", "把", "与", "和", "及", "依托", "围绕", "包括", "重点", "支持",
+        {*VERBS, "以", "在", "对", "将", "把", "依托", "围绕", "包括", "重点", "支持",
          "积极", "大力", "有序", "全力", "加速", "力争", "确保", "持续", "着力", "聚焦", "深化", "高标准",
          "高质量", "全面", "协同", "合作", "联合", "共同", "统筹", "配套", "做好", "做强", "做优", "做大",
-         "开展", "启动", "年", "年前", "到", "至今", "其中", "等", "的", "了", "为", "是", "已", "已经",
+         "开展", "启动", "年", "年前", "到", "至今", "其中", "等", "的", "了", "为", "是", "已", "已经", "并", "暨",
+         "以及", "及", "同时", "设立", "坚持", "坚定不移", "促进", "增强", "建立", "增加", "迭代升级", "赋予", "走", "成为", "作为", "通过", "带动", "服务", "推出", "举办", "完成", "实现", "达到",
          "深入挖掘", "挖掘", "保护", "利用", "优化", "拓展", "强化", "构建", "形成", "发挥", "加强",
-         "提速", "筹建", "组建", "成立", "设立", "申建", "申报", "推进实施", "项目"},
+         "提速", "筹建", "组建", "成立", "设立", "申建", "申报", "推进实施"},
         key=len,
         reverse=True,
     )
@@ -121,7 +124,7 @@ ABSTRACT_WORDS: tuple[str, ...] = (
 
 #: Tails cut off a list's last item: "土湾大桥等项目" → 土湾大桥.
 TAIL_RE = re.compile(r"(等[\u4e00-\u9fff]{0,12}|为[\u4e00-\u9fff]*|作为[\u4e00-\u9fff]*|项目建设|建设项目|"
-                     r"开工建设|建设|项目|工程项目)$")
+                     r"开工建设|建设|工程项目)$")
 
 _YEAR_RE = re.compile(r"(?:到|至|于|在)?(20[2-4]\d)年(?:前|底|末)?")
 
@@ -159,17 +162,35 @@ def target_year(sentence: str) -> int | None:
     return None
 
 
+#: Qualifiers after a project's ending, cut (repeatedly) before the ending is looked up:
+#: "渝昆高铁川渝段" → 渝昆高铁, "西彭水厂扩建" → 西彭水厂, "黄桷坪110kV输变电工程(一期)".
+QUALIFIER_RE = re.compile(
+    r"(\([^()]{1,12}\)|[一二三四五六七八九十]期|[\u4e00-\u9fff\w—-]{0,12}段|延伸线|改扩建|改造|扩建|迁建|"
+    r"扩能|提升|升级|工程|项目|建设|续建|新建|二线|复线)$"
+)
+
+
+def core(name: str) -> str:
+    """``name`` without its trailing qualifiers (:data:`QUALIFIER_RE`), at least 2 characters."""
+    while True:
+        m = QUALIFIER_RE.search(name)
+        if not m or m.start() < 2:
+            return name
+        name = name[: m.start()]
+
+
 def suffix_of(name: str) -> str | None:
-    """The longest project ending of ``name`` (``SUFFIX_CATEGORY``), else ``None``."""
-    for s in SUFFIXES:
-        if name.endswith(s) and len(name) > len(s):
-            return s
+    """The longest project ending of ``name`` or of its :func:`core` (``SUFFIX_CATEGORY``)."""
+    for candidate in (name, core(name)):
+        for s in SUFFIXES:
+            if candidate.endswith(s) and len(candidate) > len(s):
+                return s
     return None
 
 
 def category_of(name: str, *, hint: str = "") -> str:
     """Category by the name's ending, else by the list's tail word (``hint``), else ``other``."""
-    s = suffix_of(name)
+    s = suffix_of(core(name)) or suffix_of(name)
     if s:
         return SUFFIX_CATEGORY[s]
     for word in (hint,):
@@ -211,3 +232,38 @@ def strip_tail(item: str) -> tuple[str, str]:
 def is_abstract(name: str) -> bool:
     """True for a phrase that names an abstraction (no project ending, an abstract word)."""
     return suffix_of(name) is None and any(w in name for w in ABSTRACT_WORDS)
+
+
+#: Words that say nothing about which thing is meant: a name whose part before its ending
+#: is made of these only ("创新平台", "口袋公园", "重大项目") is generic, not a candidate.
+GENERIC_WORDS: tuple[str, ...] = tuple(sorted(
+    ["城市", "创新", "重大", "重要", "若干", "一批", "批", "市级", "区级", "国家级", "国家", "特色", "现代化",
+     "综合", "新型", "智慧", "重点", "产业", "科创", "开放", "功能", "公共", "社区", "口袋", "中试", "小试",
+     "大型", "高水平", "高品质", "高端", "一流", "世界级", "国际", "区域", "各类", "一个", "多个", "两个",
+     "个", "新", "大", "小", "老旧", "农村", "城镇", "乡村", "地域", "文化", "旅游", "生态", "绿色", "数字",
+     "智能", "研发", "服务", "平台", "基础", "配套", "其他", "相关", "示范", "标志性", "省级", "专业",
+     "制造业", "先进", "合作", "发展", "建设", "项目", "工程", "中心", "园区", "基地", "集群", "体育",
+     "文体", "商业", "企业", "总部", "物流", "交通", "水利", "能源", "医疗", "教育", "养老", "公园",
+     "景区", "景点", "实验室", "网络", "设施", "线路", "公交", "一体化", "区", "级", "的", "和", "与"],
+    key=len, reverse=True))
+_GENERIC_RE = re.compile("|".join(map(re.escape, GENERIC_WORDS)))
+
+
+def is_generic(name: str) -> bool:
+    """True when the part of ``name`` before its ending is made of generic words only."""
+    c = core(name)
+    s = suffix_of(c)
+    stem = c[: -len(s)] if s and c.endswith(s) else c
+    return not _GENERIC_RE.sub("", stem)
+
+
+def segments(text: str) -> list[tuple[int, str]]:
+    """(offset, piece) of ``text`` split at its lead words (verbs, prepositions, connectors)."""
+    out, last = [], 0
+    for m in _LEAD_RE.finditer(text):
+        if m.start() > last:
+            out.append((last, text[last: m.start()]))
+        last = m.end()
+    if last < len(text):
+        out.append((last, text[last:]))
+    return out

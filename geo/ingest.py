@@ -40,16 +40,18 @@ from geo._errors import DataFileError, IngestError
 #: Largest plan text accepted (bytes): the longest source document is 0.2 MB.
 MAX_BYTES = 5 * 1024 * 1024
 QUOTE_MIN, QUOTE_MAX = 6, 80
-NAME_MIN, NAME_MAX = 3, 30
+NAME_MIN, NAME_MAX = 3, 40
 CSV_COLUMNS = [
     "plan_id", "name_zh", "quote", "verb", "action", "target_year", "status", "category", "kind",
     "districts", "match_id", "match_name", "note", "offset",
 ]
 _SENTENCE_RE = re.compile(r"[^。;；!！?？\n]+")
 _CLAUSE_RE = re.compile(r"[^,，:：]+")
-_NOISE_RE = re.compile(r"^[\s\d一二三四五六七八九十()（）.、]+")
+_NOISE_RE = re.compile(r"^\s*(\d+[.、．]|[(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、)?\s*")
 #: Endings too short to lend to the other items of a list ("…路" in "A、B路" is not shared).
-_UNSHARED = frozenset({"路", "桥", "山", "湖", "寺", "站", "街", "港", "中心", "平台", "节点", "通道", "轨道"})
+_UNSHARED = frozenset({"路", "桥", "山", "湖", "寺", "站", "街", "港", "中心", "平台", "节点", "通道", "轨道", "项目"})
+#: An item ending in one of these is already a noun ("…引领区", "…园") and keeps its own ending.
+_NOUN_ENDS = frozenset("区园城线路站港心台地馆院校厂库场所楼镇村岛湾")
 
 
 @dataclass(frozen=True)
@@ -311,30 +313,37 @@ def _clean(name: str) -> str:
 def _keep(name: str, *, in_list: bool) -> bool:
     if not (NAME_MIN <= len(name) <= NAME_MAX) or not re.search(r"[\u4e00-\u9fff]", name):
         return False
-    if rules.is_abstract(name) or rules.find_verb(name)[0] and not rules.suffix_of(name):
+    if rules.is_abstract(name) or rules.is_generic(name):
         return False
     return in_list or rules.suffix_of(name) is not None
+
+
+def _shareable(name: str, shared: str | None) -> bool:
+    """Whether a list item lacking an ending takes the list's last ending."""
+    return bool(shared) and shared not in _UNSHARED and len(name) >= 2 and not rules.suffix_of(name) and (
+        name[-1] not in _NOUN_ENDS
+    )
 
 
 def _list_items(clause: str, start: int) -> list[tuple[int, int, str, str]]:
     """(start, end, name, hint) of a list clause's items, the last ending shared."""
     parts = list(_spans(re.compile(r"[^、]+"), clause, start))
     items = []
-    for i, (pos, part) in enumerate(parts):
-        text = part
-        if i == 0:
-            stripped = rules.strip_lead(text)
-            pos, text = pos + len(text) - len(stripped), stripped
+    for i, (pos, text) in enumerate(parts):
         tail = ""
         if i == len(parts) - 1:
             text, tail = rules.strip_tail(text)
+        segs = rules.segments(text)
+        if segs:
+            off, text = segs[-1]
+            pos += off
         items.append([pos, pos + len(text), text, tail])
     hint = items[-1][3].lstrip("等") if items else ""
     shared = rules.suffix_of(items[-1][2]) if items else None
     out = []
     for pos, end, text, _ in items:
         name = _clean(text)
-        if shared and shared not in _UNSHARED and not rules.suffix_of(name) and len(name) >= 2:
+        if _shareable(name, shared):
             name = name + shared
         out.append((pos, end, name, hint))
     return out
@@ -348,10 +357,14 @@ def _clause_candidates(clause: str, start: int) -> list[tuple[int, int, str, str
             "X" + items[-1][3]
         )
         return [(s, e, n, h, bool(listed)) for s, e, n, h in items]
-    name, _ = rules.strip_tail(clause)
-    stripped = rules.strip_lead(name)
-    s = start + len(name) - len(stripped)
-    return [(s, s + len(stripped), _clean(stripped), "", False)]
+    out = []
+    for off, seg in rules.segments(clause):
+        name, _ = rules.strip_tail(seg)
+        name = _clean(name)
+        if rules.suffix_of(name):
+            s = start + off + seg.find(name)
+            out.append((s, s + len(name), name, "", False))
+    return out
 
 
 @dataclass(frozen=True)
