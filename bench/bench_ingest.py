@@ -30,8 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo import ingest, settings  # noqa: E402
-from geo.catalog import load_plans  # noqa: E402
+from geo import ingest, settings
+from geo.catalog import load_plans
 
 
 def _names(entry: dict) -> list[str]:

@@ -182,6 +182,37 @@ def cmd_screenshot(args) -> int:
     return 0
 
 
+def cmd_ingest(args) -> int:
+    from geo import ingest
+
+    cands = ingest.ingest_file(args.file, plan_id=args.plan_id, title=args.title, date=args.date,
+                               issuer=args.issuer, kind=args.kind)
+    if args.out:
+        ingest.write_candidates_csv(cands, args.out)
+        print(f"{len(cands)} candidates written to {args.out}")
+    else:
+        for c in cands:
+            print("\t".join([c.name_zh, c.category, c.kind, c.action, str(c.target_year or ""), c.note, c.quote]))
+    if args.propose:
+        records = ingest.catalog_records() if settings.projects_path.exists() else {}
+        ids = ingest.submit(ingest.proposals(cands, date=args.date, catalog_records=records))
+        print(f"{len(ids)} proposals sent to the review queue")
+    return 0
+
+
+def _add_ingest(sub) -> None:
+    p = sub.add_parser("ingest", help="candidate projects of a new plan text (UTF-8, GBK or Big5)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--plan-id", required=True)
+    p.add_argument("--title", required=True)
+    p.add_argument("--date", required=True, help="YYYY-MM-DD (or YYYY-MM, YYYY)")
+    p.add_argument("--issuer")
+    p.add_argument("--kind", choices=["plan", "news"], default="plan", help="news: verbs report facts on the date")
+    p.add_argument("--out", type=Path, help="candidates CSV (default: print)")
+    p.add_argument("--propose", action="store_true", help="send the candidates to the workbench's review queue")
+    p.set_defaults(func=cmd_ingest)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m geo", description="Project Atlas (项目一张图): data, joins, exports, images.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -244,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--width", type=int, default=1600)
     p.add_argument("--height", type=int, default=1000)
     p.set_defaults(func=cmd_screenshot)
+
+    _add_ingest(sub)
 
     args = parser.parse_args(argv)
     try:

@@ -105,7 +105,7 @@ LEADS: tuple[str, ...] = tuple(
          "开展", "启动", "年", "年前", "到", "至今", "其中", "等", "的", "了", "为", "是", "已", "已经", "并", "暨",
          "以及", "及", "同时", "设立", "坚持", "坚定不移", "促进", "增强", "建立", "增加", "迭代升级", "赋予", "走", "成为", "作为", "通过", "带动", "服务", "推出", "举办", "完成", "实现", "达到",
          "深入挖掘", "挖掘", "保护", "利用", "优化", "拓展", "强化", "构建", "形成", "发挥", "加强",
-         "提速", "筹建", "组建", "成立", "设立", "申建", "申报", "推进实施"},
+         "提速", "筹建", "组建", "成立", "申建", "申报", "推进实施"},
         key=len,
         reverse=True,
     )
@@ -165,7 +165,7 @@ def target_year(sentence: str) -> int | None:
 #: Qualifiers after a project's ending, cut (repeatedly) before the ending is looked up:
 #: "渝昆高铁川渝段" → 渝昆高铁, "西彭水厂扩建" → 西彭水厂, "黄桷坪110kV输变电工程(一期)".
 QUALIFIER_RE = re.compile(
-    r"(\([^()]{1,12}\)|[一二三四五六七八九十]期|[\u4e00-\u9fff\w—-]{0,12}段|延伸线|改扩建|改造|扩建|迁建|"
+    r"(\([^()]{1,12}\)|[一二三四五六七八九十]期|延伸线|改扩建|改造|扩建|迁建|"
     r"扩能|提升|升级|工程|项目|建设|续建|新建|二线|复线)$"
 )
 
@@ -179,11 +179,28 @@ def core(name: str) -> str:
         name = name[: m.start()]
 
 
+def _ending(text: str) -> str | None:
+    for s in SUFFIXES:
+        if text.endswith(s) and len(text) > len(s):
+            return s
+    return None
+
+
 def suffix_of(name: str) -> str | None:
-    """The longest project ending of ``name`` or of its :func:`core` (``SUFFIX_CATEGORY``)."""
+    """The project ending of ``name`` or of its :func:`core` (``SUFFIX_CATEGORY``, longest).
+
+    A section ("渝湘高铁重庆中心城区至黔江段") takes the ending of its shortest head that
+    has one (渝湘高铁 → 高铁), so a place inside the section ("…中心城区") does not count.
+    """
     for candidate in (name, core(name)):
-        for s in SUFFIXES:
-            if candidate.endswith(s) and len(candidate) > len(s):
+        s = _ending(candidate)
+        if s:
+            return s
+    c = core(name)
+    if c.endswith("段"):
+        for k in range(3, len(c)):
+            s = _ending(c[:k])
+            if s and len(s) >= 2:
                 return s
     return None
 
@@ -246,7 +263,8 @@ GENERIC_WORDS: tuple[str, ...] = tuple(sorted(
      "文体", "商业", "企业", "总部", "物流", "交通", "水利", "能源", "医疗", "教育", "养老", "公园",
      "景区", "景点", "实验室", "网络", "设施", "线路", "公交", "一体化", "区", "级", "的", "和", "与"],
     key=len, reverse=True))
-_GENERIC_RE = re.compile("|".join(map(re.escape, GENERIC_WORDS)))
+_GENERIC_RE = re.compile("|".join([r"\d+(?:\.\d+)?[个家所座条批项]", r"第[一二三四五六七八九十]+[批期]?",
+                                    *map(re.escape, GENERIC_WORDS)]))
 
 
 def is_generic(name: str) -> bool:

@@ -33,8 +33,8 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from geo import settings
 from geo import _ingest_rules as rules
+from geo import settings
 from geo._errors import DataFileError, IngestError
 
 #: Largest plan text accepted (bytes): the longest source document is 0.2 MB.
@@ -46,7 +46,7 @@ CSV_COLUMNS = [
     "districts", "match_id", "match_name", "note", "offset",
 ]
 _SENTENCE_RE = re.compile(r"[^。;；!！?？\n]+")
-_CLAUSE_RE = re.compile(r"[^,，:：]+")
+_CLAUSE_RE = re.compile(r"[^,，:：《》]+")
 _NOISE_RE = re.compile(r"^\s*(\d+[.、．]|[(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、)?\s*")
 #: Endings too short to lend to the other items of a list ("…路" in "A、B路" is not shared).
 _UNSHARED = frozenset({"路", "桥", "山", "湖", "寺", "站", "街", "港", "中心", "平台", "节点", "通道", "轨道", "项目"})
@@ -387,7 +387,7 @@ def _status(action: str, year: int | None, plan: PlanInfo) -> str:
 def _read_sentence(original: str, folded: str, bounds: tuple[int, int], plan: PlanInfo, catalog_path) -> list[Candidate]:
     lo, hi = bounds
     sentence = folded[lo:hi]
-    year = rules.target_year(sentence)
+    year = None if plan.kind == "news" else rules.target_year(sentence)
     districts = districts_in(sentence)
     out = []
     for cstart, clause in _spans(_CLAUSE_RE, sentence, lo):
