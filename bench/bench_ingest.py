@@ -8,10 +8,11 @@ on both sides: simplified, no quotes/spaces, ASCII brackets):
 
 - a candidate **names** an entry when its name equals the entry's name or an alias, or
   one contains the other and the shorter is at least 4 characters long (3 when it ends
-  the longer: a place prefix, 两江新区果园港 names 果园港);
+  or starts the longer: a place prefix, 两江新区果园港 names 果园港, or a qualifier,
+  石新路 names 石新路改造);
 - **recall**: an entry is found when a candidate names it *and* the candidate's quote
-  overlaps (shares at least one character position of the text with) one of the entry's
-  quotes for that document;
+  quote, or one of its later mentions, overlaps (shares at least one character position
+  of the text with) one of the entry's quotes for that document;
 - **precision**: a candidate is right when it names an entry of that document, any
   catalog record (a project of another document named again) or a ``drop.json`` key
   (a dropped designation: the ingester is right to flag it, the reviewer drops it).
@@ -44,7 +45,7 @@ def names_match(a: str, b: str) -> bool:
     if a == b:
         return len(a) >= 2
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    return (len(short) >= 4 and short in long_) or (len(short) == 3 and long_.endswith(short))
+    return (len(short) >= 4 and short in long_) or (len(short) == 3 and long_.endswith(short) or long_.startswith(short))
 
 
 def _spans(folded: str, quotes: list[str]) -> list[tuple[int, int]]:
@@ -80,14 +81,16 @@ def evaluate(plan_id: str, *, verbose: bool = False) -> dict:
     entries = truth(plan_id)
     drop = [ingest.normalise(k) for k in json.loads((settings.catalog_dir / "drop.json").read_text("utf-8"))]
     others = [n for p in load_plans() if p != plan_id for e in truth(p) for n in _names(e)]
-    cand_names = [(ingest.normalise(c.name_zh), (c.offset, c.offset + len(c.quote))) for c in cands]
+    cand_names = [
+        (ingest.normalise(c.name_zh), [(o, o + len(q)) for o, q in [(c.offset, c.quote), *c.mentions]]) for c in cands
+    ]
     found, missed = 0, []
     for e in entries:
         spans = _spans(folded, [m["quote"] for m in e["mentions"]])
         names = _names(e)
         ok = any(
-            any(names_match(cn, n) for n in names) and any(s < qe and qs < e_ for s, e_ in spans)
-            for cn, (qs, qe) in cand_names
+            any(names_match(cn, n) for n in names) and any(s < qe and qs < e_ for s, e_ in spans for qs, qe in cq)
+            for cn, cq in cand_names
         )
         found += ok
         if not ok:

@@ -29,7 +29,7 @@ import csv
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,13 +43,17 @@ QUOTE_MIN, QUOTE_MAX = 6, 80
 NAME_MIN, NAME_MAX = 3, 40
 CSV_COLUMNS = [
     "plan_id", "name_zh", "quote", "verb", "action", "target_year", "status", "category", "kind",
-    "districts", "match_id", "match_name", "note", "offset",
+    "districts", "match_id", "match_name", "note", "offset", "mentions",
 ]
 _SENTENCE_RE = re.compile(r"[^。;；!！?？\n]+")
 _CLAUSE_RE = re.compile(r"[^,，:：《》]+")
-_NOISE_RE = re.compile(r"^\s*(\d+[.、．]|[(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、)?\s*")
+_NOISE_RE = re.compile(
+    r"^\s*(专栏\s*\d+\s*|第[一二三四五六七八九十百]+[章节]\s*|\d+[.、．]|[(（][一二三四五六七八九十\d]+[)）]|"
+    r"[一二三四五六七八九十]+、)?\s*"
+)
 #: Endings too short to lend to the other items of a list ("…路" in "A、B路" is not shared).
-_UNSHARED = frozenset({"路", "桥", "山", "湖", "寺", "站", "街", "港", "中心", "平台", "节点", "通道", "轨道", "项目"})
+_UNSHARED = frozenset({"路", "桥", "山", "湖", "寺", "站", "街", "港", "中心", "平台", "节点", "通道", "轨道", "项目", "综合治理",
+                       "节点", "基地"})
 #: An item ending in one of these is already a noun ("…引领区", "…园") and keeps its own ending.
 _NOUN_ENDS = frozenset("区园城线路站港心台地馆院校厂库场所楼镇村岛湾")
 
@@ -79,6 +83,8 @@ class Candidate:
         The catalog record the candidate names, if any.
     offset
         Where the quote starts in the text (characters).
+    mentions
+        ``(offset, quote)`` of every later place the text names the same project.
     """
 
     name_zh: str
@@ -94,7 +100,7 @@ class Candidate:
     match_name: str | None = None
     offset: int = 0
     plan_id: str = ""
-    extra: dict = field(default_factory=dict, compare=False, repr=False)
+    mentions: tuple[tuple[int, str], ...] = ()
 
     @property
     def note(self) -> str:
@@ -104,7 +110,8 @@ class Candidate:
     def row(self) -> dict:
         """The candidate as a CSV row (:data:`CSV_COLUMNS`)."""
         d = asdict(self)
-        d.pop("extra")
+        d.pop("mentions")
+        d["mentions"] = len(self.mentions)
         d["districts"] = "|".join(self.districts)
         d["target_year"] = "" if self.target_year is None else self.target_year
         d["note"] = self.note
@@ -319,10 +326,11 @@ def _keep(name: str, *, in_list: bool) -> bool:
 
 
 def _shareable(name: str, shared: str | None) -> bool:
-    """Whether a list item lacking an ending takes the list's last ending."""
-    return bool(shared) and shared not in _UNSHARED and len(name) >= 2 and not rules.suffix_of(name) and (
-        name[-1] not in _NOUN_ENDS
-    )
+    """Whether a list item lacking an ending (or with a one-character one) takes the list's last ending."""
+    if not shared or shared in _UNSHARED or len(name) < 2:
+        return False
+    own = rules.suffix_of(name)
+    return (own is None and name[-1] not in _NOUN_ENDS) or (own is not None and rules.is_weak(own) and len(shared) > 1)
 
 
 def _list_items(clause: str, start: int) -> list[tuple[int, int, str, str]]:
@@ -338,13 +346,16 @@ def _list_items(clause: str, start: int) -> list[tuple[int, int, str, str]]:
             off, text = segs[-1]
             pos += off
         items.append([pos, pos + len(text), text, tail])
-    hint = items[-1][3].lstrip("等") if items else ""
+    hint = rules.strip_tail(items[-1][3].lstrip("等"))[0] if items else ""
     shared = rules.suffix_of(items[-1][2]) if items else None
+    hint_suffix = rules.suffix_of(hint) if len(hint) <= 12 else None
     out = []
     for pos, end, text, _ in items:
         name = _clean(text)
         if _shareable(name, shared):
             name = name + shared
+        elif hint_suffix and not rules.is_weak(hint_suffix) and rules.is_weak(rules.suffix_of(name)) and len(name) >= 2:
+            name = name + hint  # "巴国城、九滨路等特色美食街区" → 巴国城特色美食街区
         out.append((pos, end, name, hint))
     return out
 
@@ -469,15 +480,16 @@ def ingest_text(
         raise IngestError(source, f"too big (at most {MAX_BYTES // (1024 * 1024)} MB)")
     plan = PlanInfo(plan_id, title, date, issuer, kind)
     folded = fold(text)
-    seen: set[str] = set()
-    out: list[Candidate] = []
+    first: dict[str, Candidate] = {}
+    later: dict[str, list[tuple[int, str]]] = {}
     for start, sentence in _spans(_SENTENCE_RE, folded):
         for cand in _read_sentence(text, folded, (start, start + len(sentence)), plan, catalog_path):
             key = normalise(cand.name_zh)
-            if key not in seen:
-                seen.add(key)
-                out.append(cand)
-    return out
+            if key not in first:
+                first[key], later[key] = cand, []
+            elif cand.quote != first[key].quote:
+                later[key].append((cand.offset, cand.quote))
+    return [replace(c, mentions=tuple(later[k])) for k, c in first.items()]
 
 
 def ingest_file(path: str | Path, **kwargs) -> list[Candidate]:
