@@ -80,7 +80,7 @@ SUFFIX_CATEGORY: dict[str, str] = {
     **dict.fromkeys(["商圈", "步行街", "街区", "博物馆", "美术馆", "纪念馆", "图书馆", "文化馆", "体育馆",
                      "体育中心", "体育场", "剧院", "大剧院", "景区", "广场", "综合体", "大厦", "会展中心",
                      "博览中心", "文创园", "故居", "遗址", "古镇", "寺", "石刻", "中心", "天地", "小镇",
-                     "奥体中心", "艺术中心", "度假区", "旅游区", "集聚区", "创意园", "足球场", "停车场", "会展城", "影视城", "乐园",
+                     "奥体中心", "艺术中心", "度假区", "旅游区", "集聚区", "创意园", "楼", "足球场", "停车场", "会展城", "影视城", "乐园",
                      "欢乐谷", "孵化器", "加速器", "会议中心"], "commerce_culture_sport"),
     **dict.fromkeys(["公园", "湿地", "绿道", "廊道", "步道", "生态带", "森林", "山", "湖", "江岸", "滨江",
                      "消落带", "修复", "植物园"], "ecology_park"),
@@ -281,10 +281,15 @@ def is_generic(name: str) -> bool:
     return not _GENERIC_RE.sub("", stem)
 
 
+_TRAILING_RE = re.compile(r"(工程|项目|[一二三四五六七八九十]期|\([^()]*\))*")
+
+
 def segments(text: str) -> list[tuple[int, str]]:
     """(offset, piece) of ``text`` split at its lead words (verbs, prepositions, connectors)."""
     out, last = [], 0
     for m in _LEAD_RE.finditer(text):
+        if VERBS.get(m.group(0)) == "upgrade" and _TRAILING_RE.fullmatch(text[m.end():]):
+            continue  # "石新路改造": an upgrade verb after the name belongs to it
         if m.start() > last:
             out.append((last, text[last: m.start()]))
         last = m.end()

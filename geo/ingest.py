@@ -330,12 +330,18 @@ def _shareable(name: str, shared: str | None) -> bool:
     if not shared or shared in _UNSHARED or len(name) < 2:
         return False
     own = rules.suffix_of(name)
-    return (own is None and name[-1] not in _NOUN_ENDS) or (own is not None and rules.is_weak(own) and len(shared) > 1)
+    if own is None:
+        return name[-1] not in _NOUN_ENDS
+    return rules.is_weak(own) and len(shared) > 1 and not shared.endswith(own)
 
 
 def _list_items(clause: str, start: int) -> list[tuple[int, int, str, str]]:
     """(start, end, name, hint) of a list clause's items, the last ending shared."""
     parts = list(_spans(re.compile(r"[^、]+"), clause, start))
+    for i, (_, part) in enumerate(parts[1:], 1):
+        if "等" in part[2:]:
+            parts = parts[: i + 1]  # "A、B等国家实验室、国家创新中心": what follows 等 are kinds, not items
+            break
     items = []
     for i, (pos, text) in enumerate(parts):
         tail = ""
@@ -346,7 +352,7 @@ def _list_items(clause: str, start: int) -> list[tuple[int, int, str, str]]:
             off, text = segs[-1]
             pos += off
         items.append([pos, pos + len(text), text, tail])
-    hint = rules.strip_tail(items[-1][3].lstrip("等"))[0] if items else ""
+    hint = re.sub(r"^(一批|一系列|若干|各类)", "", rules.strip_tail(items[-1][3].lstrip("等"))[0]) if items else ""
     shared = rules.suffix_of(items[-1][2]) if items else None
     hint_suffix = rules.suffix_of(hint) if len(hint) <= 12 else None
     out = []
@@ -354,7 +360,8 @@ def _list_items(clause: str, start: int) -> list[tuple[int, int, str, str]]:
         name = _clean(text)
         if _shareable(name, shared):
             name = name + shared
-        elif hint_suffix and not rules.is_weak(hint_suffix) and rules.is_weak(rules.suffix_of(name)) and len(name) >= 2:
+        elif (hint_suffix and not rules.is_weak(hint_suffix) and rules.is_weak(rules.suffix_of(name))
+              and len(name) >= 2 and not hint.endswith(name[-1])):
             name = name + hint  # "巴国城、九滨路等特色美食街区" → 巴国城特色美食街区
         out.append((pos, end, name, hint))
     return out
