@@ -74,7 +74,7 @@ SUFFIX_CATEGORY: dict[str, str] = {
                      "防洪", "综合治理", "管网", "提水工程", "灌区"], "water"),
     **dict.fromkeys(["数据中心", "算力中心", "超算中心", "计算中心", "云计算中心", "节点", "服务器",
                      "5G基站"], "digital"),
-    **dict.fromkeys(["项目"], "other"),
+    **dict.fromkeys(["项目", "法院", "法庭"], "other"),
     **dict.fromkeys(["物流园", "物流园区", "物流基地", "物流中心", "物流枢纽", "陆港", "通道", "班列",
                      "分拨中心", "冷链"], "logistics"),
     **dict.fromkeys(["商圈", "步行街", "街区", "博物馆", "美术馆", "纪念馆", "图书馆", "文化馆", "体育馆",
@@ -296,3 +296,13 @@ def segments(text: str) -> list[tuple[int, str]]:
     if last < len(text):
         out.append((last, text[last:]))
     return out
+
+
+def head_name(segment: str) -> str | None:
+    """The longest head of ``segment`` that ends like a project (a strong, two-character or
+    longer ending): "沪汉蓉铁路货运功能" → 沪汉蓉铁路. ``None`` when there is none."""
+    for k in range(len(segment), 2, -1):
+        s = _ending(segment[:k])
+        if s and (k == len(segment) or len(s) >= 2):
+            return segment[:k]
+    return None

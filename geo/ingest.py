@@ -54,6 +54,9 @@ _NOISE_RE = re.compile(
 #: Endings too short to lend to the other items of a list ("…路" in "A、B路" is not shared).
 _UNSHARED = frozenset({"路", "桥", "山", "湖", "寺", "站", "街", "港", "中心", "平台", "节点", "通道", "轨道", "项目", "综合治理",
                        "节点", "基地"})
+_CONNECTOR_RE = re.compile(r"以及|及|和|与|并")
+#: Modifiers cut from a list's tail noun before it lends itself: "等大中型水库" → 水库.
+_HINT_MODIFIERS = re.compile(r"^(一批|一系列|若干|各类|大中小型|大中型|中小型|大型|中型|小型|重点|重大|骨干|主要)+")
 #: An item ending in one of these is already a noun ("…引领区", "…园") and keeps its own ending.
 _NOUN_ENDS = frozenset("区园城线路站港心台地馆院校厂库场所楼镇村岛湾")
 
@@ -343,18 +346,24 @@ def _list_items(clause: str, start: int) -> list[tuple[int, int, str, str]]:
             parts = parts[: i + 1]  # "A、B等国家实验室、国家创新中心": what follows 等 are kinds, not items
             break
     items = []
+    extra: list[tuple[int, str]] = []
     for i, (pos, text) in enumerate(parts):
         tail = ""
         if i == len(parts) - 1:
+            m = _CONNECTOR_RE.search(text, 2)
+            if m:  # "A、B储气库以及C基地": C is named on its own
+                extra = [(pos + m.end(), text[m.end():])]
+                text = text[: m.start()]
             text, tail = rules.strip_tail(text)
         segs = rules.segments(text)
         if segs:
             off, text = segs[-1]
             pos += off
         items.append([pos, pos + len(text), text, tail])
-    hint = re.sub(r"^(一批|一系列|若干|各类)", "", rules.strip_tail(items[-1][3].lstrip("等"))[0]) if items else ""
+    hint = _HINT_MODIFIERS.sub("", rules.strip_tail(items[-1][3].lstrip("等"))[0]) if items else ""
     shared = rules.suffix_of(items[-1][2]) if items else None
     hint_suffix = rules.suffix_of(hint) if len(hint) <= 12 else None
+    shared = _shared_tail(items, shared)
     out = []
     for pos, end, text, _ in items:
         name = _clean(text)
@@ -364,22 +373,39 @@ def _list_items(clause: str, start: int) -> list[tuple[int, int, str, str]]:
               and len(name) >= 2 and not hint.endswith(name[-1])):
             name = name + hint  # "巴国城、九滨路等特色美食街区" → 巴国城特色美食街区
         out.append((pos, end, name, hint))
-    return out
+    return out, extra
+
+
+def _shared_tail(items: list, shared: str | None) -> str | None:
+    """What the list's last item lends to bare items: its words after a proper name as long as
+    the bare items' ("綦江蟠龙、云阳建全抽水蓄能电站" → 抽水蓄能电站), else its ending."""
+    if not shared:
+        return shared
+    bare = [len(_clean(t)) for _, _, t, _ in items[:-1] if rules.is_weak(rules.suffix_of(_clean(t)))]
+    last = _clean(items[-1][2])
+    if bare and len(last) > max(bare):
+        tail = last[max(bare):]
+        if tail.endswith(shared) and len(tail) <= 8:
+            return tail
+    return shared
 
 
 def _clause_candidates(clause: str, start: int) -> list[tuple[int, int, str, str, bool]]:
     """(start, end, name, hint, in_list) of the names a clause holds."""
     if "、" in clause:
-        items = _list_items(clause, start)
+        items, extra = _list_items(clause, start)
+        singles = [c for off, text in extra for c in _clause_candidates(text, off)]
         listed = sum(1 for it in items if rules.suffix_of(it[2])) * 2 >= len(items) or rules.suffix_of(
             "X" + items[-1][3]
         )
-        return [(s, e, n, h, bool(listed)) for s, e, n, h in items]
+        return [(s, e, n, h, bool(listed)) for s, e, n, h in items] + singles
     out = []
     for off, seg in rules.segments(clause):
         name, _ = rules.strip_tail(seg)
         name = _clean(name)
-        if rules.suffix_of(name):
+        if not rules.suffix_of(name):
+            name = rules.head_name(name) or ""
+        if name:
             s = start + off + seg.find(name)
             out.append((s, s + len(name), name, "", False))
     return out
