@@ -75,8 +75,9 @@ SUFFIX_CATEGORY: dict[str, str] = {
     **dict.fromkeys(["数据中心", "算力中心", "超算中心", "计算中心", "云计算中心", "节点", "服务器",
                      "5G基站"], "digital"),
     **dict.fromkeys(["项目", "法院", "法庭"], "other"),
-    **dict.fromkeys(["物流园", "物流园区", "物流基地", "物流中心", "物流枢纽", "陆港", "通道", "班列",
+    **dict.fromkeys(["物流园", "物流园区", "物流基地", "物流中心", "物流枢纽", "陆港", "班列",
                      "分拨中心", "冷链"], "logistics"),
+    **dict.fromkeys(["新通道"], "logistics"),
     **dict.fromkeys(["商圈", "步行街", "街区", "博物馆", "美术馆", "纪念馆", "图书馆", "文化馆", "体育馆",
                      "体育中心", "体育场", "剧院", "大剧院", "景区", "广场", "综合体", "大厦", "会展中心",
                      "博览中心", "文创园", "故居", "遗址", "古镇", "寺", "石刻", "中心", "天地", "小镇",
@@ -267,7 +268,10 @@ GENERIC_WORDS: tuple[str, ...] = tuple(sorted(
      "智能", "研发", "服务", "平台", "基础", "配套", "其他", "相关", "示范", "标志性", "省级", "专业",
      "制造业", "先进", "合作", "发展", "建设", "项目", "工程", "中心", "园区", "基地", "集群", "体育",
      "文体", "商业", "企业", "总部", "物流", "交通", "水利", "能源", "医疗", "教育", "养老", "公园",
-     "景区", "景点", "实验室", "网络", "设施", "线路", "公交", "一体化", "区", "级", "的", "和", "与"],
+     "景区", "景点", "实验室", "网络", "设施", "线路", "公交", "一体化", "区", "级", "的", "和", "与",
+     "我市", "全市", "全区", "中心城区", "主城新区", "主城", "城乡", "国际性", "跨区域", "郊区", "门户",
+     "各级", "主", "次", "燃气", "供水", "消费", "夜间", "市级", "区县", "地区", "重庆", "四川", "川渝",
+     "成渝", "西部", "沿江", "全国", "地方", "试点", "标准化", "规范化", "高等级", "大", "多"],
     key=len, reverse=True))
 _GENERIC_RE = re.compile("|".join([r"\d+(?:\.\d+)?[个家所座条批项]", r"第[一二三四五六七八九十]+[批期]?",
                                     *map(re.escape, GENERIC_WORDS)]))
@@ -306,3 +310,13 @@ def head_name(segment: str) -> str | None:
         if s and (k == len(segment) or len(s) >= 2):
             return segment[:k]
     return None
+
+
+#: A name that starts with a count ("112个…", "2—3家…", "一批…") counts unnamed things; one
+#: that starts with a bound character ("型大学", "度重大项目") is a fragment of a word.
+_NOT_A_NAME_RE = re.compile(r"^(\d+(?:[—\-~]\d+)?[个家所座条批项处]|一批|若干|多个|两个|一系列|[型级性化式度者等])")
+
+
+def is_fragment(name: str) -> bool:
+    """True for a count of unnamed things, a word fragment, or unbalanced quotation marks."""
+    return bool(_NOT_A_NAME_RE.match(name)) or name.count("“") != name.count("”")

@@ -323,7 +323,7 @@ def _clean(name: str) -> str:
 def _keep(name: str, *, in_list: bool) -> bool:
     if not (NAME_MIN <= len(name) <= NAME_MAX) or not re.search(r"[\u4e00-\u9fff]", name):
         return False
-    if rules.is_abstract(name) or rules.is_generic(name):
+    if rules.is_abstract(name) or rules.is_generic(name) or rules.is_fragment(name):
         return False
     return in_list or rules.suffix_of(name) is not None
 
