@@ -82,7 +82,7 @@ SUFFIX_CATEGORY: dict[str, str] = {
     **dict.fromkeys(["商圈", "步行街", "街区", "博物馆", "美术馆", "纪念馆", "图书馆", "文化馆", "体育馆",
                      "体育中心", "体育场", "剧院", "大剧院", "景区", "广场", "综合体", "大厦", "会展中心",
                      "博览中心", "文创园", "故居", "遗址", "古镇", "寺", "石刻", "中心", "天地", "小镇",
-                     "奥体中心", "艺术中心", "度假区", "旅游区", "集聚区", "创意园", "楼", "足球场", "停车场", "会展城", "影视城", "乐园",
+                     "奥体中心", "艺术中心", "度假区", "旅游区", "集聚区", "创意园", "楼", "足球场", "会展城", "影视城", "乐园",
                      "欢乐谷", "孵化器", "加速器", "会议中心"], "commerce_culture_sport"),
     **dict.fromkeys(["公园", "湿地", "绿道", "廊道", "步道", "生态带", "森林", "山", "湖", "江岸", "滨江",
                      "消落带", "修复", "植物园"], "ecology_park"),
@@ -113,6 +113,19 @@ LEADS: tuple[str, ...] = tuple(
     )
 )
 _LEAD_RE = re.compile("|".join(map(re.escape, LEADS)))
+#: Words cut only at the start of a name: inside one they belong to it ("万达开川渝统筹发展示范区",
+#: "长江生态保护和修复"), in front of one they are the plan's verbs ("统筹产业园区", "保护城市天际线").
+LEADING_ONLY: tuple[str, ...] = (
+    "充分利用", "牵头负责", "高质量", "高标准", "保护", "利用", "优化", "拓展", "强化", "统筹", "协同", "合作",
+    "联合", "共同", "配套", "全面", "整合", "争创", "扩大", "与", "和", "及", "各",
+)
+_LEADING_RE = re.compile("^(" + "|".join(map(re.escape, LEADING_ONLY)) + ")+")
+
+
+def strip_leading(name: str) -> str:
+    """``name`` without the :data:`LEADING_ONLY` words at its start (if two characters remain)."""
+    stripped = _LEADING_RE.sub("", name)
+    return stripped if len(stripped) >= 2 else name
 
 #: Words that make a phrase an abstraction, not a thing with a place; a phrase with one of
 #: these and no project ending is not a candidate.

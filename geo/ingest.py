@@ -316,8 +316,12 @@ def _quote_window(start: int, end: int, bounds: tuple[int, int]) -> tuple[int, i
 
 
 def _clean(name: str) -> str:
-    name = _NOISE_RE.sub("", name)
-    return name.strip(" “”\"'‘’《》「」()（）-—·")
+    name = rules.strip_leading(_NOISE_RE.sub("", name).strip()).strip(" \"'‘’《》「」()（）-—·")
+    if name.startswith("“") and "”" not in name:
+        name = name[1:]
+    if name.endswith("”") and "“" not in name:
+        name = name[:-1]
+    return name
 
 
 def _keep(name: str, *, in_list: bool) -> bool:
