@@ -105,7 +105,7 @@ LEADS: tuple[str, ...] = tuple(
          "积极", "大力", "有序", "全力", "加速", "力争", "确保", "持续", "着力", "聚焦", "深化",
          "做好", "做强", "做优", "做大",
          "开展", "启动", "年", "年前", "到", "至今", "其中", "等", "的", "了", "为", "是", "已", "已经", "并", "暨",
-         "以及", "及", "同时", "设立", "坚持", "坚定不移", "促进", "增强", "建立", "增加", "迭代升级", "赋予", "走", "成为", "作为", "通过", "带动", "服务", "推出", "举办", "完成", "实现", "达到",
+         "以及", "及", "同时", "吸引", "广泛应用于", "设立", "坚持", "坚定不移", "促进", "增强", "建立", "增加", "迭代升级", "赋予", "走", "成为", "作为", "通过", "带动", "服务", "推出", "举办", "完成", "实现", "达到",
          "深入挖掘", "挖掘", "构建", "形成", "发挥", "加强",
          "提速", "筹建", "组建", "成立", "申建", "申报", "推进实施"},
         key=len,
@@ -331,6 +331,10 @@ def head_name(segment: str) -> str | None:
 _NOT_A_NAME_RE = re.compile(r"^(\d+(?:[—\-~]\d+)?[个家所座条批项处]|一批|若干|多个|两个|一系列|[型级性化式度者等])")
 
 
+#: A measured quantity ("369.7亿元", "34公里") is a figure, not a name.
+_FIGURE_RE = re.compile(r"\d(?:\.\d+)?\s*(亿|万|公里|千米|平方|%|公顷|亩|人次|吨)")
+
+
 def is_fragment(name: str) -> bool:
     """True for a count of unnamed things, a word fragment, or unbalanced quotation marks."""
-    return bool(_NOT_A_NAME_RE.match(name)) or name.count("“") != name.count("”")
+    return bool(_NOT_A_NAME_RE.match(name) or _FIGURE_RE.search(name)) or name.count("“") != name.count("”")

@@ -316,6 +316,8 @@ def _quote_window(start: int, end: int, bounds: tuple[int, int]) -> tuple[int, i
 
 
 def _clean(name: str) -> str:
+    if name.split():
+        name = name.split()[-1]  # a headline's words before a space are another phrase
     name = rules.strip_leading(_NOISE_RE.sub("", name).strip()).strip(" \"'‘’《》「」()（）-—·")
     if name.startswith("“") and "”" not in name:
         name = name[1:]
@@ -404,7 +406,14 @@ def _clause_candidates(clause: str, start: int) -> list[tuple[int, int, str, str
         )
         return [(s, e, n, h, bool(listed)) for s, e, n, h in items] + singles
     out = []
+    pieces = []
     for off, seg in rules.segments(clause):
+        m = _CONNECTOR_RE.search(seg, 2)
+        if m and rules.suffix_of(seg[: m.start()]) and len(seg) - m.end() >= 2:  # "始发站和重要节点"
+            pieces += [(off, seg[: m.start()]), (off + m.end(), seg[m.end():])]
+        else:
+            pieces.append((off, seg))
+    for off, seg in pieces:
         name, _ = rules.strip_tail(seg)
         name = _clean(name)
         if not rules.suffix_of(name):
