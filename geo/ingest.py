@@ -366,7 +366,8 @@ def _list_items(clause: str, start: int) -> list[tuple[int, int, str, str]]:
             off, text = segs[-1]
             pos += off
         items.append([pos, pos + len(text), text, tail])
-    hint = _HINT_MODIFIERS.sub("", rules.strip_tail(items[-1][3].lstrip("等"))[0]) if items else ""
+    tail = items[-1][3] if items else ""
+    hint = _HINT_MODIFIERS.sub("", rules.strip_tail(tail[1:])[0]) if tail.startswith("等") else ""
     shared = rules.suffix_of(items[-1][2]) if items else None
     hint_suffix = rules.suffix_of(hint) if len(hint) <= 12 else None
     shared = _shared_tail(items, shared)
