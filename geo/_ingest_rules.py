@@ -74,7 +74,7 @@ SUFFIX_CATEGORY: dict[str, str] = {
                      "防洪", "综合治理", "管网", "提水工程", "灌区"], "water"),
     **dict.fromkeys(["数据中心", "算力中心", "超算中心", "计算中心", "云计算中心", "节点", "服务器",
                      "5G基站"], "digital"),
-    **dict.fromkeys(["法院", "法庭", "产业带", "经济带", "示范带", "发展带", "生产带", "旅游带",
+    **dict.fromkeys(["项目", "法院", "法庭", "产业带", "经济带", "示范带", "发展带", "生产带", "旅游带",
                      "开放带", "创新带", "走廊"], "other"),
     **dict.fromkeys(["物流园", "物流园区", "物流基地", "物流中心", "物流枢纽", "陆港", "班列",
                      "分拨中心", "冷链"], "logistics"),
@@ -202,9 +202,13 @@ def is_weak(suffix: str | None) -> bool:
     return suffix is None or len(suffix) == 1
 
 
+#: Endings that need a long head to name something: "西南铝铝锂合金项目" but not "工业项目".
+MIN_HEAD: dict[str, int] = {"项目": 5}
+
+
 def _ending(text: str) -> str | None:
     for s in SUFFIXES:
-        if text.endswith(s) and len(text) > len(s):
+        if text.endswith(s) and len(text) - len(s) >= MIN_HEAD.get(s, 1):
             return s
     return None
 
