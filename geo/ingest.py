@@ -355,10 +355,15 @@ def _list_items(clause: str, start: int) -> list[tuple[int, int, str, str]]:
     extra: list[tuple[int, str]] = []
     for i, (pos, text) in enumerate(parts):
         tail = ""
+        if i == 0 and len(parts) > 1:
+            m = _CONNECTOR_RE.search(text, 2)
+            if m and rules.suffix_of(rules.segments(text[: m.start()])[-1][1] if rules.segments(text[: m.start()]) else ""):
+                extra.append((pos, text[: m.start()]))  # "建成璧铜线以及A、B等市域铁路": 璧铜线 on its own
+                pos, text = pos + m.end(), text[m.end():]
         if i == len(parts) - 1:
             m = _CONNECTOR_RE.search(text, 2)
             if m:  # "A、B储气库以及C基地": C is named on its own
-                extra = [(pos + m.end(), text[m.end():])]
+                extra.append((pos + m.end(), text[m.end():]))
                 text = text[: m.start()]
             text, tail = rules.strip_tail(text)
         segs = rules.segments(text)
@@ -369,7 +374,7 @@ def _list_items(clause: str, start: int) -> list[tuple[int, int, str, str]]:
     tail = items[-1][3] if items else ""
     hint = _HINT_MODIFIERS.sub("", rules.strip_tail(tail[1:])[0]) if tail.startswith("等") else ""
     shared = rules.suffix_of(items[-1][2]) if items else None
-    hint_suffix = rules.suffix_of(hint) if len(hint) <= 12 else None
+    hint_suffix = rules.suffix_of("X" + hint) if 2 <= len(hint) <= 12 else None
     shared = _shared_tail(items, shared)
     out = []
     for pos, end, text, _ in items:
