@@ -75,7 +75,7 @@ SUFFIX_CATEGORY: dict[str, str] = {
     **dict.fromkeys(["数据中心", "算力中心", "超算中心", "计算中心", "云计算中心", "节点", "服务器",
                      "5G基站"], "digital"),
     **dict.fromkeys(["项目", "法院", "法庭", "产业带", "经济带", "示范带", "发展带", "生产带", "旅游带",
-                     "开放带", "创新带", "走廊"], "other"),
+                     "开放带", "创新带", "走廊", "发展轴", "产业轴", "创新轴", "联络轴"], "other"),
     **dict.fromkeys(["物流园", "物流园区", "物流基地", "物流中心", "物流枢纽", "陆港", "班列",
                      "分拨中心", "冷链"], "logistics"),
     **dict.fromkeys(["新通道"], "logistics"),
@@ -95,7 +95,7 @@ SUFFIXES: tuple[str, ...] = tuple(sorted(SUFFIX_CATEGORY, key=len, reverse=True)
 DESIGNATION_SUFFIXES: tuple[str, ...] = (
     "示范区", "试验区", "先行区", "先导区", "示范带", "示范基地", "示范城市", "示范项目", "品牌", "高地",
     "试点", "示范点", "承载区", "经济带", "经济区", "走廊", "核心区", "改革试验区", "共同体", "联盟",
-    "机制", "发展轴", "产业轴", "发展带", "产业带", "城市群", "都市圈", "经济圈",
+    "机制", "轴", "发展带", "产业带", "城市群", "都市圈", "经济圈",
 )
 
 #: Words before a name that end the phrase in front of it: a name starts after the last one.
@@ -183,7 +183,7 @@ def target_year(sentence: str) -> int | None:
 #: "渝昆高铁川渝段" → 渝昆高铁, "西彭水厂扩建" → 西彭水厂, "黄桷坪110kV输变电工程(一期)".
 QUALIFIER_RE = re.compile(
     r"(\([^()]{1,12}\)|[一二三四五六七八九十]期|延伸线|改扩建|改造|扩建|迁建|"
-    r"扩能|提升|升级|工程|项目|建设|续建|新建|二线|复线)$"
+    r"扩能|提档升级|提质增效|提质|提升|升级|工程|项目|建设|续建|新建|二线|复线)$"
 )
 
 
@@ -300,8 +300,9 @@ _GENERIC_RE = re.compile("|".join([r"\d+(?:\.\d+)?[个家所座条批项]", r"�
 def is_generic(name: str) -> bool:
     """True when the part of ``name`` before its ending is made of generic words only."""
     c = core(name)
-    s = suffix_of(c)
-    stem = c[: -len(s)] if s and c.endswith(s) else c
+    shortest = [s for s in SUFFIXES if c.endswith(s) and len(c) > len(s)]
+    s = min(shortest, key=len) if shortest else None
+    stem = c[: -len(s)] if s else c
     return not _GENERIC_RE.sub("", stem)
 
 
@@ -314,6 +315,8 @@ def segments(text: str) -> list[tuple[int, str]]:
     for m in _LEAD_RE.finditer(text):
         if VERBS.get(m.group(0)) == "upgrade" and _TRAILING_RE.fullmatch(text[m.end():]):
             continue  # "石新路改造": an upgrade verb after the name belongs to it
+        if 0 < len(text) - m.end() < 2:
+            continue  # "孵化加速器": a lead word that leaves one character is part of a word
         if m.start() > last:
             out.append((last, text[last: m.start()]))
         last = m.end()
