@@ -25,7 +25,8 @@ VERBS: dict[str, str] = {
         "build",
     ),
     **dict.fromkeys(["建成投用", "建成", "竣工", "完成", "投用", "投产", "通车", "建成投运"], "complete"),
-    **dict.fromkeys(["改造", "提升", "扩建", "提档升级", "升级", "整治", "改扩建", "迁建", "完善"], "upgrade"),
+    **dict.fromkeys(["改造", "提升", "扩建", "提档升级", "升级", "整治", "改扩建", "迁建", "完善", "改建", "新改建",
+                     "提标改造", "升级改造"], "upgrade"),
     **dict.fromkeys(["运营", "用好", "办好", "投运", "开通", "运行"], "operate"),
 }
 _VERB_RE = re.compile("|".join(sorted(map(re.escape, VERBS), key=len, reverse=True)))

@@ -56,7 +56,7 @@ _UNSHARED = frozenset({"路", "桥", "山", "湖", "寺", "站", "街", "港", "
                        "节点", "基地"})
 _CONNECTOR_RE = re.compile(r"以及|及|和|与|并")
 #: Modifiers cut from a list's tail noun before it lends itself: "等大中型水库" → 水库.
-_HINT_MODIFIERS = re.compile(r"^(一批|一系列|若干|各类|大中小型|大中型|中小型|大型|中型|小型|重点|重大|骨干|主要|支线)+")
+_HINT_MODIFIERS = re.compile(r"^(一批|一系列|若干|各类|大中小型|大中型|中小型|大型|中型|小型|重点|重大|骨干|主要|支线|镇街|区县|各级)+")
 #: An item ending in one of these is already a noun ("…引领区", "…园") and keeps its own ending.
 _NOUN_ENDS = frozenset("区园城线路站港心台地馆院校厂库场所楼镇村岛湾")
 
@@ -536,7 +536,7 @@ def ingest_text(
     later: dict[str, list[tuple[int, str]]] = {}
     for start, sentence in _spans(_SENTENCE_RE, folded):
         for cand in _read_sentence(text, folded, (start, start + len(sentence)), plan, catalog_path):
-            key = normalise(cand.name_zh)
+            key = normalise(rules.core(cand.name_zh))  # "九龙新商圈提档升级" is 九龙新商圈
             if key not in first:
                 first[key], later[key] = cand, []
             elif cand.quote != first[key].quote:
