@@ -49,7 +49,7 @@ ACTION_STATUS: dict[str, str] = {
 #: 成都至西宁铁路" → 成都至兰州铁路).
 SUFFIX_CATEGORY: dict[str, str] = {
     **dict.fromkeys(["铁路", "高铁", "高速铁路", "城际铁路", "城际", "市域铁路", "市域(郊)铁路", "联络线",
-                     "货运线", "支线", "专用线", "线"], "rail"),
+                     "货运线", "支线", "专用线"], "rail"),
     **dict.fromkeys(["号线", "轨道交通", "轻轨", "单轨", "地铁", "有轨电车", "轨道"], "metro"),
     **dict.fromkeys(["高速", "高速公路", "扩容", "复线"], "highway"),
     **dict.fromkeys(["大道", "道路", "快速路", "干道", "主干道", "纵线", "横线", "连接道", "分流道", "公路",
@@ -292,7 +292,10 @@ GENERIC_WORDS: tuple[str, ...] = tuple(sorted(
      "景区", "景点", "实验室", "网络", "设施", "线路", "公交", "一体化", "区", "级", "的", "和", "与",
      "我市", "全市", "全区", "中心城区", "主城新区", "主城", "城乡", "国际性", "跨区域", "郊区", "门户",
      "各级", "主", "次", "燃气", "供水", "消费", "夜间", "市级", "区县", "地区", "重庆", "四川", "川渝",
-     "成渝", "西部", "沿江", "全国", "地方", "试点", "标准化", "规范化", "高等级", "大", "多"],
+     "成渝", "西部", "沿江", "全国", "地方", "试点", "标准化", "规范化", "高等级", "大", "多",
+     "人均", "次支", "基本", "核心", "骨架", "人行", "配电", "跨区", "活动", "科研", "创新性", "创作型",
+     "国内领先", "信息", "技术", "应用", "试验", "地下", "地上", "乡镇", "生活", "污水", "雨污", "两区",
+     "具体", "事项", "主导", "类", "全线", "水上", "观光", "换乘", "综合性", "高水平", "特色化", "精品"],
     key=len, reverse=True))
 _GENERIC_RE = re.compile("|".join([r"\d+(?:\.\d+)?[个家所座条批项]", r"第[一二三四五六七八九十]+[批期]?",
                                     *map(re.escape, GENERIC_WORDS)]))
@@ -301,6 +304,8 @@ _GENERIC_RE = re.compile("|".join([r"\d+(?:\.\d+)?[个家所座条批项]", r"�
 def is_generic(name: str) -> bool:
     """True when the part of ``name`` before its ending is made of generic words only."""
     c = core(name)
+    if c in SUFFIX_CATEGORY:
+        return True  # "体育馆", "换乘枢纽": an ending alone names nothing
     shortest = [s for s in SUFFIXES if c.endswith(s) and len(c) > len(s)]
     s = min(shortest, key=len) if shortest else None
     stem = c[: -len(s)] if s else c
