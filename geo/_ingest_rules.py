@@ -51,7 +51,7 @@ SUFFIX_CATEGORY: dict[str, str] = {
     **dict.fromkeys(["铁路", "高铁", "高速铁路", "城际铁路", "城际", "市域铁路", "市域(郊)铁路", "联络线",
                      "货运线", "支线", "专用线"], "rail"),
     **dict.fromkeys(["号线", "轨道交通", "轻轨", "单轨", "地铁", "有轨电车", "轨道"], "metro"),
-    **dict.fromkeys(["高速", "高速公路", "扩容", "复线"], "highway"),
+    **dict.fromkeys(["高速", "高速公路", "复线"], "highway"),
     **dict.fromkeys(["大道", "道路", "快速路", "干道", "主干道", "纵线", "横线", "连接道", "分流道", "公路",
                      "路", "街", "接线", "延伸段", "环线"], "road"),
     **dict.fromkeys(["大桥", "桥", "隧道", "复线桥"], "bridge_tunnel"),
@@ -77,7 +77,7 @@ SUFFIX_CATEGORY: dict[str, str] = {
                      "5G基站"], "digital"),
     **dict.fromkeys(["项目", "法院", "法庭", "产业带", "经济带", "示范带", "发展带", "生产带", "旅游带",
                      "开放带", "创新带", "走廊", "发展轴", "产业轴", "创新轴", "联络轴"], "other"),
-    **dict.fromkeys(["物流园", "物流园区", "物流基地", "物流中心", "物流枢纽", "陆港", "班列",
+    **dict.fromkeys(["物流园", "物流园区", "物流基地", "物流中心", "物流枢纽", "陆港",
                      "分拨中心", "冷链"], "logistics"),
     **dict.fromkeys(["新通道"], "logistics"),
     **dict.fromkeys(["商圈", "步行街", "街区", "博物馆", "美术馆", "纪念馆", "图书馆", "文化馆", "体育馆",
@@ -184,7 +184,7 @@ def target_year(sentence: str) -> int | None:
 #: "渝昆高铁川渝段" → 渝昆高铁, "西彭水厂扩建" → 西彭水厂, "黄桷坪110kV输变电工程(一期)".
 QUALIFIER_RE = re.compile(
     r"(\([^()]{1,12}\)|[一二三四五六七八九十]期|延伸线|改扩建|改造|扩建|迁建|"
-    r"扩能|提档升级|提质增效|提质|提升|升级|工程|项目|建设|续建|新建|二线|复线)$"
+    r"扩能|扩容|提档升级|提质增效|提质|提升|升级|工程|项目|建设|续建|新建|二线|复线)$"
 )
 
 
@@ -351,5 +351,11 @@ _FIGURE_RE = re.compile(r"\d(?:\.\d+)?\s*(亿|万|公里|千米|平方|%|公顷|
 
 
 def is_fragment(name: str) -> bool:
-    """True for a count of unnamed things, a word fragment, or unbalanced quotation marks."""
-    return bool(_NOT_A_NAME_RE.match(name) or _FIGURE_RE.search(name)) or name.count("“") != name.count("”")
+    """True for a count of unnamed things, a figure, a word fragment, unbalanced quotation marks,
+    or a quoted slogan of numbers ("“三环十八射多联线”高速公路", "“1000+”城市轨道交通", "“米”字型")."""
+    if name.count("“") != name.count("”"):
+        return True
+    return bool(_NOT_A_NAME_RE.match(name) or _FIGURE_RE.search(name) or any(
+        len(q) == 1 or re.search(r"[\d+]|[一二两三四五六七八九十].*[一二两三四五六七八九十]", q)
+        for q in re.findall(r"“([^”]*)”", name)
+    ))
