@@ -344,13 +344,19 @@ def _shareable(name: str, shared: str | None) -> bool:
     return rules.is_weak(own) and len(shared) > 1 and not shared.endswith(own)
 
 
+def _list_parts(clause: str, start: int) -> list[tuple[int, str]]:
+    """The items of a list clause, up to the one with 等: what follows 等 are kinds, not items
+    ("A、B等国家实验室、国家创新中心")."""
+    parts = list(_spans(re.compile(r"[^、]+"), clause, start))
+    for i, (_, part) in enumerate(parts):
+        if "等" in part[2:]:
+            return parts[: i + 1]
+    return parts
+
+
 def _list_items(clause: str, start: int) -> list[tuple[int, int, str, str]]:
     """(start, end, name, hint) of a list clause's items, the last ending shared."""
-    parts = list(_spans(re.compile(r"[^、]+"), clause, start))
-    for i, (_, part) in enumerate(parts[1:], 1):
-        if "等" in part[2:]:
-            parts = parts[: i + 1]  # "A、B等国家实验室、国家创新中心": what follows 等 are kinds, not items
-            break
+    parts = _list_parts(clause, start)
     items = []
     extra: list[tuple[int, str]] = []
     for i, (pos, text) in enumerate(parts):
@@ -404,7 +410,7 @@ def _shared_tail(items: list, shared: str | None) -> str | None:
 
 def _clause_candidates(clause: str, start: int) -> list[tuple[int, int, str, str, bool]]:
     """(start, end, name, hint, in_list) of the names a clause holds."""
-    if "、" in clause:
+    if "、" in clause and len(_list_parts(clause, start)) > 1:
         items, extra = _list_items(clause, start)
         singles = [c for off, text in extra for c in _clause_candidates(text, off)]
         listed = sum(1 for it in items if rules.suffix_of(it[2])) * 2 >= len(items) or rules.suffix_of(
@@ -413,6 +419,7 @@ def _clause_candidates(clause: str, start: int) -> list[tuple[int, int, str, str
         return [(s, e, n, h, bool(listed)) for s, e, n, h in items] + singles
     out = []
     pieces = []
+    clause = clause.split("、", 1)[0]
     for off, seg in rules.segments(clause):
         m = _CONNECTOR_RE.search(seg, 2)
         if m and rules.suffix_of(seg[: m.start()]) and len(seg) - m.end() >= 2:  # "始发站和重要节点"

@@ -260,3 +260,46 @@ def test_propose_calls_the_workbench(monkeypatch, cands):
     ids = ingest.submit(ingest.proposals([cands["水土新城"]], date="2024"))
     assert ids == [1]
     assert calls[0][0] is None and calls[0][2]["source"] == "ingest"
+
+
+# ------------------------------------------------------------------ rule tables
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("加快藻渡、向阳、跳蹬等大中型水库建设。", {"藻渡水库", "向阳水库", "跳蹬水库"}),
+        ("建成綦江蟠龙、云阳建全抽水蓄能电站。", {"綦江蟠龙抽水蓄能电站", "云阳建全抽水蓄能电站"}),
+        ("建成璧铜线以及中心城区至永川、南川等市域铁路。", {"中心城区至永川市域铁路", "南川市域铁路"}),
+        ("引进培育渝州大数据实验室等国家(重点)实验室、国家产业创新中心。", {"渝州大数据实验室"}),
+        ("提升沪汉蓉铁路货运功能。", {"沪汉蓉铁路"}),
+        ("加快推动金州、礼嘉商圈提档升级。", {"金州商圈", "礼嘉商圈提档升级"}),
+    ],
+)
+def test_list_and_phrase_rules(text, names):
+    assert {c.name_zh for c in ingest.ingest_text(text, **PLAN)} == names
+
+
+@pytest.mark.parametrize(
+    ("name", "generic"),
+    [("创新平台", True), ("口袋公园", True), ("体育馆", True), ("渝州大数据实验室", False), ("龙盛新城", False)],
+)
+def test_generic_names(name, generic):
+    assert rules.is_generic(name) is generic
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [("112个城市更新试点示范项目", True), ("达369.7亿元", True), ("型大学", True), ("“米”字型高铁", True),
+     ("“三环十八射多联线”高速公路", True), ("“长垫梁”绿色经济走廊", False), ("九龙美术半岛", False)],
+)
+def test_fragments(name, fragment):
+    assert rules.is_fragment(name) is fragment
+
+
+def test_qualifiers_and_sections():
+    assert rules.core("西彭水厂扩建") == "西彭水厂"
+    assert rules.core("黄桷坪110kV输变电工程(一期)") == "黄桷坪110kV输变电"
+    assert rules.suffix_of("渝湘高铁重庆中心城区至黔江段") == "高铁"
+    assert rules.segments("石新路改造") == [(0, "石新路改造")]
+    assert rules.segments("加快推进渝昆高铁") == [(4, "渝昆高铁")]
