@@ -318,11 +318,12 @@ def _quote_window(start: int, end: int, bounds: tuple[int, int]) -> tuple[int, i
 def _clean(name: str) -> str:
     if name.split():
         name = name.split()[-1]  # a headline's words before a space are another phrase
-    name = rules.strip_leading(_NOISE_RE.sub("", name).strip()).strip(" \"'‘’《》「」()（）-—·")
-    if name.startswith("“") and "”" not in name:
-        name = name[1:]
-    if name.endswith("”") and "“" not in name:
-        name = name[:-1]
+    name = rules.strip_leading(_NOISE_RE.sub("", name).strip()).strip(" \"'‘’《》「」-—·")
+    for left, right in (("“", "”"), ("(", ")"), ("（", "）")):
+        if name.startswith(left) and right not in name:
+            name = name[1:]
+        if name.endswith(right) and left not in name:
+            name = name[:-1]
     return name
 
 
@@ -420,6 +421,8 @@ def _clause_candidates(clause: str, start: int) -> list[tuple[int, int, str, str
     out = []
     pieces = []
     clause = clause.split("、", 1)[0]
+    if "等" in clause[2:]:
+        clause = clause[: clause.index("等", 2)]  # "A等国家(重点)实验室": after 等 come kinds
     for off, seg in rules.segments(clause):
         m = _CONNECTOR_RE.search(seg, 2)
         if m and rules.suffix_of(seg[: m.start()]) and len(seg) - m.end() >= 2:  # "始发站和重要节点"
