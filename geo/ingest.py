@@ -337,8 +337,8 @@ def _keep(name: str, *, in_list: bool) -> bool:
 
 def _shareable(name: str, shared: str | None) -> bool:
     """Whether a list item lacking an ending (or with a one-character one) takes the list's last ending."""
-    if not shared or shared in _UNSHARED or len(name) < 2:
-        return False
+    if not shared or shared in _UNSHARED or len(name) < 2 or rules.is_designation(shared):
+        return False  # designation lists name places of one zone ("梁平、垫江…明月山绿色发展示范带")
     own = rules.suffix_of(name)
     if own is None:
         return name[-1] not in _NOUN_ENDS
