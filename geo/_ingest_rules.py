@@ -295,7 +295,9 @@ GENERIC_WORDS: tuple[str, ...] = tuple(sorted(
      "成渝", "西部", "沿江", "全国", "地方", "试点", "标准化", "规范化", "高等级", "大", "多",
      "人均", "次支", "基本", "核心", "骨架", "人行", "配电", "跨区", "活动", "科研", "创新性", "创作型",
      "国内领先", "信息", "技术", "应用", "试验", "地下", "地上", "乡镇", "生活", "污水", "雨污", "两区",
-     "具体", "事项", "主导", "类", "全线", "水上", "观光", "换乘", "综合性", "高水平", "特色化", "精品"],
+     "具体", "事项", "主导", "类", "全线", "水上", "观光", "换乘", "综合性", "高水平", "特色化", "精品",
+     "公交", "排水", "输配水", "停车", "河湖", "山体", "既有", "地面", "知名", "优质", "关键", "攻关",
+     "主要", "上游", "下游", "湿地", "森林", "贸易", "战略性", "联动"],
     key=len, reverse=True))
 _GENERIC_RE = re.compile("|".join([r"\d+(?:\.\d+)?[个家所座条批项]", r"第[一二三四五六七八九十]+[批期]?",
                                     *map(re.escape, GENERIC_WORDS)]))
@@ -346,6 +348,8 @@ def head_name(segment: str) -> str | None:
 _NOT_A_NAME_RE = re.compile(r"^(\d+(?:[—\-~]\d+)?[个家所座条批项处]|一批|若干|多个|两个|一系列|[型级性化式度者等])")
 
 
+#: Endings of a figure of speech, not a name: "绿色发展之路", "…联动作用".
+_SPEECH_END_RE = re.compile(r"(之路|作用|效应|联系)$")
 #: A measured quantity ("369.7亿元", "34公里") is a figure, not a name.
 _FIGURE_RE = re.compile(r"\d(?:\.\d+)?\s*(亿|万|公里|千米|平方|%|公顷|亩|人次|吨)")
 
@@ -355,7 +359,7 @@ def is_fragment(name: str) -> bool:
     or a quoted slogan of numbers ("“三环十八射多联线”高速公路", "“1000+”城市轨道交通", "“米”字型")."""
     if name.count("“") != name.count("”"):
         return True
-    return bool(_NOT_A_NAME_RE.match(name) or _FIGURE_RE.search(name) or any(
+    return bool(_NOT_A_NAME_RE.match(name) or _FIGURE_RE.search(name) or _SPEECH_END_RE.search(name) or any(
         len(q) == 1 or re.search(r"[\d+]|[一二两三四五六七八九十].*[一二两三四五六七八九十]", q)
         for q in re.findall(r"“([^”]*)”", name)
     ))
