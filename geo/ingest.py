@@ -315,10 +315,16 @@ def _quote_window(start: int, end: int, bounds: tuple[int, int]) -> tuple[int, i
     return s, e
 
 
+_LEADING_FIGURE_RE = re.compile(r"^\d+(?:\.\d+)?(?:公里|千米|米|亿元|万元|个|家|所|座|条|项)")
+
+
 def _clean(name: str) -> str:
     if name.split():
         name = name.split()[-1]  # a headline's words before a space are another phrase
     name = rules.strip_leading(_NOISE_RE.sub("", name).strip()).strip(" \"'‘’《》「」-—·")
+    name = _LEADING_FIGURE_RE.sub("", name)  # "40公里“两江绿道”": the length is not the name
+    if name.startswith("“") and name.endswith("”") and name.count("“") == 1:
+        name = name[1:-1]
     for left, right in (("“", "”"), ("(", ")"), ("（", "）")):
         if name.startswith(left) and right not in name:
             name = name[1:]
