@@ -291,7 +291,7 @@ GENERIC_WORDS: tuple[str, ...] = tuple(sorted(
      "智能", "研发", "服务", "平台", "基础", "配套", "其他", "相关", "示范", "标志性", "省级", "专业",
      "制造业", "先进", "合作", "发展", "建设", "项目", "工程", "中心", "园区", "基地", "集群", "体育",
      "文体", "商业", "企业", "总部", "物流", "交通", "水利", "能源", "医疗", "教育", "养老", "公园",
-     "景区", "景点", "实验室", "网络", "设施", "线路", "公交", "一体化", "区", "级", "的", "和", "与",
+     "景区", "景点", "实验室", "网络", "设施", "线路", "公交", "一体化", "级", "的", "和", "与",
      "我市", "全市", "全区", "中心城区", "主城新区", "主城", "城乡", "国际性", "跨区域", "郊区", "门户",
      "各级", "主", "次", "燃气", "供水", "消费", "夜间", "市级", "区县", "地区", "重庆", "四川", "川渝",
      "成渝", "西部", "沿江", "全国", "地方", "试点", "标准化", "规范化", "高等级", "大", "多",
@@ -328,6 +328,8 @@ def segments(text: str) -> list[tuple[int, str]]:
             continue  # "石新路改造": an upgrade verb after the name belongs to it
         if 0 < len(text) - m.end() < 2:
             continue  # "孵化加速器": a lead word that leaves one character is part of a word
+        if text[m.end():] in SUFFIX_CATEGORY:
+            continue  # "转型升级基地": a bare ending after a lead word is not a name on its own
         if m.start() > last:
             out.append((last, text[last: m.start()]))
         last = m.end()
@@ -366,3 +368,11 @@ def is_fragment(name: str) -> bool:
         len(q) == 1 or re.search(r"[\d+]|[一二两三四五六七八九十].*[一二两三四五六七八九十]", q)
         for q in re.findall(r"“([^”]*)”", name)
     ))
+
+
+def trailing_upgrade(name: str) -> str | None:
+    """The upgrade verb a name ends with ("…支流整治" → 整治), which a list shares with its bare items."""
+    for verb in sorted((v for v, a in VERBS.items() if a == "upgrade"), key=len, reverse=True):
+        if name.endswith(verb) and len(name) > len(verb) + 1:
+            return verb
+    return None

@@ -54,9 +54,10 @@ _NOISE_RE = re.compile(
 #: Endings too short to lend to the other items of a list ("…路" in "A、B路" is not shared).
 _UNSHARED = frozenset({"路", "桥", "山", "湖", "寺", "站", "街", "港", "中心", "平台", "节点", "通道", "轨道", "项目", "综合治理",
                        "节点", "基地"})
+_PROJECT_TAIL_RE = re.compile(r"等[^、]{0,10}(项目|工程)")
 _CONNECTOR_RE = re.compile(r"以及|及|和|与|并")
 #: Modifiers cut from a list's tail noun before it lends itself: "等大中型水库" → 水库.
-_HINT_MODIFIERS = re.compile(r"^(一批|一系列|若干|各类|大中小型|大中型|中小型|大型|中型|小型|重点|重大|骨干|主要|支线|镇街|区县|各级)+")
+_HINT_MODIFIERS = re.compile(r"^(\d+个|一批|一系列|若干|各类|大中小型|大中型|中小型|大型|中型|小型|重点|重大|骨干|主要|支线|镇街|区县|各级)+")
 #: An item ending in one of these is already a noun ("…引领区", "…园") and keeps its own ending.
 _NOUN_ENDS = frozenset("区园城线路站港心台地馆院校厂库场所楼镇村岛湾")
 
@@ -389,11 +390,14 @@ def _list_items(clause: str, start: int) -> list[tuple[int, int, str, str]]:
     shared = rules.suffix_of(items[-1][2]) if items else None
     hint_suffix = rules.suffix_of("X" + hint) if 2 <= len(hint) <= 12 else None
     shared = _shared_tail(items, shared)
+    verb = rules.trailing_upgrade(_clean(items[-1][2])) if items else None
     out = []
     for pos, end, text, _ in items:
         name = _clean(text)
         if _shareable(name, shared):
             name = name + shared
+        elif verb and rules.is_weak(rules.suffix_of(name)) and not name.endswith(verb) and len(name) >= 2:
+            name = name + verb  # "实施磨刀溪、黄家河沟…支流整治" → 磨刀溪整治
         elif (hint_suffix and not rules.is_weak(hint_suffix) and rules.is_weak(rules.suffix_of(name))
               and len(name) >= 2 and not hint.endswith(name[-1])):
             name = name + hint  # "巴国城、九滨路等特色美食街区" → 巴国城特色美食街区
@@ -420,8 +424,10 @@ def _clause_candidates(clause: str, start: int) -> list[tuple[int, int, str, str
     if "、" in clause and len(_list_parts(clause, start)) > 1:
         items, extra = _list_items(clause, start)
         singles = [c for off, text in extra for c in _clause_candidates(text, off)]
-        listed = sum(1 for it in items if rules.suffix_of(it[2])) * 2 >= len(items) or rules.suffix_of(
-            "X" + items[-1][3]
+        listed = (
+            sum(1 for it in items if rules.suffix_of(it[2])) * 2 >= len(items)
+            or rules.suffix_of("X" + items[-1][3])
+            or _PROJECT_TAIL_RE.match(items[-1][3])  # "A、B等一批重大项目": the plan calls them projects
         )
         return [(s, e, n, h, bool(listed)) for s, e, n, h in items] + singles
     out = []
