@@ -54,6 +54,8 @@ _NOISE_RE = re.compile(
 #: Endings too short to lend to the other items of a list ("…路" in "A、B路" is not shared).
 _UNSHARED = frozenset({"路", "桥", "山", "湖", "寺", "站", "街", "港", "中心", "平台", "节点", "通道", "轨道", "项目", "综合治理",
                        "节点", "基地"})
+#: List items: separated by 、 or written as consecutive quotations ("“三线建设”“重庆谈判”等…").
+_ITEM_RE = re.compile(r"“[^”、]*”(?=“)|[^、]+?(?=“[^”、]*”“)|[^、]+")
 _PROJECT_TAIL_RE = re.compile(r"等[^、]{0,10}(项目|工程)")
 _CONNECTOR_RE = re.compile(r"以及|及|和|与|并")
 #: Modifiers cut from a list's tail noun before it lends itself: "等大中型水库" → 水库.
@@ -355,7 +357,7 @@ def _shareable(name: str, shared: str | None) -> bool:
 def _list_parts(clause: str, start: int) -> list[tuple[int, str]]:
     """The items of a list clause, up to the one with 等: what follows 等 are kinds, not items
     ("A、B等国家实验室、国家创新中心")."""
-    parts = list(_spans(re.compile(r"[^、]+"), clause, start))
+    parts = [(start + m.start(), m.group(0)) for m in _ITEM_RE.finditer(clause)]
     for i, (_, part) in enumerate(parts):
         if "等" in part[2:]:
             return parts[: i + 1]
@@ -381,12 +383,11 @@ def _list_items(clause: str, start: int) -> list[tuple[int, int, str, str]]:
                 text = text[: m.start()]
             text, tail = rules.strip_tail(text)
         segs = rules.segments(text)
-        if segs:
-            off, text = segs[-1]
-            pos += off
+        off, text = segs[-1] if segs else (len(text), "")  # an item of lead words only names nothing
+        pos += off
         items.append([pos, pos + len(text), text, tail])
     tail = items[-1][3] if items else ""
-    hint = _HINT_MODIFIERS.sub("", rules.strip_tail(tail[1:])[0]) if tail.startswith("等") else ""
+    hint = rules.core(_HINT_MODIFIERS.sub("", rules.strip_tail(tail[1:])[0])) if tail.startswith("等") else ""
     shared = rules.suffix_of(items[-1][2]) if items else None
     hint_suffix = rules.suffix_of("X" + hint) if 2 <= len(hint) <= 12 else None
     shared = _shared_tail(items, shared)
@@ -419,13 +420,26 @@ def _shared_tail(items: list, shared: str | None) -> str | None:
     return shared
 
 
-def _clause_candidates(clause: str, start: int) -> list[tuple[int, int, str, str, bool]]:
-    """(start, end, name, hint, in_list) of the names a clause holds."""
-    if "、" in clause and len(_list_parts(clause, start)) > 1:
+def _is_list(clause: str, start: int) -> bool:
+    """A list: several items, or one item before 等 and a kind noun ("陶家等配气站")."""
+    parts = _list_parts(clause, start)
+    if len(parts) > 1:
+        return True
+    if "等" not in clause[2:]:
+        return False
+    kind = rules.core(_HINT_MODIFIERS.sub("", rules.strip_tail(clause[clause.index("等", 2) + 1:])[0]))
+    return bool(kind) and not rules.is_weak(rules.suffix_of("X" + kind))
+
+
+def _clause_candidates(clause: str, start: int, *, in_box: bool = False) -> list[tuple[int, int, str, str, bool]]:
+    """(start, end, name, hint, in_list) of the names a clause holds; in a box (专栏) of a
+    five-year plan every list item is a project."""
+    if _is_list(clause, start):
         items, extra = _list_items(clause, start)
         singles = [c for off, text in extra for c in _clause_candidates(text, off)]
         listed = (
-            sum(1 for it in items if rules.suffix_of(it[2])) * 2 >= len(items)
+            in_box
+            or sum(1 for it in items if rules.suffix_of(it[2])) * 2 >= len(items)
             or rules.suffix_of("X" + items[-1][3])
             or _PROJECT_TAIL_RE.match(items[-1][3])  # "A、B等一批重大项目": the plan calls them projects
         )
@@ -469,14 +483,30 @@ def _status(action: str, year: int | None, plan: PlanInfo) -> str:
     return rules.ACTION_STATUS[action]
 
 
-def _read_sentence(original: str, folded: str, bounds: tuple[int, int], plan: PlanInfo, catalog_path) -> list[Candidate]:
+#: A box of projects: "专栏4  重大交通建设项目", "专栏13  乡村建设行动重大工程" (not indicator tables).
+_BOX_START_RE = re.compile(r"^专栏\s*\d+[^\n]*(项目|工程|建设)[^\n]*$", re.M)
+_BOX_END_RE = re.compile(r"^(第[一二三四五六七八九十百]+[章节]|专栏\s*\d+)", re.M)
+
+
+def box_spans(folded: str) -> list[tuple[int, int]]:
+    """Character spans of a five-year plan's project boxes (专栏N whose title says 项目, 工程 or 建设,
+    up to the next chapter, section or box)."""
+    out = []
+    for m in _BOX_START_RE.finditer(folded):
+        end = _BOX_END_RE.search(folded, m.end())
+        out.append((m.start(), end.start() if end else len(folded)))
+    return out
+
+
+def _read_sentence(original: str, folded: str, bounds: tuple[int, int], plan: PlanInfo, catalog_path,
+                   *, in_box: bool = False) -> list[Candidate]:
     lo, hi = bounds
     sentence = folded[lo:hi]
     year = None if plan.kind == "news" else rules.target_year(sentence)
     districts = districts_in(sentence)
     out = []
     for cstart, clause in _spans(_CLAUSE_RE, sentence, lo):
-        for s, e, name, hint, in_list in _clause_candidates(clause, cstart):
+        for s, e, name, hint, in_list in _clause_candidates(clause, cstart, in_box=in_box):
             if not _keep(name, in_list=in_list):
                 continue
             verb, action = rules.find_verb(clause)
@@ -556,8 +586,11 @@ def ingest_text(
     folded = fold(text)
     first: dict[str, Candidate] = {}
     later: dict[str, list[tuple[int, str]]] = {}
+    boxes = box_spans(folded)
     for start, sentence in _spans(_SENTENCE_RE, folded):
-        for cand in _read_sentence(text, folded, (start, start + len(sentence)), plan, catalog_path):
+        in_box = any(lo <= start < hi for lo, hi in boxes)
+        for cand in _read_sentence(text, folded, (start, start + len(sentence)), plan, catalog_path,
+                                   in_box=in_box):
             key = normalise(rules.core(cand.name_zh))  # "九龙新商圈提档升级" is 九龙新商圈
             if key not in first:
                 first[key], later[key] = cand, []

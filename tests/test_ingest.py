@@ -303,3 +303,21 @@ def test_qualifiers_and_sections():
     assert rules.suffix_of("渝湘高铁重庆中心城区至黔江段") == "高铁"
     assert rules.segments("石新路改造") == [(0, "石新路改造")]
     assert rules.segments("加快推进渝昆高铁") == [(4, "渝昆高铁")]
+
+
+def test_quoted_names_form_a_list():
+    found = {c.name_zh for c in ingest.ingest_text("持续打造“三线建设”“重庆谈判”等一批特色博物馆。", **PLAN)}
+    assert found == {"三线建设特色博物馆", "重庆谈判特色博物馆"}
+
+
+def test_one_item_before_etc_takes_the_kind_noun():
+    assert [c.name_zh for c in ingest.ingest_text("推动陶家等配气站升级扩容。", **PLAN)] == ["陶家配气站"]
+
+
+def test_every_item_of_a_project_box_is_a_candidate():
+    body = "推进君马汽车、康明斯发动机(三期)、臻宝实业半导体。\n"
+    box = "专栏10  制造业集群建设重点项目\n\n" + body + "第二节 其他\n" + body.replace("推进", "关注")
+    found = ingest.ingest_text(box, **PLAN)
+    assert {c.name_zh for c in found} == {"君马汽车", "康明斯发动机(三期)", "臻宝实业半导体"}
+    assert all(c.offset < box.index("第二节") for c in found)
+    assert ingest.ingest_text(body, **PLAN) == []
