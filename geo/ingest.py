@@ -387,7 +387,7 @@ def _list_items(clause: str, start: int) -> list[tuple[int, int, str, str]]:
         pos += off
         items.append([pos, pos + len(text), text, tail])
     tail = items[-1][3] if items else ""
-    hint = rules.core(_HINT_MODIFIERS.sub("", rules.strip_tail(tail[1:])[0])) if tail.startswith("等") else ""
+    hint = _kind_noun(tail[1:]) if tail.startswith("等") else ""
     shared = rules.suffix_of(items[-1][2]) if items else None
     hint_suffix = rules.suffix_of("X" + hint) if 2 <= len(hint) <= 12 else None
     shared = _shared_tail(items, shared)
@@ -420,6 +420,16 @@ def _shared_tail(items: list, shared: str | None) -> str | None:
     return shared
 
 
+def _kind_noun(text: str) -> str:
+    """The kind noun after 等: "大中型水库建设" → 水库, "综合保税区高水平开放" → 综合保税区."""
+    noun = rules.core(_HINT_MODIFIERS.sub("", rules.strip_tail(text)[0]))
+    if not rules.suffix_of("X" + noun):
+        head = (rules.head_name("X" + noun) or "X")[1:]
+        rest = noun[len(head):]
+        noun = head if head and rules.find_verb(rest[:4])[0] else ""  # "页岩气增储上产" but not "区域中心城市能级"
+    return "" if "的" in noun else noun  # "…功能复合的国际消费中心": a description, not a kind of work
+
+
 def _is_list(clause: str, start: int) -> bool:
     """A list: several items, or one item before 等 and a kind noun ("陶家等配气站")."""
     parts = _list_parts(clause, start)
@@ -427,7 +437,7 @@ def _is_list(clause: str, start: int) -> bool:
         return True
     if "等" not in clause[2:]:
         return False
-    kind = rules.core(_HINT_MODIFIERS.sub("", rules.strip_tail(clause[clause.index("等", 2) + 1:])[0]))
+    kind = _kind_noun(clause[clause.index("等", 2) + 1:])
     return bool(kind) and not rules.is_weak(rules.suffix_of("X" + kind))
 
 
