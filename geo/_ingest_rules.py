@@ -143,7 +143,7 @@ ABSTRACT_WORDS: tuple[str, ...] = (
 )
 
 #: Tails cut off a list's last item: "土湾大桥等项目" → 土湾大桥.
-TAIL_RE = re.compile(r"(等[\u4e00-\u9fff]{0,12}|为[\u4e00-\u9fff]*|作为[\u4e00-\u9fff]*|项目建设|建设项目|"
+TAIL_RE = re.compile(r"(等[\u4e00-\u9fff]{0,12}|为[\u4e00-\u9fff]*|作为[\u4e00-\u9fff]*|的[\u4e00-\u9fff]*|项目建设|建设项目|"
                      r"开工建设|建设|工程项目)$")
 
 _YEAR_RE = re.compile(r"(?:到|至|于|在)?(20[2-4]\d)年(?:前|底|末)?")

@@ -437,7 +437,10 @@ def _is_list(clause: str, start: int) -> bool:
         return True
     if "等" not in clause[2:]:
         return False
-    kind = _kind_noun(clause[clause.index("等", 2) + 1:])
+    after = clause[clause.index("等", 2):]
+    if _PROJECT_TAIL_RE.match(after):
+        return True  # "加快华能两江燃机二期等项目建设"
+    kind = _kind_noun(after[1:])
     return bool(kind) and not rules.is_weak(rules.suffix_of("X" + kind))
 
 
