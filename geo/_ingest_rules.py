@@ -62,7 +62,7 @@ SUFFIX_CATEGORY: dict[str, str] = {
     **dict.fromkeys(["医院", "医学中心", "院区", "卫生院", "医城", "疾病预防控制中心", "中医院", "妇幼保健院",
                      "康复中心", "急救中心", "血站"], "hospital"),
     **dict.fromkeys(["大学", "学院", "校区", "中学", "小学", "幼儿园", "学校", "实验室", "研究院", "研究所",
-                     "分院", "装置", "创新中心", "技术中心", "研究中心", "大学城", "职教中心", "职业教育中心"],
+                     "分院", "装置", "研究平台", "创新中心", "技术中心", "研究中心", "大学城", "职教中心", "职业教育中心"],
                     "education_research"),
     **dict.fromkeys(["产业园", "工业园", "园区", "产业基地", "生产基地", "基地", "产业园区", "工业园区",
                      "生产线", "产线", "工厂", "产业城", "软件园", "加工区", "保税区"], "industrial_park"),
@@ -76,7 +76,7 @@ SUFFIX_CATEGORY: dict[str, str] = {
                      "防洪", "综合治理", "管网", "提水工程", "灌区", "配置工程", "水网工程", "水资源配置"], "water"),
     **dict.fromkeys(["数据中心", "算力中心", "超算中心", "计算中心", "云计算中心", "节点", "服务器",
                      "5G基站"], "digital"),
-    **dict.fromkeys(["项目", "法院", "法庭", "产业带", "经济带", "示范带", "发展带", "生产带", "旅游带",
+    **dict.fromkeys(["项目", "法院", "法庭", "品牌", "产业带", "经济带", "示范带", "发展带", "生产带", "旅游带",
                      "开放带", "创新带", "走廊", "发展轴", "产业轴", "创新轴", "联络轴"], "other"),
     **dict.fromkeys(["物流园", "物流园区", "物流基地", "物流中心", "物流枢纽", "陆港",
                      "分拨中心", "冷链"], "logistics"),
@@ -300,7 +300,8 @@ GENERIC_WORDS: tuple[str, ...] = tuple(sorted(
      "具体", "事项", "主导", "类", "全线", "水上", "观光", "换乘", "综合性", "高水平", "特色化", "精品",
      "公交", "排水", "输配水", "停车", "河湖", "山体", "既有", "地面", "知名", "优质", "关键", "攻关",
      "主要", "上游", "下游", "湿地", "森林", "贸易", "战略性", "联动", "公办", "科普", "院士", "主次",
-     "电源", "孵化", "回收", "处置", "利用", "资源", "产业化", "组织"],
+     "电源", "孵化", "回收", "处置", "利用", "资源", "产业化", "组织", "国内外", "国际国内", "会展",
+     "节庆", "节会", "公用", "网红", "落户", "集聚", "推广", "做靓", "消费"],
     key=len, reverse=True))
 _GENERIC_RE = re.compile("|".join([r"\d+(?:\.\d+)?[个家所座条批项]", r"第[一二三四五六七八九十]+[批期]?",
                                     *map(re.escape, GENERIC_WORDS)]))
@@ -328,6 +329,8 @@ def segments(text: str) -> list[tuple[int, str]]:
             continue  # "石新路改造": an upgrade verb after the name belongs to it
         if 0 < len(text) - m.end() < 2:
             continue  # "孵化加速器": a lead word that leaves one character is part of a word
+        if text[: m.start()].count("(") > text[: m.start()].count(")"):
+            continue  # "达州(迁建)机场": words in brackets qualify the name
         if text[m.end():] in SUFFIX_CATEGORY:
             continue  # "转型升级基地": a bare ending after a lead word is not a name on its own
         if m.start() > last:
