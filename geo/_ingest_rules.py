@@ -331,7 +331,7 @@ def segments(text: str) -> list[tuple[int, str]]:
             continue  # "孵化加速器": a lead word that leaves one character is part of a word
         if text[: m.start()].count("(") > text[: m.start()].count(")"):
             continue  # "达州(迁建)机场": words in brackets qualify the name
-        if text[m.end():] in SUFFIX_CATEGORY:
+        if core(text[m.end():]) in SUFFIX_CATEGORY:
             continue  # "转型升级基地": a bare ending after a lead word is not a name on its own
         if m.start() > last:
             out.append((last, text[last: m.start()]))

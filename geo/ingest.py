@@ -57,6 +57,8 @@ _UNSHARED = frozenset({"路", "桥", "山", "湖", "寺", "站", "街", "港", "
 #: List items: separated by 、 or written as consecutive quotations ("“三线建设”“重庆谈判”等…").
 _ITEM_RE = re.compile(r"“[^”、]*”(?=“)|[^、]+?(?=“[^”、]*”“)|[^、]+")
 _PROJECT_TAIL_RE = re.compile(r"等[^、]{0,10}(项目|工程)")
+#: What a plan says of a kind of work after naming it ("…等文化旅游品牌影响力").
+_ATTRIBUTES = frozenset({"影响力", "知名度", "竞争力", "品质", "能级", "功能", "水平", "作用"})
 _CONNECTOR_RE = re.compile(r"以及|及|和|与|并")
 #: Modifiers cut from a list's tail noun before it lends itself: "等大中型水库" → 水库.
 _HINT_MODIFIERS = re.compile(r"^(\d+个|一批|一系列|若干|各类|大中小型|大中型|中小型|大型|中型|小型|重点|重大|骨干|主要|支线|镇街|区县|各级)+")
@@ -326,6 +328,9 @@ def _clean(name: str) -> str:
         name = name.split()[-1]  # a headline's words before a space are another phrase
     name = rules.strip_leading(_NOISE_RE.sub("", name).strip()).strip(" \"'‘’《》「」-—·")
     name = _LEADING_FIGURE_RE.sub("", name)  # "40公里“两江绿道”": the length is not the name
+    m = re.search(r"“[^”]*”$", name)
+    if m and m.start() >= 2 and rules.is_fragment(m.group(0)):
+        name = name[: m.start()]  # "生命岛“五大创新支撑”": a numbered label after the name
     if name.startswith("“") and name.endswith("”") and name.count("“") == 1:
         name = name[1:-1]
     for left, right in (("“", "”"), ("(", ")"), ("（", "）")):
@@ -426,7 +431,8 @@ def _kind_noun(text: str) -> str:
     if not rules.suffix_of("X" + noun):
         head = (rules.head_name("X" + noun) or "X")[1:]
         rest = noun[len(head):]
-        noun = head if head and rules.find_verb(rest[:4])[0] else ""  # "页岩气增储上产" but not "区域中心城市能级"
+        # "页岩气增储上产", "文化旅游品牌影响力" but not "区域中心城市能级"
+        noun = head if head and (rules.find_verb(rest[:4])[0] or rest in _ATTRIBUTES) else ""
     return "" if "的" in noun else noun  # "…功能复合的国际消费中心": a description, not a kind of work
 
 
