@@ -310,8 +310,9 @@ _GENERIC_RE = re.compile("|".join([r"\d+(?:\.\d+)?[个家所座条批项]", r"�
 def is_generic(name: str) -> bool:
     """True when the part of ``name`` before its ending is made of generic words only."""
     c = core(name)
-    if c in SUFFIX_CATEGORY:
-        return True  # "体育馆", "换乘枢纽": an ending alone names nothing
+    lead = _LEAD_RE.match(c)
+    if c in SUFFIX_CATEGORY or (lead and c[lead.end():] in SUFFIX_CATEGORY):
+        return True  # "体育馆", "换乘枢纽", "加快高铁": an ending alone names nothing
     shortest = [s for s in SUFFIXES if c.endswith(s) and len(c) > len(s)]
     s = min(shortest, key=len) if shortest else None
     stem = c[: -len(s)] if s else c

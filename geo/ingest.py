@@ -327,6 +327,8 @@ def _clean(name: str) -> str:
     if name.split():
         name = name.split()[-1]  # a headline's words before a space are another phrase
     name = rules.strip_leading(_NOISE_RE.sub("", name).strip()).strip(" \"'‘’《》「」-—·")
+    if "的" in name[1:-2]:
+        name = name[name.rindex("的", 1, len(name) - 2) + 1:]  # "智慧化的物流园区": 的 ends a description
     name = _LEADING_FIGURE_RE.sub("", name)  # "40公里“两江绿道”": the length is not the name
     m = re.search(r"“[^”]*”$", name)
     if m and m.start() >= 2 and rules.is_fragment(m.group(0)):
