@@ -320,7 +320,7 @@ def _quote_window(start: int, end: int, bounds: tuple[int, int]) -> tuple[int, i
     return s, e
 
 
-_LEADING_FIGURE_RE = re.compile(r"^\d+(?:\.\d+)?(?:公里|千米|米|亿元|万元|个|家|所|座|条|项)")
+_LEADING_FIGURE_RE = re.compile(r"^\d+(?:\.\d+)?(?:公里|千米|米|亿元|万元)")
 
 
 def _clean(name: str) -> str:
