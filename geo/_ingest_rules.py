@@ -222,6 +222,7 @@ def suffix_of(name: str) -> str | None:
     A section ("渝湘高铁重庆中心城区至黔江段") takes the ending of its shortest head that
     has one (渝湘高铁 → 高铁), so a place inside the section ("…中心城区") does not count.
     """
+    name = name.rstrip("”")  # 成渝“智行走廊”
     for candidate in (name, core(name)):
         s = _ending(candidate)
         if s:
