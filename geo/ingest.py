@@ -61,7 +61,7 @@ _PROJECT_TAIL_RE = re.compile(r"等[^、]{0,10}(项目|工程)")
 _ATTRIBUTES = frozenset({"影响力", "知名度", "竞争力", "品质", "能级", "功能", "水平", "作用"})
 _CONNECTOR_RE = re.compile(r"以及|及|和|与|并")
 #: Modifiers cut from a list's tail noun before it lends itself: "等大中型水库" → 水库.
-_HINT_MODIFIERS = re.compile(r"^(\d+个|一批|一系列|若干|各类|大中小型|大中型|中小型|大型|中型|小型|重点|重大|骨干|主要|支线|镇街|区县|各级)+")
+_HINT_MODIFIERS = re.compile(r"^(\d+个|一批|一系列|若干|各类|大中小型|大中型|中小型|大型|中型|小型|重点|重大|骨干|主要|支线|镇街|区县|各级|现有)+")
 #: An item ending in one of these is already a noun ("…引领区", "…园") and keeps its own ending.
 _NOUN_ENDS = frozenset("区园城线路站港心台地馆院校厂库场所楼镇村岛湾")
 
@@ -523,6 +523,8 @@ def _read_sentence(original: str, folded: str, bounds: tuple[int, int], plan: Pl
                    *, in_box: bool = False) -> list[Candidate]:
     lo, hi = bounds
     sentence = folded[lo:hi]
+    if _BOX_START_RE.match(sentence) or sentence.lstrip().startswith("专栏"):
+        return []  # a box's title names its kind of projects, not a project
     year = None if plan.kind == "news" else rules.target_year(sentence)
     districts = districts_in(sentence)
     out = []
