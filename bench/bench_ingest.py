@@ -45,7 +45,9 @@ def names_match(a: str, b: str) -> bool:
     if a == b:
         return len(a) >= 2
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    return (len(short) >= 4 and short in long_) or (len(short) == 3 and long_.endswith(short) or long_.startswith(short))
+    if len(short) >= 4:
+        return short in long_
+    return len(short) == 3 and (long_.endswith(short) or long_.startswith(short))
 
 
 def _spans(folded: str, quotes: list[str]) -> list[tuple[int, int]]:

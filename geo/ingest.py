@@ -53,7 +53,7 @@ _NOISE_RE = re.compile(
 )
 #: Endings too short to lend to the other items of a list ("…路" in "A、B路" is not shared).
 _UNSHARED = frozenset({"路", "桥", "山", "湖", "寺", "站", "街", "港", "中心", "平台", "节点", "通道", "轨道", "项目", "综合治理",
-                       "节点", "基地"})
+                       "基地"})
 #: List items: separated by 、 or written as consecutive quotations ("“三线建设”“重庆谈判”等…").
 _ITEM_RE = re.compile(r"“[^”、]*”(?=“)|[^、]+?(?=“[^”、]*”“)|[^、]+")
 _PROJECT_TAIL_RE = re.compile(r"等[^、]{0,10}(项目|工程)")
