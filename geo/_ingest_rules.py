@@ -53,7 +53,7 @@ SUFFIX_CATEGORY: dict[str, str] = {
                      "货运线", "支线", "专用线"], "rail"),
     **dict.fromkeys(["号线", "轨道交通", "轻轨", "单轨", "地铁", "有轨电车", "轨道"], "metro"),
     **dict.fromkeys(["高速", "高速公路", "复线"], "highway"),
-    **dict.fromkeys(["大道", "道路", "快速路", "干道", "主干道", "纵线", "横线", "连接道", "分流道", "公路",
+    **dict.fromkeys(["大道", "道路", "快速路", "干道", "干路", "主干道", "纵线", "横线", "连接道", "分流道", "公路",
                      "路", "街", "接线", "延伸段", "环线"], "road"),
     **dict.fromkeys(["大桥", "桥", "隧道", "复线桥"], "bridge_tunnel"),
     **dict.fromkeys(["站", "火车站", "枢纽", "换乘枢纽", "综合交通枢纽", "客运站"], "station_hub"),
@@ -303,7 +303,8 @@ GENERIC_WORDS: tuple[str, ...] = tuple(sorted(
      "主要", "上游", "下游", "湿地", "森林", "贸易", "战略性", "联动", "公办", "科普", "院士", "主次",
      "电源", "孵化", "回收", "处置", "利用", "资源", "产业化", "组织", "国内外", "国际国内", "会展",
      "节庆", "节会", "公用", "网红", "落户", "集聚", "推广", "做靓", "消费", "中国特色", "社会主义", "政治",
-     "现有", "污染", "噪声", "防治", "修复", "病险"],
+     "现有", "污染", "噪声", "防治", "修复", "病险", "航空", "内陆", "商贸", "金融", "医学", "交往", "经济",
+     "中西部", "科技", "航运"],
     key=len, reverse=True))
 _GENERIC_RE = re.compile("|".join([r"\d+(?:\.\d+)?[个家所座条批项]", r"第[一二三四五六七八九十]+[批期]?",
                                     *map(re.escape, GENERIC_WORDS)]))
@@ -315,8 +316,9 @@ def is_generic(name: str) -> bool:
     lead = _LEAD_RE.match(c)
     if c in SUFFIX_CATEGORY or (lead and c[lead.end():] in SUFFIX_CATEGORY):
         return True  # "体育馆", "换乘枢纽", "加快高铁": an ending alone names nothing
-    shortest = [s for s in SUFFIXES if c.endswith(s) and len(c) > len(s)]
-    s = min(shortest, key=len) if shortest else None
+    endings = [s for s in SUFFIXES if c.endswith(s) and len(c) > len(s)]
+    strong = [s for s in endings if len(s) >= 2] or endings  # "城市道路": 道路, not 路
+    s = min(strong, key=len) if strong else None
     stem = c[: -len(s)] if s else c
     return not _GENERIC_RE.sub("", stem)
 

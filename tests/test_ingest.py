@@ -19,7 +19,7 @@ TEXT = (
     "高标准建设水土新城、保税港新城、石坪—唐桂新城、龙盛新城。\n"
     "积极推动12号线、21号线等开展前期工作。\n"
     "到2027年,九龙坡区白市驿隧道建成投用。\n"
-    "打造西部金融科技示范区。\n"
+    "打造九龙坡金融科技示范区。\n"
 )
 
 
@@ -129,7 +129,7 @@ def test_target_year_rules():
 
 
 def test_category_and_designation(cands):
-    assert cands["西部金融科技示范区"].kind == "designation"
+    assert cands["九龙坡金融科技示范区"].kind == "designation"
     assert cands["水土新城"].kind == "project"
     assert rules.category_of("渝昆高铁川渝段") == "rail"
     assert rules.category_of("西彭水厂扩建") == "water"
