@@ -462,7 +462,7 @@ def _clause_candidates(clause: str, start: int, *, in_box: bool = False) -> list
             in_box
             or sum(1 for it in items if rules.suffix_of(it[2])) * 2 >= len(items)
             or rules.suffix_of("X" + items[-1][3])
-            or _PROJECT_TAIL_RE.match(items[-1][3])  # "A、B等一批重大项目": the plan calls them projects
+            or _PROJECT_TAIL_RE.search(clause.rsplit("、", 1)[-1])  # "A、B等一批重大项目": the plan calls them projects
         )
         return [(s, e, n, h, bool(listed)) for s, e, n, h in items] + singles
     out = []

@@ -321,3 +321,8 @@ def test_every_item_of_a_project_box_is_a_candidate():
     assert {c.name_zh for c in found} == {"君马汽车", "康明斯发动机(三期)", "臻宝实业半导体"}
     assert all(c.offset < box.index("第二节") for c in found)
     assert ingest.ingest_text(body, **PLAN) == []
+
+
+def test_items_the_plan_calls_projects_need_no_ending():
+    text = "推动遨博机器人、欧博特机器人、大族机器人等项目达能放量。推动甲乙、丙丁等方面合作。"
+    assert [c.name_zh for c in ingest.ingest_text(text, **PLAN)] == ["遨博机器人", "欧博特机器人", "大族机器人"]
