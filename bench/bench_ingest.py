@@ -3,8 +3,9 @@
 Run: ``.venv/bin/python bench/bench_ingest.py [--verbose PLAN]``
 
 Truth of a document = every entry of ``data/catalog/extracts/<plan>*.json`` (the hand
-extraction of that document, cross-checks included). Matching (``geo.ingest.normalise``
-on both sides: simplified, no quotes/spaces, ASCII brackets):
+extraction of that document, cross-checks included). Matching (``geo.ingest.bare``
+on both sides: simplified, no quotes/spaces, bracketed qualifiers dropped; the truth's
+names also with them):
 
 - a candidate **names** an entry when its name equals the entry's name or an alias, or
   one contains the other and the shorter is at least 4 characters long (3 when it ends
@@ -36,7 +37,8 @@ from geo.catalog import load_plans
 
 
 def _names(entry: dict) -> list[str]:
-    return [ingest.normalise(n) for n in [entry["name_zh"], entry.get("key", ""), *(entry.get("aliases") or [])] if n]
+    names = [n for n in [entry["name_zh"], entry.get("key", ""), *(entry.get("aliases") or [])] if n]
+    return sorted({f(n) for n in names for f in (ingest.normalise, ingest.bare)})
 
 
 def names_match(a: str, b: str) -> bool:
@@ -81,10 +83,10 @@ def evaluate(plan_id: str, *, verbose: bool = False) -> dict:
     text = ingest.read_plan_file(path)
     folded = ingest.fold(text)
     entries = truth(plan_id)
-    drop = [ingest.normalise(k) for k in json.loads((settings.catalog_dir / "drop.json").read_text("utf-8"))]
+    drop = [ingest.bare(k) for k in json.loads((settings.catalog_dir / "drop.json").read_text("utf-8"))]
     others = [n for p in load_plans() if p != plan_id for e in truth(p) for n in _names(e)]
     cand_names = [
-        (ingest.normalise(c.name_zh), [(o, o + len(q)) for o, q in [(c.offset, c.quote), *c.mentions]]) for c in cands
+        (ingest.bare(c.name_zh), [(o, o + len(q)) for o, q in [(c.offset, c.quote), *c.mentions]]) for c in cands
     ]
     found, missed = 0, []
     for e in entries:

@@ -222,6 +222,11 @@ def normalise(name: str) -> str:
     return re.sub(r"[“”\"‘’「」『』《》]", "", name)
 
 
+def bare(name: str) -> str:
+    """:func:`normalise` without bracketed qualifiers: "达州(迁建)机场" and "达州机场(迁建)" → 达州机场."""
+    return re.sub(r"\([^()]*\)", "", normalise(name))
+
+
 # --------------------------------------------------------------------------- reference data
 
 
@@ -270,6 +275,7 @@ def _catalog_index(path: str, mtime: float) -> tuple[dict[str, tuple[str, str]],
         for n in [p["name_zh"], *(p.get("aliases") or [])]:
             key = normalise(n)
             exact.setdefault(key, (p["id"], p["name_zh"]))
+            exact.setdefault(bare(n), (p["id"], p["name_zh"]))
             names.append((key, p["id"], p["name_zh"]))
     names.sort(key=lambda t: -len(t[0]))
     return exact, names
@@ -289,6 +295,8 @@ def match_record(name: str, *, catalog_path: Path | None = None) -> tuple[str, s
     key = normalise(name)
     if key in exact:
         return exact[key]
+    if bare(name) in exact:
+        return exact[bare(name)]
     if len(key) < 4:
         return None
     for rec_key, rid, rname in names:

@@ -326,3 +326,9 @@ def test_every_item_of_a_project_box_is_a_candidate():
 def test_items_the_plan_calls_projects_need_no_ending():
     text = "推动遨博机器人、欧博特机器人、大族机器人等项目达能放量。推动甲乙、丙丁等方面合作。"
     assert [c.name_zh for c in ingest.ingest_text(text, **PLAN)] == ["遨博机器人", "欧博特机器人", "大族机器人"]
+
+
+def test_bracketed_qualifier_position_does_not_hide_a_match(tmp_path):
+    cat = _catalog(tmp_path, ("PAAAA0003", "达州机场(迁建)", []))
+    assert ingest.match_record("达州(迁建)机场", catalog_path=cat) == ("PAAAA0003", "达州机场(迁建)")
+    assert ingest.bare("达州（迁建）机场") == "达州机场"
