@@ -442,7 +442,8 @@ def _kind_noun(text: str) -> str:
         head = (rules.head_name("X" + noun) or "X")[1:]
         rest = noun[len(head):]
         # "页岩气增储上产", "文化旅游品牌影响力" but not "区域中心城市能级"
-        noun = head if head and (rules.find_verb(rest[:4])[0] or rest in _ATTRIBUTES) else ""
+        noun = head if head and (rules.find_verb(rest[:4])[0] or rest in _ATTRIBUTES
+                                 or rest.startswith(("高水平", "高质量"))) else ""
     return "" if "的" in noun else noun  # "…功能复合的国际消费中心": a description, not a kind of work
 
 
