@@ -440,6 +440,35 @@ def cmd_publish(args) -> int:
     edited = int((result.frame["version"] > 1).sum())
     print(f"{len(result.frame)} projects ({edited} edited, edits through #{result.frame.attrs['edits_through']}) written to {path}")
     return 0
+def cmd_ingest(args) -> int:
+    from geo import ingest
+
+    cands = ingest.ingest_file(args.file, plan_id=args.plan_id, title=args.title, date=args.date,
+                               issuer=args.issuer, kind=args.kind)
+    if args.out:
+        ingest.write_candidates_csv(cands, args.out)
+        print(f"{len(cands)} candidates written to {args.out}")
+    else:
+        for c in cands:
+            print("\t".join([c.name_zh, c.category, c.kind, c.action, str(c.target_year or ""), c.note, c.quote]))
+    if args.propose:
+        records = ingest.catalog_records() if settings.projects_path.exists() else {}
+        ids = ingest.submit(ingest.proposals(cands, date=args.date, catalog_records=records))
+        print(f"{len(ids)} proposals sent to the review queue")
+    return 0
+
+
+def _add_ingest(sub) -> None:
+    p = sub.add_parser("ingest", help="candidate projects of a new plan text (UTF-8, GBK or Big5)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--plan-id", required=True)
+    p.add_argument("--title", required=True)
+    p.add_argument("--date", required=True, help="YYYY-MM-DD (or YYYY-MM, YYYY)")
+    p.add_argument("--issuer")
+    p.add_argument("--kind", choices=["plan", "news"], default="plan", help="news: verbs report facts on the date")
+    p.add_argument("--out", type=Path, help="candidates CSV (default: print)")
+    p.add_argument("--propose", action="store_true", help="send the candidates to the workbench's review queue")
+    p.set_defaults(func=cmd_ingest)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -546,6 +575,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--catalog", type=Path, default=None, help="catalog file to start from (default data/projects.geojson)")
     p.add_argument("--out", type=Path, default=None, help="default: data/projects.geojson")
     p.set_defaults(func=cmd_publish)
+    _add_ingest(sub)
 
     args = parser.parse_args(argv)
     try:

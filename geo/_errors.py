@@ -144,3 +144,18 @@ class EditConflict(StoreError):
         )
 class VectorTileError(AtlasError):
     """A vector-tile archive cannot be built (tiler missing or failing, archive too large to serve)."""
+class IngestError(AtlasError):
+    """A plan text cannot be ingested (too big, binary, undecodable, bad date).
+
+    Parameters
+    ----------
+    source
+        The file (or "upload") the text came from.
+    reason
+        What is wrong, in words a user can act on.
+    """
+
+    def __init__(self, source: object, reason: str) -> None:
+        self.source = str(source)
+        self.reason = reason
+        super().__init__(f"{self.source}: {reason}")
