@@ -45,3 +45,14 @@ def legend_html(projects: pd.DataFrame, *, lang: str = "zh") -> str:
         out.append(f'<span class="atlas-legend-item" data-precision="{precision}">{sw}{e(label(PRECISIONS, precision, lang=lang))} <span style="color:#666">({n})</span></span><br>')
     out.append("</div>")
     return "".join(out)
+
+
+def shading_legend_html(classes: list[tuple[str, float, float]], *, title: str, lang: str = "zh") -> str:
+    """The colour scale of a choropleth: one swatch per class with its value range (zero in grey)."""
+    e = html.escape
+    out = [f'<div class="atlas-scale" style="font:13px sans-serif;line-height:1.6"><b>{e(t("colour_scale", lang))}: {e(title)}</b><br>']
+    for color, lo, hi in classes:
+        text = t("zero", lang) if hi <= 0 else (f"{lo:.4g}" if lo == hi else f"{lo:.4g} – {hi:.4g}")
+        out.append(f'<span class="atlas-scale-item"><span style="display:inline-block;width:22px;height:12px;background:{color};border:1px solid #999;vertical-align:middle;margin-right:4px"></span>{e(text)}</span><br>')
+    out.append("</div>")
+    return "".join(out)
