@@ -352,7 +352,8 @@ def place_groups(projects: gpd.GeoDataFrame, *, lang: str = "zh", place_names: d
             out.append(pair[0] if lang == "zh" else pair[1])
         else:
             level = label(PRECISIONS, g.precision, lang=lang)
-            out.append(t("place_in_unit", lang, unit=inside, level=level) if inside else level)
+            # A district- or city-level record sits at its unit's point: the unit is the place.
+            out.append((inside if g.precision in ("district", "city") else t("place_in_unit", lang, unit=inside, level=level)) if inside else level)
     groups = groups.assign(n=[len(i) for i in groups.ids], name=out)
     groups["tip"] = [t("group_badge", lang, place=name, n=n, level=label(PRECISIONS, p, lang=lang)) for name, n, p in zip(groups.name, groups.n, groups.precision, strict=True)]
     return groups
