@@ -195,9 +195,9 @@ def page(title_key: str):
 
 _MAP_CSS = """
 <style>
-iframe[title="streamlit_folium.st_folium"] { height: calc(100vh - 7.5rem) !important; min-height: 420px; }
+iframe[title="streamlit_folium.st_folium"] { height: calc(100vh - 10rem) !important; min-height: 420px; }
 @media (max-width: 640px) { iframe[title="streamlit_folium.st_folium"] { height: 68vh !important; min-height: 320px; } }
-.block-container { padding-top: 2.2rem; padding-bottom: 1rem; }
+.block-container { padding-top: 3.5rem; padding-bottom: 1rem; }
 .block-container h1 { font-size: 1.5rem; padding: 0; }
 </style>
 """

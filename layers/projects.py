@@ -263,6 +263,8 @@ def base_map(
         ).add_to(label_layer)
     label_layer.add_to(m)
     _Assets().add_to(m)
+    # Inside streamlit-folium the map's div is #map_div: let it fill its frame, whose height the page sets.
+    m.get_root().header.add_child(folium.Element("<style>#map_div{height:100vh!important}.leaflet-control-layers-expanded{max-height:60vh;overflow-y:auto}</style>"), name="atlas_fill")
     Fullscreen().add_to(m)
     _TileErrorNotice(t("tile_error", lang, name=base.name(lang))).add_to(m)
     m.get_root().script.add_child(folium.Element(icon_path_script(asset_base)))
