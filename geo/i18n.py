@@ -60,7 +60,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "zero": ("无", "none"),
     "tianditu_no_key": ("天地图需要密钥(环境变量 TIANDITU_KEY)", "Tianditu needs a key (environment variable TIANDITU_KEY)"),
     "notice_bad_query": ("链接中有无效参数,已忽略:", "Ignored invalid link parameters:"),
-    "share_link": ("分享链接:当前筛选与视图已写入地址栏。", "Share: the address bar holds the current filters and view."),
+    "share_link": ("分享链接:当前筛选与所选项目已写入地址栏。", "Share: the address bar holds the current filters and the selected project."),
     "boundaries": ("行政区划", "Boundaries"),
     "layers_by_plan": ("按规划", "By plan"),
     "source_line": ("资料来源", "Sources"),
