@@ -23,7 +23,7 @@ def _wait(predicate, timeout: float = 30.0):
         except Exception:  # frames come and go while Streamlit reruns
             pass
         time.sleep(0.3)
-    raise AssertionError("condition not met within %.0f s" % timeout)
+    raise AssertionError(f"condition not met within {timeout:.0f} s")
 
 
 def test_district_filter_frames_the_district(app_url, open_page):
