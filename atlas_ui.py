@@ -169,6 +169,28 @@ def show_detail(atlas: Atlas, project_id: str, lang: str) -> dict | None:
     return d
 
 
+def image_extent(choice: str, spec: FilterSpec, lang: str) -> tuple[float, float, float, float] | None:
+    """The briefing image's frame (west, south, east, north) for the Export page's choice; None = the projects' extent."""
+    from geo.render import REGION
+
+    if choice == "region":
+        return REGION
+    if choice == "district":
+        units = web_units()
+        chosen = units[units.adcode.isin(spec.districts)]
+        return tuple(float(v) for v in chosen.total_bounds) if len(chosen) else None
+    if choice == "extent":
+        text = st.text_input(t("extent_input", lang), value="106.2,29.2,106.6,29.65", key="img_extent")
+        try:
+            w, s, e, n = (float(v) for v in text.replace("，", ",").split(","))
+            if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
+                raise ValueError
+            return (w, s, e, n)
+        except ValueError:
+            st.warning(t("bad_extent", lang))
+    return None
+
+
 def _detail_without_geometry(atlas: Atlas, project_id: str) -> dict | None:
     hit = atlas.projects[atlas.projects["id"] == project_id]
     if hit.empty:

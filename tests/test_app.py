@@ -161,4 +161,15 @@ def test_export_page_offers_every_format():
     labels = " ".join(b.label for b in at.get("download_button"))
     for word in ("GeoJSON", "GeoPackage", "CSV", "Shapefile", "HTML", "PNG"):
         assert word in labels
-    assert at.get("imgs") or at.get("image")  # the briefing preview is shown
+    assert not (at.get("imgs") or at.get("image"))  # no preview drawn on a visit
+    at.button(key="img_preview_btn").click().run()
+    assert at.get("imgs") or at.get("image")  # drawn on request
+
+
+def test_export_file_names_say_what_was_filtered():
+    at = run(EXPORT, {"district": "500107", "category": "rail", "lang": "en"})
+    names = [b.proto.file_name if hasattr(b.proto, "file_name") else "" for b in at.get("download_button")]
+    labels = " ".join(b.label for b in at.get("download_button"))
+    assert "unit_adcode" not in labels and "天地图" not in labels
+    assert at.radio(key="img_frame").value == "district"  # a district filter frames the image on the district
+    assert any("九龙坡区_rail" in n for n in names) or names == [""] * len(names)
