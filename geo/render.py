@@ -25,7 +25,7 @@ from geo import settings
 from geo._errors import TileError
 from geo.i18n import t
 from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
-from geo.styles import CATEGORY_COLORS, GROUPED_PRECISIONS, STATUS_FILL, STATUS_LINESTYLE
+from geo.styles import CATEGORY_COLORS, CATEGORY_WEIGHT, GROUPED_PRECISIONS, STATUS_FILL, STATUS_LINESTYLE, STATUS_WEIGHT
 
 PRESETS: dict[str, tuple[float, float]] = {
     "a4-landscape": (11.69, 8.27),
@@ -274,7 +274,8 @@ def draw_projects(ax, frame: gpd.GeoDataFrame, *, per_project: bool = False) -> 
         style = STATUS_LINESTYLE.get(first.status, "-")
         fill = STATUS_FILL.get(first.status, 0.0)
         if first.geom_kind == "line":
-            gpd.GeoSeries(g.geometry.values).plot(ax=ax, color=color, linewidth=1.8, linestyle=style, zorder=4)
+            width = 1.6 * CATEGORY_WEIGHT.get(first.category, 1.0) * STATUS_WEIGHT.get(first.status, 1.0)
+            gpd.GeoSeries(g.geometry.values).plot(ax=ax, color=color, linewidth=width, linestyle=style, zorder=4)
         elif first.geom_kind == "polygon":
             gpd.GeoSeries(g.geometry.values).plot(ax=ax, facecolor=matplotlib.colors.to_rgba(color, 0.05 + 0.12 * fill), edgecolor=color, linewidth=0.9, linestyle=style, zorder=2.5)
         else:

@@ -11,12 +11,22 @@ import pandas as pd
 
 from geo.i18n import t
 from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
-from geo.styles import CATEGORY_COLORS, GROUPED_PRECISIONS, STATUS_DASH, STATUS_FILL
+from geo.styles import FAMILIES, FAMILY_NAMES_EN, GROUPED_PRECISIONS, STATUS_DASH, STATUS_FILL, STATUS_WEIGHT
 
 
-def _line_swatch(dash: str) -> str:
-    style = "solid" if not dash else "dashed" if dash.startswith("9") else "dotted"
-    return f'<span style="display:inline-block;width:28px;height:0;border-top:4px {style} #444;vertical-align:middle;margin-right:4px"></span>'
+def _line_swatch(dash: str, *, weight: float = 1.0, color: str = "#444") -> str:
+    """A line in the map's dash pattern, drawn with a repeating gradient (any pattern, no SVG)."""
+    height = round(3 * weight)
+    if not dash:
+        background = color
+    else:
+        stops, pos = [], 0.0
+        for i, length in enumerate(float(v) for v in dash.split()):
+            c = color if i % 2 == 0 else "transparent"
+            stops.append(f"{c} {pos:g}px {pos + length:g}px")
+            pos += length
+        background = f"repeating-linear-gradient(90deg,{','.join(stops)})"
+    return f'<span style="display:inline-block;width:30px;height:{height}px;background:{background};vertical-align:middle;margin-right:4px"></span>'
 
 
 def _dot(color: str, fill: float, *, size: int = 11, border: str = "solid") -> str:
@@ -30,12 +40,19 @@ def _dot(color: str, fill: float, *, size: int = 11, border: str = "solid") -> s
 def legend_html(projects: pd.DataFrame, *, lang: str = "zh") -> str:
     """HTML of the legend for ``projects`` (the filtered set): categories, statuses, precisions."""
     e = html.escape
-    out = [f'<div class="atlas-legend" style="font:13px sans-serif;line-height:1.7"><b>{e(t("category", lang))}</b><br>']
-    for cat, n in projects.category.value_counts().reindex(list(CATEGORIES)).dropna().astype(int).items():
-        out.append(f'<span class="atlas-legend-item" data-category="{cat}">{_dot(CATEGORY_COLORS[cat], 0.9)}{e(label(CATEGORIES, cat, lang=lang))} <span style="color:#666">({n})</span></span><br>')
+    out = [f'<div class="atlas-legend" style="font:13px sans-serif;line-height:1.6"><b>{e(t("category", lang))}</b><br>']
+    counts = projects.category.value_counts()
+    for family, (color, name_zh, cats) in FAMILIES.items():
+        present = [(c, int(counts[c])) for c in cats if c in counts.index]
+        if not present:
+            continue
+        name = name_zh if lang == "zh" else FAMILY_NAMES_EN[family]
+        out.append(f'<span class="atlas-legend-family" data-family="{family}">{_dot(color, 0.9)}<b>{e(name)}</b></span><br>')
+        items = "、" if lang == "zh" else ", "
+        out.append('<span style="margin-left:19px;color:#333">' + items.join(f'<span class="atlas-legend-item" data-category="{c}">{e(label(CATEGORIES, c, lang=lang))} <span style="color:#666">({n})</span></span>' for c, n in present) + "</span><br>")
     out.append(f'<b>{e(t("legend_status", lang))}</b><br>')
     for status, n in projects.status.value_counts().reindex(list(STATUSES)).dropna().astype(int).items():
-        out.append(f'<span class="atlas-legend-item" data-status="{status}">{_line_swatch(STATUS_DASH[status])}{_dot("#444444", STATUS_FILL[status])}{e(label(STATUSES, status, lang=lang))} <span style="color:#666">({n})</span></span><br>')
+        out.append(f'<span class="atlas-legend-item" data-status="{status}">{_line_swatch(STATUS_DASH[status], weight=STATUS_WEIGHT.get(status, 1.0))}{_dot("#444444", STATUS_FILL[status])}{e(label(STATUSES, status, lang=lang))} <span style="color:#666">({n})</span></span><br>')
     out.append(f'<b>{e(t("legend_precision", lang))}</b><br>')
     for precision, n in projects.location_precision.value_counts().reindex(list(PRECISIONS)).dropna().astype(int).items():
         if precision in GROUPED_PRECISIONS:

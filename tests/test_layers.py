@@ -140,3 +140,21 @@ def test_tile_errors_show_a_notice_and_drop_the_credit(fixture_units):
 
     html = map_html(base_map(fixture_units, lang="en", basemap="osm" if "osm" in BASEMAPS else next(iter(BASEMAPS))))
     assert "tileerror" in html and "removeAttribution" in html and "could not be loaded" in html
+
+
+def test_five_statuses_look_different_on_lines_and_points():
+    from geo.styles import feature_style
+
+    five = ("proposed", "preparatory", "under_construction", "completed", "operating")
+    lines = {tuple(sorted(feature_style("rail", s, "exact", "line").items())) for s in five}
+    points = {(st["dashArray"], st["fillOpacity"], st["weight"]) for st in (feature_style("airport", s, "exact", "point") for s in five)}
+    assert len(lines) == 5 and len(points) == 5
+
+
+def test_category_families_have_distinct_colours():
+    from geo.styles import CATEGORY_COLORS, FAMILIES
+
+    colours = [c for c, _, _ in FAMILIES.values()]
+    assert len(set(colours)) == len(colours) <= 8
+    assert CATEGORY_COLORS["rail"] != CATEGORY_COLORS["hospital"]
+    assert CATEGORY_COLORS["rail"] == CATEGORY_COLORS["metro"]  # same family, told apart by weight and the legend

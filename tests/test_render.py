@@ -37,7 +37,7 @@ def test_png_size_dpi_colours(rail, units, tmp_path):
     assert round(img.info["dpi"][0]) == 100
     pixels = np.asarray(img.convert("RGB")).reshape(-1, 3)
     assert len(np.unique(pixels, axis=0)) > 100  # not blank
-    rail_red = np.array([0xD6, 0x27, 0x28])
+    rail_red = np.array([0xD5, 0x5E, 0x00])  # the rail transit family colour
     assert (np.abs(pixels.astype(int) - rail_red).sum(axis=1) < 40).sum() > 200  # the railway colour is drawn
 
 
