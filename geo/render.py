@@ -125,7 +125,7 @@ def render(
     from matplotlib import patheffects
     from matplotlib import pyplot as plt
     from matplotlib.lines import Line2D
-    from matplotlib.patches import Circle, Patch
+    from matplotlib.patches import Circle
     from matplotlib_scalebar.scalebar import ScaleBar
 
     out = Path(out)
@@ -201,14 +201,14 @@ def render(
     categories = [c for c in CATEGORIES if c in set(visible.category)] if len(visible) else []
     statuses = [s for s in STATUSES if s in set(visible.status)] if len(visible) else []
     precisions = [p for p in PRECISIONS if p in set(visible.location_precision)] if len(visible) else []
-    handles = [Patch(facecolor=CATEGORY_COLORS[c], edgecolor=CATEGORY_COLORS[c], label=label(CATEGORIES, c, lang=lang)) for c in categories]
-    handles += [Line2D([0], [0], color="#444", linestyle=STATUS_LINESTYLE[s], linewidth=1.8, label=label(STATUSES, s, lang=lang)) for s in statuses]
+    handles = _family_handles(categories, lang=lang)
+    handles += [Line2D([0], [0], color="#444", linestyle=STATUS_LINESTYLE[s], linewidth=1.6 * STATUS_WEIGHT.get(s, 1.0), label=label(STATUSES, s, lang=lang)) for s in statuses]
     handles += [
         Line2D([0], [0], marker="o", linestyle="none", markersize=5 if p == "exact" else 9, markerfacecolor="#444" if p == "exact" else "white", markeredgecolor="#444", label=label(PRECISIONS, p, lang=lang))
         for p in precisions
     ]
     legend_anchor = (0.75, 0.88) if not portrait else (0.05, 0.25)
-    ncol = 3 if portrait else (2 if len(handles) > 16 else 1)
+    ncol = 2 if portrait else 1  # family labels are long: one column beside the map
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=legend_anchor, fontsize=7 if len(handles) > 16 else 7.5, frameon=False, title=t("legend", lang), title_fontsize=9, ncol=ncol)
 
     fig.text(0.03, 0.955, title, fontsize=17, weight="bold", va="top")
@@ -251,6 +251,23 @@ def _fill_frame(view, *, aspect: float):
         return (x0 - grow, y0, x1 + grow, y1)
     grow = (width / aspect - height) / 2
     return (x0, y0 - grow, x1, y1 + grow)
+
+
+def _family_handles(categories: list[str], *, lang: str) -> list:
+    """One legend entry per category family drawn, naming the family's categories that are drawn."""
+    from matplotlib.patches import Patch
+
+    from geo.styles import FAMILIES, FAMILY_NAMES_EN
+
+    sep = "、" if lang == "zh" else ", "
+    handles = []
+    for family, (color, name_zh, cats) in FAMILIES.items():
+        drawn = [label(CATEGORIES, c, lang=lang) for c in cats if c in categories]
+        if drawn:
+            name = name_zh if lang == "zh" else FAMILY_NAMES_EN[family]
+            text = name if len(cats) == 1 else f"{name}({sep.join(drawn)})" if lang == "zh" else f"{name} ({sep.join(drawn)})"
+            handles.append(Patch(facecolor=color, edgecolor=color, label=text))
+    return handles
 
 
 def draw_projects(ax, frame: gpd.GeoDataFrame, *, per_project: bool = False) -> int:
