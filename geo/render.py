@@ -171,7 +171,7 @@ def render(
     else:
         base.plot(ax=ax, facecolor="#fbfbf8", edgecolor="#8a97a3", linewidth=0.5, zorder=1)
     reps = shapely.point_on_surface(base.geometry.values)
-    inside = (shapely.get_x(reps) > view[0]) & (shapely.get_x(reps) < view[2]) & (shapely.get_y(reps) > view[1]) & (shapely.get_y(reps) < view[3])
+    inside = label_positions(shapely.get_x(reps), shapely.get_y(reps), view)
     names = base.name_zh if lang == "zh" else base.name_en
     label_drop = 0.035 * (view[3] - view[1])  # below the place's badge, which sits on the same point
     halo = [patheffects.withStroke(linewidth=2, foreground="white", alpha=0.8)]
@@ -251,6 +251,25 @@ def _fill_frame(view, *, aspect: float):
         return (x0 - grow, y0, x1 + grow, y1)
     grow = (width / aspect - height) / 2
     return (x0, y0 - grow, x1, y1 + grow)
+
+
+def label_positions(x: np.ndarray, y: np.ndarray, view: tuple[float, float, float, float], *, spacing: float = 0.06) -> np.ndarray:
+    """Which labels to draw: those whose text stays inside the frame and clear of the ones kept before.
+
+    A label is kept when its point lies at least 6 % of the frame's width from the left
+    and right edges and 6 % of its height from the top and bottom (the text is centred
+    below the point), and no kept label is closer than ``spacing`` of the frame's
+    width horizontally and 3 % of its height vertically. Greedy, in the units' order
+    (Chongqing districts first).
+    """
+    w, s, e, n = view
+    width, height = e - w, n - s
+    ok = (x > w + 0.06 * width) & (x < e - 0.06 * width) & (y > s + 0.08 * height) & (y < n - 0.03 * height)
+    kept = np.zeros(len(x), dtype=bool)
+    for i in np.flatnonzero(ok):
+        near = kept & (np.abs(x - x[i]) < spacing * width) & (np.abs(y - y[i]) < 0.03 * height)
+        kept[i] = not near.any()
+    return kept
 
 
 def _family_handles(categories: list[str], *, lang: str) -> list:

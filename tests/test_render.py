@@ -239,3 +239,10 @@ def test_background_outside_the_region_is_neutral(rail, units, tmp_path):
     img = np.asarray(Image.open(r.path).convert("RGB")).astype(int)
     corner = img[int(img.shape[0] * 0.2), int(img.shape[1] * 0.08)]  # south-west of the region, inside the map frame
     assert abs(corner[0] - corner[2]) < 6, corner  # grey, not blue
+
+
+def test_labels_stay_inside_the_frame_and_apart():
+    x = np.array([0.5, 0.51, 0.01, 0.99, 0.3])
+    y = np.array([0.5, 0.505, 0.5, 0.5, 0.99])
+    kept = render.label_positions(x, y, (0.0, 0.0, 1.0, 1.0))
+    assert kept.tolist() == [True, False, False, False, False]
