@@ -16,8 +16,8 @@ import atlas_ui as ui
 from geo import settings
 from geo.i18n import t
 from geo.tiles import BASEMAPS, available
-from layers.legend import legend_html, shading_legend_html
-from layers.projects import base_map, project_layers, shading_colors
+from layers.legend import legend_html
+from layers.projects import base_map, project_layers
 
 st.set_page_config(page_title="项目一张图 Project Atlas", page_icon="🗺️", layout="wide")
 ui.map_page_css()
@@ -64,6 +64,4 @@ with side_col:
     ui.selection_panel(atlas, shown, lang)
     ui.region_wide_panel(shown, lang)
     with st.expander(t("legend", lang), expanded=True):
-        if shading is not None:
-            st.html(shading_legend_html(shading_colors(units, shading)[2], title=t(f"choropleth_{shade}", lang), lang=lang))
         st.html(legend_html(shown, lang=lang))

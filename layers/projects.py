@@ -184,6 +184,27 @@ class _TileErrorNotice(MacroElement):
         self.text = text
 
 
+class _MapControl(MacroElement):
+    """A small static Leaflet control holding HTML (the choropleth's colour scale)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function(map){
+  var c = L.control({position: {{ this.position|tojson }}});
+  c.onAdd = function(){ var d = L.DomUtil.create("div", "atlas-map-control");
+    d.style.cssText = "background:rgba(255,255,255,0.9);padding:4px 8px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);margin-bottom:28px";
+    d.innerHTML = {{ this.html|tojson }}; return d; };
+  c.addTo(map);
+})({{ this._parent.get_name() }});
+{% endmacro %}"""
+    )
+
+    def __init__(self, html_text: str, *, position: str = "bottomleft") -> None:
+        super().__init__()
+        self._name = "MapControl"
+        self.html, self.position = html_text, position
+
+
 class _Assets(JSCSSMixin, MacroElement):
     """Scripts that project layers may need later (a rerun cannot load new scripts into the map)."""
 
@@ -247,7 +268,11 @@ def base_map(
     m = folium.Map(location=location or DEFAULT_VIEW[0], zoom_start=zoom or DEFAULT_VIEW[1], tiles=None, prefer_canvas=True, max_zoom=base.max_zoom, control_scale=True)
     for url in tile_urls(base, tianditu_key=tianditu_key):
         folium.TileLayer(tiles=url, attr=base.attribution, name=base.name(lang), subdomains=base.subdomains, max_zoom=base.max_zoom, control=False).add_to(m)
-    fills, values, _ = shading_colors(units_shown, shading)
+    fills, values, classes = shading_colors(units_shown, shading)
+    if classes:
+        from layers.legend import shading_legend_html
+
+        _MapControl(shading_legend_html(classes, title=t("choropleth", lang), lang=lang), position="bottomleft").add_to(m)
     if boundaries_url:
         _FetchedBoundaries(boundaries_url, fills=fills, values=values, lang=lang).add_to(m)
     else:

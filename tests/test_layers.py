@@ -158,3 +158,13 @@ def test_category_families_have_distinct_colours():
     assert len(set(colours)) == len(colours) <= 8
     assert CATEGORY_COLORS["rail"] != CATEGORY_COLORS["hospital"]
     assert CATEGORY_COLORS["rail"] == CATEGORY_COLORS["metro"]  # same family, told apart by weight and the legend
+
+
+def test_every_choropleth_carries_its_colour_scale(fixture_units):
+    import pandas as pd
+
+    from layers.projects import base_map
+
+    shaded = map_html(base_map(fixture_units, shading=pd.Series({"500901": 0, "500902": 3, "500903": 12}), lang="en"))
+    assert "atlas-scale" in shaded and "Colour scale" in shaded
+    assert "atlas-scale" not in map_html(base_map(fixture_units, lang="en"))
