@@ -324,6 +324,9 @@ def selection_layers(atlas: Atlas, spec: FilterSpec, basemap: str, lang: str) ->
     selected = _selection_geometry(atlas, st.session_state.selected)
     if len(selected):
         layers.append(highlight_layer(selected, basemap=basemap, color="#ffb000", name="selected"))
+    if st.session_state.get("frame_districts", spec.districts) != spec.districts:
+        st.session_state.frame_request = None  # a district filter chosen after a ?p= link or "zoom to" wins
+    st.session_state.frame_districts = spec.districts
     request = st.session_state.frame_request
     if request and request[0] == "p" and len(selected):
         w, s, e, n = selected.total_bounds
@@ -335,8 +338,6 @@ def selection_layers(atlas: Atlas, spec: FilterSpec, basemap: str, lang: str) ->
         box, token = fit_region(REGION_VIEW), "region"
     else:
         return layers
-    if st.session_state.get("frame_token") != token:
-        st.session_state.frame_request = None  # a district filter chosen after a ?p= link wins
     st.session_state.frame_token = token
     st.session_state.framed_once = True
     if box:

@@ -85,8 +85,11 @@ def test_link_to_a_project_frames_and_highlights_it():
 
     atlas = Atlas()
     pid = atlas.projects[atlas.projects.geom_kind == "line"].id.iat[0]
-    layers = map_layers(run(query={"p": pid}))
+    at = run(query={"p": pid})
+    layers = map_layers(at)
     assert f'"p:{pid}:0"' in layers and "#ffb000" in layers
+    at.multiselect(key="f_district").set_value(["500107"]).run()  # a district chosen later wins
+    assert '"d:500107"' in map_layers(at)
 
 
 def test_filter_changes_features_and_counts():
