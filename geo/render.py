@@ -25,7 +25,16 @@ from geo import settings
 from geo._errors import TileError
 from geo.i18n import t
 from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
-from geo.styles import CATEGORY_COLORS, CATEGORY_WEIGHT, GROUPED_PRECISIONS, STATUS_FILL, STATUS_LINESTYLE, STATUS_WEIGHT
+from geo.styles import (
+    CATEGORY_COLORS,
+    CATEGORY_SHAPE,
+    CATEGORY_WEIGHT,
+    GROUPED_PRECISIONS,
+    SHAPE_MARKER,
+    STATUS_FILL,
+    STATUS_LINESTYLE,
+    STATUS_WEIGHT,
+)
 
 PRESETS: dict[str, tuple[float, float]] = {
     "a4-landscape": (11.69, 8.27),
@@ -317,7 +326,8 @@ def draw_projects(ax, frame: gpd.GeoDataFrame, *, per_project: bool = False) -> 
         else:
             xy = shapely.get_coordinates(g.geometry.values)
             exact = bool(first._exact)
-            ax.scatter(xy[:, 0], xy[:, 1], s=22 if exact else 70, facecolors=matplotlib.colors.to_rgba(color, fill if exact else fill * 0.5), edgecolors=color, linewidths=1.2, linestyle="-" if exact else (0, (2, 1.5)), zorder=5)
+            marker = SHAPE_MARKER[CATEGORY_SHAPE.get(first.category, "circle")]
+            ax.scatter(xy[:, 0], xy[:, 1], marker=marker, s=22 if exact else 70, facecolors=matplotlib.colors.to_rgba(color, fill if exact else fill * 0.5), edgecolors=color, linewidths=1.2, linestyle="-" if exact else (0, (2, 1.5)), zorder=5)
     return len(groups)
 
 

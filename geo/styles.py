@@ -36,6 +36,12 @@ FAMILY_NAMES_EN = {
 FAMILY_OF: dict[str, str] = {c: f for f, (_, _, cats) in FAMILIES.items() for c in cats}
 CATEGORY_COLORS: dict[str, str] = {c: FAMILIES[f][0] for c, f in FAMILY_OF.items()}
 assert set(CATEGORY_COLORS) == set(CATEGORIES)
+#: Point shape per category: the n-th category of a family gets the n-th shape, so two
+#: categories of one colour never share a shape.
+SHAPES = ("circle", "square", "triangle", "diamond")
+CATEGORY_SHAPE: dict[str, str] = {c: SHAPES[i] for _, _, cats in FAMILIES.values() for i, c in enumerate(cats)}
+#: matplotlib markers matching SHAPES.
+SHAPE_MARKER = {"circle": "o", "square": "s", "triangle": "^", "diamond": "D"}
 #: Line weight factor per category (main lines heavier than local ones in the same family).
 CATEGORY_WEIGHT: dict[str, float] = {"rail": 1.3, "highway": 1.3, "metro": 0.8, "road": 0.7, "bridge_tunnel": 1.0}
 
@@ -99,3 +105,26 @@ def feature_style(category: str, status: str, precision: str, geom_kind: str) ->
         "fillOpacity": fill * point["opacity"],
         "radius": point["radius"],
     }
+
+
+def point_svg(category: str, status: str, precision: str) -> tuple[str, int]:
+    """The SVG of a project's point symbol (shape by category, colour by family, fill and ring
+    dash by status, size by precision) and its size in pixels."""
+    color = CATEGORY_COLORS.get(category, CATEGORY_COLORS["other"])
+    fill = STATUS_FILL.get(status, 0.0)
+    point = PRECISION_POINT.get(precision, PRECISION_POINT["approximate"])
+    size = 2 * point["radius"] + 4
+    c, r = size / 2, point["radius"]
+    stroke = 3.2 if status == "operating" else 2.2
+    dash = STATUS_DASH.get(status, "").replace(" ", ",")
+    common = f'fill="{color}" fill-opacity="{fill * point["opacity"]:.2f}" stroke="{color}" stroke-opacity="{point["opacity"]}" stroke-width="{stroke}"' + (f' stroke-dasharray="{dash}"' if dash else "")
+    shape = CATEGORY_SHAPE.get(category, "circle")
+    if shape == "square":
+        body = f'<rect x="{c - r * 0.85:.1f}" y="{c - r * 0.85:.1f}" width="{r * 1.7:.1f}" height="{r * 1.7:.1f}" {common}/>'
+    elif shape == "triangle":
+        body = f'<polygon points="{c:.1f},{c - r:.1f} {c + r:.1f},{c + r * 0.8:.1f} {c - r:.1f},{c + r * 0.8:.1f}" {common}/>'
+    elif shape == "diamond":
+        body = f'<polygon points="{c:.1f},{c - r:.1f} {c + r:.1f},{c:.1f} {c:.1f},{c + r:.1f} {c - r:.1f},{c:.1f}" {common}/>'
+    else:
+        body = f'<circle cx="{c:.1f}" cy="{c:.1f}" r="{r * 0.9:.1f}" {common}/>'
+    return f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}">{body}</svg>', size

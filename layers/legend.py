@@ -11,7 +11,7 @@ import pandas as pd
 
 from geo.i18n import t
 from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
-from geo.styles import FAMILIES, FAMILY_NAMES_EN, GROUPED_PRECISIONS, STATUS_DASH, STATUS_FILL, STATUS_WEIGHT
+from geo.styles import FAMILIES, FAMILY_NAMES_EN, GROUPED_PRECISIONS, STATUS_DASH, STATUS_FILL, STATUS_WEIGHT, point_svg
 
 
 def _line_swatch(dash: str, *, weight: float = 1.0, color: str = "#444") -> str:
@@ -27,6 +27,12 @@ def _line_swatch(dash: str, *, weight: float = 1.0, color: str = "#444") -> str:
             pos += length
         background = f"repeating-linear-gradient(90deg,{','.join(stops)})"
     return f'<span style="display:inline-block;width:30px;height:{height}px;background:{background};vertical-align:middle;margin-right:4px"></span>'
+
+
+def _shape(category: str) -> str:
+    """The category's point symbol as on the map (small inline SVG)."""
+    svg, _ = point_svg(category, "operating", "exact")
+    return f'<span style="display:inline-block;vertical-align:middle;margin-right:2px">{svg}</span>'
 
 
 def _dot(color: str, fill: float, *, size: int = 11, border: str = "solid") -> str:
@@ -49,7 +55,7 @@ def legend_html(projects: pd.DataFrame, *, lang: str = "zh") -> str:
         name = name_zh if lang == "zh" else FAMILY_NAMES_EN[family]
         out.append(f'<span class="atlas-legend-family" data-family="{family}">{_dot(color, 0.9)}<b>{e(name)}</b></span><br>')
         items = "、" if lang == "zh" else ", "
-        out.append('<span style="margin-left:19px;color:#333">' + items.join(f'<span class="atlas-legend-item" data-category="{c}">{e(label(CATEGORIES, c, lang=lang))} <span style="color:#666">({n})</span></span>' for c, n in present) + "</span><br>")
+        out.append('<span style="margin-left:19px;color:#333">' + items.join(f'<span class="atlas-legend-item" data-category="{c}">{_shape(c)}{e(label(CATEGORIES, c, lang=lang))} <span style="color:#666">({n})</span></span>' for c, n in present) + "</span><br>")
     out.append(f'<b>{e(t("legend_status", lang))}</b><br>')
     for status, n in projects.status.value_counts().reindex(list(STATUSES)).dropna().astype(int).items():
         out.append(f'<span class="atlas-legend-item" data-status="{status}">{_line_swatch(STATUS_DASH[status], weight=STATUS_WEIGHT.get(status, 1.0))}{_dot("#444444", STATUS_FILL[status])}{e(label(STATUSES, status, lang=lang))} <span style="color:#666">({n})</span></span><br>')

@@ -24,7 +24,7 @@ from folium.plugins import FastMarkerCluster, Fullscreen
 from geo import settings
 from geo.i18n import t
 from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
-from geo.styles import GROUPED_PRECISIONS, feature_style
+from geo.styles import GROUPED_PRECISIONS, feature_style, point_svg
 from geo.tiles import BASEMAPS, tile_urls
 from layers.assets import icon_path_script, localize
 from layers.basemaps import display_frame
@@ -60,7 +60,11 @@ def _feature_collection(frame: gpd.GeoDataFrame, lang: str) -> dict:
     geoms = shapely.to_geojson(shapely.transform(frame.geometry.values, lambda xy: np.round(xy, 6)))
     features = []
     for row, geom in zip(frame.itertuples(index=False), geoms, strict=True):
-        style = feature_style(row.category, row.status, row.location_precision, row.geom_kind)
+        if row.geom_kind == "point":
+            svg, size = point_svg(row.category, row.status, row.location_precision)
+            style = {"html": svg, "iconSize": [size, size], "iconAnchor": [size // 2, size // 2], "className": "atlas-point"}
+        else:
+            style = feature_style(row.category, row.status, row.location_precision, row.geom_kind)
         features.append(
             {
                 "type": "Feature",
@@ -472,12 +476,15 @@ def build_map(
 
 
 def _geojson_layer(frame: gpd.GeoDataFrame, lang: str) -> folium.GeoJson:
+    """Lines and polygons (canvas paths, highlighted on hover) or points (small SVG symbols:
+    shape by category, see :func:`geo.styles.point_svg`)."""
+    points = bool(len(frame)) and (frame.geom_kind == "point").all()
     return folium.GeoJson(
         _feature_collection(frame, lang),
         style_function=lambda f: f["properties"]["style"],
-        marker=folium.CircleMarker(radius=6),
+        marker=folium.Marker(icon=folium.DivIcon(html="", icon_size=(14, 14))) if points else None,
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-        highlight_function=lambda f: {"weight": 6},
+        highlight_function=None if points else (lambda f: {"weight": 6}),
         embed=True,
     )
 

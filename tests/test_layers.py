@@ -168,3 +168,13 @@ def test_every_choropleth_carries_its_colour_scale(fixture_units):
     shaded = map_html(base_map(fixture_units, shading=pd.Series({"500901": 0, "500902": 3, "500903": 12}), lang="en"))
     assert "atlas-scale" in shaded and "Colour scale" in shaded
     assert "atlas-scale" not in map_html(base_map(fixture_units, lang="en"))
+
+
+def test_same_colour_categories_have_different_shapes():
+    from geo.styles import CATEGORY_COLORS, CATEGORY_SHAPE, point_svg
+
+    pairs = {(CATEGORY_COLORS[c], CATEGORY_SHAPE[c]) for c in CATEGORY_COLORS}
+    assert len(pairs) == len(CATEGORY_COLORS)  # colour + shape tells every category apart
+    five = ("proposed", "preparatory", "under_construction", "completed", "operating")
+    assert len({point_svg("hospital", s, "exact")[0] for s in five}) == 5
+    assert "<rect" in point_svg("airport", "operating", "exact")[0]  # second of its family: a square, not a circle
