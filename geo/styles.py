@@ -94,7 +94,7 @@ def feature_style(category: str, status: str, precision: str, geom_kind: str) ->
         weight = round(3.5 * CATEGORY_WEIGHT.get(category, 1.0) * STATUS_WEIGHT.get(status, 1.0), 1)
         return {"color": color, "weight": weight, "opacity": 0.9, "dashArray": STATUS_DASH.get(status, "")}
     if geom_kind == "polygon":
-        return {"color": color, "weight": 2, "opacity": 0.9, "dashArray": STATUS_DASH.get(status, ""), "fillColor": color, "fillOpacity": 0.08 + 0.25 * fill}
+        return {"color": color, "weight": 2, "opacity": 0.9, "dashArray": STATUS_DASH.get(status, ""), "fillColor": color, "fillOpacity": 0.04 + 0.12 * fill}
     point = PRECISION_POINT.get(precision, PRECISION_POINT["approximate"])
     return {
         "color": color,
