@@ -11,7 +11,16 @@ import pandas as pd
 
 from geo.i18n import t
 from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
-from geo.styles import FAMILIES, FAMILY_NAMES_EN, GROUPED_PRECISIONS, STATUS_DASH, STATUS_FILL, STATUS_WEIGHT, point_svg
+from geo.styles import (
+    CATEGORY_COLORS,
+    CATEGORY_SHAPE,
+    FAMILIES,
+    FAMILY_NAMES_EN,
+    GROUPED_PRECISIONS,
+    STATUS_DASH,
+    STATUS_FILL,
+    STATUS_WEIGHT,
+)
 
 
 def _line_swatch(dash: str, *, weight: float = 1.0, color: str = "#444") -> str:
@@ -30,9 +39,15 @@ def _line_swatch(dash: str, *, weight: float = 1.0, color: str = "#444") -> str:
 
 
 def _shape(category: str) -> str:
-    """The category's point symbol as on the map (small inline SVG)."""
-    svg, _ = point_svg(category, "operating", "exact")
-    return f'<span style="display:inline-block;vertical-align:middle;margin-right:2px">{svg}</span>'
+    """The category's point shape as on the map, in CSS (st.html strips inline SVG)."""
+    color = CATEGORY_COLORS.get(category, CATEGORY_COLORS["other"])
+    shape = CATEGORY_SHAPE.get(category, "circle")
+    base = "display:inline-block;vertical-align:middle;margin-right:3px;"
+    if shape == "triangle":
+        return f'<span style="{base}width:0;height:0;border-left:5px solid transparent;border-right:5px solid transparent;border-bottom:9px solid {color}"></span>'
+    radius = "50%" if shape == "circle" else "1px"
+    turn = "transform:rotate(45deg) scale(0.85);" if shape == "diamond" else ""
+    return f'<span style="{base}width:9px;height:9px;border-radius:{radius};background:{color};{turn}"></span>'
 
 
 def _dot(color: str, fill: float, *, size: int = 11, border: str = "solid") -> str:
