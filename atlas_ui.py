@@ -15,6 +15,7 @@ from geo.catalog import Atlas, project_detail
 from geo.filters import FilterSpec
 from geo.i18n import t
 from geo.model import ACTIONS, CATEGORIES, PRECISIONS, STATUSES, label
+from geo.tiles import BASEMAPS
 
 
 @st.cache_resource(show_spinner=False)
@@ -30,11 +31,30 @@ def web_units():
 
 @st.cache_resource(show_spinner=False)
 def place_names() -> dict:
-    """Representative point → unit name, for group badges."""
+    """Representative point → (name_zh, name_en) of its unit, for place symbols."""
     from geo import gazetteer
 
     units = boundaries.load()
-    return {tuple(round(v, 6) for v in gazetteer.district_point(n)[:2]): n for n in units.name_zh}
+    out = {}
+    for zh, en in zip(units.name_zh, units.name_en, strict=True):
+        hit = gazetteer.district_point(zh)
+        if hit:
+            out[(round(hit[0], 6), round(hit[1], 6))] = (zh, en)
+    return out
+
+
+@st.cache_resource(show_spinner=False)
+def boundary_urls() -> dict[str, str]:
+    """Write the web boundaries under static/ once per process; ``{crs: url}`` for the browser to fetch."""
+    from layers.projects import static_boundaries
+
+    return static_boundaries(web_units())
+
+
+def boundary_url(basemap: str) -> str:
+    """The static boundaries file in the coordinate frame of ``basemap``."""
+    urls = boundary_urls()
+    return urls.get(BASEMAPS[basemap].crs, urls["WGS84"])
 
 
 def language() -> str:
@@ -98,10 +118,22 @@ def filtered(spec: FilterSpec):
     return atlas.projects[atlas.projects["id"].isin(set(filtered_ids(spec)))]
 
 
+def location_note(record, lang: str) -> str:
+    """How the record was placed, in ``lang`` (schema v2 ``location_note_zh/en``), else the v1 ``location_note``."""
+    for key in (f"location_note_{lang}", "location_note"):
+        value = record.get(key, None)
+        if isinstance(value, str) and value.strip():
+            return value
+    return ""
+
+
 def show_detail(atlas: Atlas, project_id: str, lang: str) -> dict | None:
     """The detail panel of one project (outside the map). Text goes through st.markdown
     with HTML escaped, so names and quotes can never inject markup."""
-    d = project_detail(atlas, project_id)
+    try:
+        d = project_detail(atlas, project_id)
+    except (AttributeError, TypeError):  # a region-wide record has no geometry: no centroid, no bounds
+        d = _detail_without_geometry(atlas, project_id)
     if d is None:
         return None
     e = html.escape
@@ -111,7 +143,7 @@ def show_detail(atlas: Atlas, project_id: str, lang: str) -> dict | None:
     st.markdown(
         f"**{e(t('category', lang))}:** {e(label(CATEGORIES, d['category'], lang=lang))}  \n"
         f"**{e(t('status', lang))}:** {e(label(STATUSES, d['status'], lang=lang))} ({e(t('as_of', lang))} {e(str(d['status_as_of']))}, {e(atlas.plan_titles(lang=lang).get(d['status_source'], d['status_source']))})  \n"
-        f"**{e(t('precision', lang))}:** {e(label(PRECISIONS, d['location_precision'], lang=lang))} — {e(d['location_note'] or '')}"
+        f"**{e(t('precision', lang))}:** {e(label(PRECISIONS, d['location_precision'], lang=lang))} — {e(location_note(d, lang))}"
     )
     if d["length_km"] > 0:
         st.markdown(f"**{e(t('length_km', lang))}:** {d['length_km']:.1f}")
@@ -135,6 +167,36 @@ def show_detail(atlas: Atlas, project_id: str, lang: str) -> dict | None:
             rows.append(f"- {e(where)} {e(amount)} ({r['share']:.0%})")
         st.markdown("\n".join(rows))
     return d
+
+
+def image_extent(choice: str, spec: FilterSpec, lang: str) -> tuple[float, float, float, float] | None:
+    """The briefing image's frame (west, south, east, north) for the Export page's choice; None = the projects' extent."""
+    from geo.render import REGION
+
+    if choice == "region":
+        return REGION
+    if choice == "district":
+        units = web_units()
+        chosen = units[units.adcode.isin(spec.districts)]
+        return tuple(float(v) for v in chosen.total_bounds) if len(chosen) else None
+    if choice == "extent":
+        text = st.text_input(t("extent_input", lang), value="106.2,29.2,106.6,29.65", key="img_extent")
+        try:
+            w, s, e, n = (float(v) for v in text.replace("，", ",").split(","))
+            if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
+                raise ValueError
+            return (w, s, e, n)
+        except ValueError:
+            st.warning(t("bad_extent", lang))
+    return None
+
+
+def _detail_without_geometry(atlas: Atlas, project_id: str) -> dict | None:
+    hit = atlas.projects[atlas.projects["id"] == project_id]
+    if hit.empty:
+        return None
+    row = hit.iloc[0]
+    return {**row.to_dict(), "districts": [], "centroid": None, "bounds": None, "length_km": 0.0, "area_km2": 0.0}
 
 
 def page(title_key: str):
@@ -388,3 +450,246 @@ def _save_form(record_id: str, values: dict, *, reason: str, source: str, user: 
         st.success(t("done_edit", lang, n=n))
     else:
         st.success(t("done_proposal", lang, n=n))
+# --- The map page ---------------------------------------------------------------------------------
+
+_MAP_CSS = """
+<style>
+iframe[title="streamlit_folium.st_folium"] { height: calc(100vh - 10rem) !important; min-height: 420px; }
+@media (max-width: 640px) { iframe[title="streamlit_folium.st_folium"] { height: 68vh !important; min-height: 320px; } }
+.block-container { padding-top: 3.5rem; padding-bottom: 1rem; }
+.block-container h1 { font-size: 1.5rem; padding: 0; }
+</style>
+"""
+
+
+def map_page_css() -> None:
+    """The map fills the viewport height (a phone keeps a strip of page to scroll by)."""
+    st.html(_MAP_CSS)
+
+
+def _parse_selection(raw: str | None, atlas: Atlas) -> tuple[str | None, bool]:
+    """``(selection, ok)`` for a ``?p=`` value: a known project id or a ``G:lon,lat`` place key."""
+    import re
+
+    if not raw:
+        return None, True
+    raw = raw.strip()
+    if re.fullmatch(r"P[0-9A-F]{8}", raw):
+        return (raw, True) if (atlas.projects["id"] == raw).any() else (None, False)
+    m = re.fullmatch(r"G:(-?\\d{1,3}(?:\\.\\d+)?),(-?\\d{1,2}(?:\\.\\d+)?)", raw)
+    if m:
+        lon, lat = float(m.group(1)), float(m.group(2))
+        if -180 <= lon <= 180 and -90 <= lat <= 90:
+            from layers.projects import group_key
+
+            return group_key(lon, lat), True
+    return None, False
+
+
+def init_view_and_selection(atlas: Atlas, lang: str) -> None:
+    """Once per session: the initial view (``lat``/``lon``/``z``) and selection (``p``) from the URL.
+
+    Bad values are ignored with a notice in the page's language that stays
+    until the next page load (it does not flash away on the next rerun).
+    """
+    q = st.query_params
+    if "view" not in st.session_state:
+        st.session_state.map_notices = []
+        try:
+            lat, lon, z = float(q["lat"]), float(q["lon"]), int(q.get("z", 10))
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 1 <= z <= 19):
+                raise ValueError
+            st.session_state.view = ((lat, lon), z)
+        except KeyError:
+            st.session_state.view = (None, None)
+        except ValueError:
+            st.session_state.view = (None, None)
+            st.session_state.map_notices.append(("notice_bad_query", {"extra": "lat/lon/z"}))
+        selected, ok = _parse_selection(q.get("p"), atlas)
+        if not ok:
+            st.session_state.map_notices.append(("notice_bad_project", {"id": q.get("p")}))
+        st.session_state.selected = selected
+        st.session_state.frame_request = ("p", selected, 0) if selected else None
+        st.session_state.last_click = None
+    for key, fmt in st.session_state.map_notices:
+        if key == "notice_bad_query":
+            st.warning(t(key, lang) + " " + fmt["extra"])
+        else:
+            st.warning(t(key, lang, **fmt))
+
+
+def shading_values(shown, shade: str):
+    """The shaded value per unit adcode for the chosen choropleth, or None."""
+    if shade == "none":
+        return None
+    from geo.stats import district_stats
+
+    atlas = get_atlas()
+    stats = district_stats(shown, atlas.joined, atlas.units).set_index("unit_adcode")
+    return stats["projects"] if shade == "count" else stats["km:rail"]
+
+
+def _selection_geometry(atlas: Atlas, selected: str | None):
+    """The selected project's geometry, or the place's point, as a GeoSeries (empty if none)."""
+    import geopandas as gpd
+    import shapely
+
+    if not selected:
+        return gpd.GeoSeries([], crs=4326)
+    if selected.startswith("G:"):
+        lon, lat = (float(v) for v in selected[2:].split(","))
+        return gpd.GeoSeries([shapely.Point(lon, lat)], crs=4326)
+    hit = atlas.projects[atlas.projects["id"] == selected]
+    geoms = hit.geometry[~(hit.geometry.isna() | hit.geometry.is_empty)]
+    return gpd.GeoSeries(geoms.values, crs=4326)
+
+
+def selection_layers(atlas: Atlas, spec: FilterSpec, basemap: str, lang: str) -> list:
+    """Outline of the filtered districts, the selected project's highlight, and the framing.
+
+    A district filter frames its districts; a ``?p=`` link or the "zoom to"
+    button frames the project. Framing happens once per request (a token), so
+    later reruns do not move a map the planner has panned.
+    """
+    from layers.projects import REGION_VIEW, fit_region, frame_layer, highlight_layer
+
+    layers = []
+    units = web_units()
+    chosen = units[units.adcode.isin(spec.districts)]
+    if len(chosen):
+        layers.append(highlight_layer(chosen.geometry.boundary, basemap=basemap, color="#1f3b57", name="district"))
+    selected = _selection_geometry(atlas, st.session_state.selected)
+    if len(selected):
+        layers.append(highlight_layer(selected, basemap=basemap, color="#ffb000", name="selected"))
+    if st.session_state.get("frame_districts", spec.districts) != spec.districts:
+        st.session_state.frame_request = None  # a district filter chosen after a ?p= link or "zoom to" wins
+    st.session_state.frame_districts = spec.districts
+    request = st.session_state.frame_request
+    if request and request[0] == "p" and len(selected):
+        w, s, e, n = selected.total_bounds
+        pad = 0.02 if (e - w) < 0.04 else 0.0
+        box, token = (w - pad, s - pad, e + pad, n + pad), f"p:{request[1]}:{request[2]}"
+    elif len(chosen):
+        box, token = tuple(chosen.total_bounds), "d:" + ",".join(sorted(spec.districts))
+    elif st.session_state.get("framed_once"):
+        box, token = fit_region(REGION_VIEW), "region"
+    else:
+        return layers
+    st.session_state.frame_token = token
+    st.session_state.framed_once = True
+    if box:
+        import geopandas as gpd
+        import shapely
+
+        from layers.basemaps import display_frame
+
+        shifted = display_frame(gpd.GeoDataFrame(geometry=[shapely.box(*box)], crs=4326), basemap)
+        layers.append(frame_layer(tuple(shifted.total_bounds), token=token))
+    return layers
+
+
+def handle_click(out: dict | None, shown, basemap: str, lang: str) -> bool:
+    """Turn the map's last click into a selection: a project (id in its tooltip) or a place symbol.
+
+    Returns True when the selection changed (the page reruns to redraw the highlight).
+    """
+    from layers.projects import clicked_id, group_key, place_at, place_groups
+
+    out = out or {}
+    tooltip, where = out.get("last_object_clicked_tooltip"), out.get("last_object_clicked")
+    click = (tooltip, tuple(sorted((where or {}).items())))
+    if not (tooltip or where) or click == st.session_state.get("last_click"):
+        return False
+    st.session_state.last_click = click
+    new = clicked_id(tooltip)
+    if new is None and where:
+        lat, lng = where.get("lat"), where.get("lng")
+        if BASEMAPS[basemap].crs != "WGS84":
+            lng, lat = _to_wgs84(lng, lat, basemap)
+        places = place_groups(shown)
+        i = place_at(places, lat, lng, tolerance=2e-4)
+        new = group_key(places.lon.iat[i], places.lat.iat[i]) if i is not None else None
+    if new and new != st.session_state.selected:
+        st.session_state.selected = new
+        return True
+    return False
+
+
+def _to_wgs84(lng: float, lat: float, basemap: str) -> tuple[float, float]:
+    import shapely
+
+    from geo import coords
+
+    p = coords.convert(shapely.Point(lng, lat), source=BASEMAPS[basemap].crs)
+    return p.x, p.y
+
+
+def _project_table(frame, atlas: Atlas, lang: str):
+    import pandas as pd
+
+    titles = atlas.plan_titles(lang=lang)
+    names = frame.name_zh if lang == "zh" else frame.name_en
+    table = pd.DataFrame({
+        "id": frame.id.to_numpy(),
+        t("name", lang): names.to_numpy(),
+        t("category", lang): [label(CATEGORIES, c, lang=lang) for c in frame.category],
+        t("status", lang): [label(STATUSES, s, lang=lang) for s in frame.status],
+        t("plans_col", lang): ["、".join(titles.get(p, p) for p in ps) if lang == "zh" else "; ".join(titles.get(p, p) for p in ps) for ps in frame.plan_ids],
+    })
+    return table.sort_values([t("category", lang), t("name", lang)], kind="stable").reset_index(drop=True)
+
+
+def _place_list(atlas: Atlas, shown, lang: str, selected: str) -> None:
+    """The projects at one place: a search box and a sorted table; clicking a row opens the detail."""
+    from layers.projects import place_groups
+
+    lon, lat = (float(v) for v in selected[2:].split(","))
+    places = place_groups(shown, lang=lang, place_names=place_names(), units=web_units())
+    hit = places[(places.lon.round(5) == round(lon, 5)) & (places.lat.round(5) == round(lat, 5))]
+    if hit.empty:
+        st.info(t("notice_not_shown", lang))
+        return
+    g = hit.iloc[0]
+    st.markdown("**" + html.escape(t("group_list", lang, place=g["name"], n=g.n, level=label(PRECISIONS, g.precision, lang=lang))) + "**")
+    query = st.text_input(t("group_search", lang), key=f"place_q_{selected}")
+    frame = shown[shown.id.isin(g.ids)]
+    if query.strip():
+        frame = frame[frame.search_text.str.contains(query.strip().lower(), regex=False) | frame.name_zh.str.contains(query.strip(), regex=False)]
+    table = _project_table(frame, atlas, lang)
+    st.caption(t("group_pick_hint", lang))
+    event = st.dataframe(table.drop(columns="id"), hide_index=True, use_container_width=True, height=min(36 + 35 * len(table), 320), on_select="rerun", selection_mode="single-row", key=f"place_tbl_{selected}_{query}")
+    rows = event.selection.rows if event else []
+    if rows:
+        show_detail(atlas, table.id.iat[rows[0]], lang)
+
+
+def selection_panel(atlas: Atlas, shown, lang: str) -> None:
+    """The side panel: the selected place's list of projects, or the selected project's detail."""
+    st.subheader(t("detail", lang))
+    selected = st.session_state.selected
+    if selected and selected.startswith("G:"):
+        _place_list(atlas, shown, lang, selected)
+    elif selected:
+        detail = show_detail(atlas, selected, lang)
+        if detail and detail.get("centroid") and st.button(t("zoom_to", lang), key="zoom_btn"):
+            n = (st.session_state.frame_request or ("p", selected, 0))[2] + 1
+            st.session_state.frame_request = ("p", selected, n)
+            st.session_state.frame_token = None
+            st.rerun()
+    else:
+        st.info(t("click_hint", lang))
+
+
+def region_wide_panel(shown, lang: str) -> None:
+    """Records with no place of their own (``location_precision == "region"``), listed beside the map."""
+    if "location_precision" not in shown.columns:
+        return
+    region = shown[(shown.location_precision == "region") | shown.geometry.isna()]
+    if region.empty:
+        return
+    with st.expander(f"{t('region_wide', lang)} ({len(region)})", expanded=False):
+        st.caption(t("region_wide_help", lang))
+        table = _project_table(region, get_atlas(), lang)
+        scope = region.set_index("id")["scope"] if "scope" in region.columns else None
+        table.insert(2, t("scope", lang), [str(scope.get(i) or "") if scope is not None else "" for i in table.id])
+        st.dataframe(table.drop(columns="id"), hide_index=True, use_container_width=True)

@@ -1,7 +1,14 @@
-"""项目一张图 Project Atlas: the map page (the default page of app.py)."""
+"""项目一张图 Project Atlas: the map page (the default page of app.py).
+
+Fast reruns: the base map (tiles, boundaries fetched by the browser from a
+static file, labels) is built identically on every rerun, so streamlit-folium
+keeps the browser's map; only the project layers travel again, as
+``feature_group_to_add``. The map returns only clicks (no rerun on pan).
+"""
 
 from __future__ import annotations
 
+import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -10,9 +17,10 @@ from geo import settings
 from geo.i18n import t
 from geo.tiles import BASEMAPS, available
 from layers.legend import legend_html
-from layers.projects import build_map, clicked_id
+from layers.projects import base_map, project_layers
 
 st.set_page_config(page_title="项目一张图 Project Atlas", page_icon="🗺️", layout="wide")
+ui.map_page_css()
 
 atlas = ui.get_atlas()
 lang = ui.language()
@@ -23,7 +31,7 @@ bases = available()
 base_default = q.get("base") if q.get("base") in bases else "none"
 basemap = st.sidebar.selectbox(t("basemap", lang), bases, index=bases.index(base_default), format_func=lambda k: BASEMAPS[k].name(lang), key="basemap")
 if not settings.tianditu_key:
-    st.sidebar.caption("天地图: " + t("no_key", lang))
+    st.sidebar.caption(t("tianditu_no_key", lang))
 shade_options = ["none", "count", "rail"]
 shade_default = q.get("shade") if q.get("shade") in shade_options else "none"
 shade = st.sidebar.selectbox(t("choropleth", lang), shade_options, index=shade_options.index(shade_default), format_func=lambda k: t(f"choropleth_{k}", lang), key="shade")
@@ -32,60 +40,28 @@ shown = ui.filtered(spec)
 st.title(t("app_title", lang))
 st.caption(t("app_subtitle", lang) + " · " + t("shown", lang, n=len(shown), total=len(atlas.projects)))
 
-# Initial view from the URL (once per session); later pans only update the URL.
-if "view" not in st.session_state:
-    try:
-        st.session_state.view = ((float(q["lat"]), float(q["lon"])), int(q["z"])) if "lat" in q else (None, None)
-    except (KeyError, ValueError):
-        st.session_state.view = (None, None)
-        st.warning(t("notice_bad_query", lang) + " lat/lon/z")
-if "selected" not in st.session_state:
-    st.session_state.selected = q.get("p")
-
-shading = None
-if shade != "none":
-    from geo.stats import district_stats
-
-    stats = district_stats(shown, atlas.joined, atlas.units).set_index("unit_adcode")
-    shading = stats["projects"] if shade == "count" else stats["km:rail"]
-
+ui.init_view_and_selection(atlas, lang)
+shading = ui.shading_values(shown, shade)
 location, zoom = st.session_state.view
-m = build_map(shown, ui.web_units(), plans=atlas.plans, lang=lang, basemap=basemap, shading=shading, place_names=ui.place_names(), location=location, zoom=zoom)
+units = ui.web_units()
+m = base_map(units, lang=lang, basemap=basemap, boundaries_url=ui.boundary_url(basemap), shading=shading, location=location, zoom=zoom)
+layers = project_layers(shown, plans=atlas.plans, lang=lang, basemap=basemap, place_names=ui.place_names(), units=units)
+layers += ui.selection_layers(atlas, spec, basemap, lang)
 
-map_col, side_col = st.columns([3, 1.2])
+map_col, side_col = st.columns([3, 1.15])
 with map_col:
-    out = st_folium(m, key="atlas_map", height=640, use_container_width=True, returned_objects=["last_object_clicked_tooltip", "center", "zoom"])
+    out = st_folium(
+        m, key="atlas_map", height=640, use_container_width=True, feature_group_to_add=layers or [folium.FeatureGroup(name="empty", control=False)],
+        layer_control=folium.LayerControl(collapsed=True), returned_objects=["last_object_clicked_tooltip", "last_object_clicked"],
+    )
     st.caption(t("share_link", lang))
-with side_col, st.expander(t("legend", lang), expanded=True):
-    st.html(legend_html(shown, lang=lang))
 
-clicked = clicked_id((out or {}).get("last_object_clicked_tooltip"))
-if clicked and clicked != st.session_state.get("last_clicked"):
-    st.session_state.last_clicked = clicked
-    st.session_state.selected = clicked
-view_extra = {}
-if out and out.get("center") and out.get("zoom"):
-    view_extra = {"lat": f"{out['center']['lat']:.4f}", "lon": f"{out['center']['lng']:.4f}", "z": str(out["zoom"])}
-ui.sync_url(spec, lang, base=None if basemap == "none" else basemap, shade=None if shade == "none" else shade, p=st.session_state.selected, **view_extra)
+if ui.handle_click(out, shown, basemap, lang):
+    st.rerun()
+ui.sync_url(spec, lang, base=None if basemap == "none" else basemap, shade=None if shade == "none" else shade, p=st.session_state.selected)
 
 with side_col:
-    st.subheader(t("detail", lang))
-    selected = st.session_state.selected
-    if selected and selected.startswith("G:"):
-        lon, lat = (float(v) for v in selected[2:].split(","))
-        from layers.projects import grouped_points
-
-        groups = grouped_points(shown)
-        hit = groups[(groups.lon.round(5) == round(lon, 5)) & (groups.lat.round(5) == round(lat, 5))]
-        ids = hit.ids.iat[0] if len(hit) else []
-        names = shown.set_index("id").name_zh if lang == "zh" else shown.set_index("id").name_en
-        pick = st.selectbox(t("group_pick", lang), ids, format_func=lambda i: f"{names.get(i, i)}", key="group_pick")
-        if pick:
-            ui.show_detail(atlas, pick, lang)
-    elif selected:
-        detail = ui.show_detail(atlas, selected, lang)
-        if detail and st.button(t("zoom_to", lang), key="zoom_btn"):
-            st.session_state.view = (detail["centroid"], 13 if detail["geom_kind"] == "point" else 10)
-            st.rerun()
-    else:
-        st.info(t("click_hint", lang))
+    ui.selection_panel(atlas, shown, lang)
+    ui.region_wide_panel(shown, lang)
+    with st.expander(t("legend", lang), expanded=True):
+        st.html(legend_html(shown, lang=lang))

@@ -1,14 +1,21 @@
-"""Inside the running app: time to first painted map, and time from a filter change to the repainted map.
+"""Inside the running app: first paint and filter → repaint, as built against as shipped, in one run.
 
-Starts ``streamlit run app.py`` on 127.0.0.1, opens it in headless Chromium, then picks
-a category in the sidebar and times until the map's drawn layers change. Also reloads
-the same URL with the filter applied (the shareable link) for comparison.
+Starts ``streamlit run`` on 127.0.0.1 twice — the app as built (``app.py``: base
+map kept by the browser, boundaries fetched once from ``/app/static``, project
+layers sent as ``feature_group_to_add``) and the map page as shipped before
+issue 15 (``bench/shipped_page.py``: one map with everything embedded, rebuilt
+on each rerun) — opens each in headless Chromium, then picks a category in the
+sidebar and times until the map's drawn layers change. It also reports whether
+the browser re-created the map (a marker set on ``window`` survives or not).
 
-Run: ``.venv/bin/python bench/bench_app.py``
+Run: ``.venv/bin/python bench/bench_app.py [runs]``. The machine is shared:
+figures vary with load; compare the two columns of one run.
 """
 
 from __future__ import annotations
 
+import shutil
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -20,6 +27,8 @@ from geo.screenshot import CHROMIUM_FLAGS, chromium_path  # noqa: E402
 from geo.screenshot import DRAWN_LAYERS_JS as COUNT_JS  # noqa: E402
 from scripts.serve_app import running_app  # noqa: E402
 
+SHIPPED = "_bench_shipped_page.py"  # copied next to app.py so Streamlit serves the same static/
+
 
 def map_frame(page, timeout=60):
     deadline = time.time() + timeout
@@ -30,47 +39,71 @@ def map_frame(page, timeout=60):
                     return f
             except Exception:
                 pass
-        time.sleep(0.05)
+        time.sleep(0.02)
     raise RuntimeError("no map")
 
 
-def main() -> None:
+def _repaint(page, before: int) -> float | None:
+    t0 = time.perf_counter()
+    page.keyboard.type("铁路")
+    page.keyboard.press("Enter")
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            f = map_frame(page, timeout=5)
+            if f.evaluate(COUNT_JS) != before:
+                return time.perf_counter() - t0
+        except Exception:  # the map's frame is replaced while Streamlit reruns
+            pass
+        time.sleep(0.02)
+    return None
+
+
+def measure(script: str, runs: int) -> list[tuple[float, float | None, bool]]:
+    """``(first paint s, repaint s, map kept)`` per run of the app started from ``script``."""
     from playwright.sync_api import sync_playwright
 
-    with running_app() as base_url, sync_playwright() as p:
+    with running_app(script=script) as base_url, sync_playwright() as p:
         url = base_url + "/"
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 950})
         page.goto(url)
         map_frame(page, timeout=120)  # warm-up: the first session loads and joins the catalog
         results = []
-        for _ in range(3):
+        for _ in range(runs):
             page.goto(url)
             t0 = time.perf_counter()
             frame = map_frame(page)
             first = time.perf_counter() - t0
+            time.sleep(1.5)  # let boundaries and labels finish
+            frame = map_frame(page)
             before = frame.evaluate(COUNT_JS)
-            time.sleep(1.0)
+            frame.evaluate("() => { window.__benchMarker = 1; }")
             page.locator("[data-testid='stMultiSelect']").nth(2).click()
-            t0 = time.perf_counter()
-            page.keyboard.type("铁路")
-            page.keyboard.press("Enter")
-            deadline = time.time() + 30
-            repaint = None
-            while time.time() < deadline:
-                try:
-                    f = map_frame(page, timeout=5)
-                    if f.evaluate(COUNT_JS) != before:
-                        repaint = time.perf_counter() - t0
-                        break
-                except Exception:  # the map's frame is replaced while Streamlit reruns
-                    pass
-                time.sleep(0.02)
-            results.append((first, repaint))
+            repaint = _repaint(page, before)
+            time.sleep(0.5)
+            kept = bool(map_frame(page).evaluate("() => window.__benchMarker === 1"))
+            results.append((first, repaint, kept))
         browser.close()
-    print(f"{'run':<6}{'first paint s':>15}{'filter → repaint s':>22}")
-    for i, (first, repaint) in enumerate(results, 1):
-        print(f"{i:<6}{first:>15.2f}{(repaint if repaint is not None else float('nan')):>22.2f}")
+    return results
+
+
+def main() -> None:
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    shutil.copy(ROOT / "bench" / "shipped_page.py", ROOT / SHIPPED)
+    try:
+        built = measure("app.py", runs)
+        shipped = measure(SHIPPED, runs)
+    finally:
+        (ROOT / SHIPPED).unlink(missing_ok=True)
+    nan = float("nan")
+    print(f"{'run':<5}{'first paint s':>28}{'filter → repaint s':>30}{'map kept':>22}")
+    print(f"{'':<5}{'built':>14}{'shipped':>14}{'built':>15}{'shipped':>15}{'built':>11}{'shipped':>11}")
+    for i, (b, s) in enumerate(zip(built, shipped, strict=True), 1):
+        print(f"{i:<5}{b[0]:>14.2f}{s[0]:>14.2f}{(b[1] or nan):>15.2f}{(s[1] or nan):>15.2f}{b[2]!s:>11}{s[2]!s:>11}")
+    med = statistics.median
+    print(f"{'med':<5}{med(r[0] for r in built):>14.2f}{med(r[0] for r in shipped):>14.2f}"
+          f"{med(r[1] or nan for r in built):>15.2f}{med(r[1] or nan for r in shipped):>15.2f}")
 
 
 if __name__ == "__main__":

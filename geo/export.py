@@ -88,6 +88,24 @@ def attributions_table(projects: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["id", "plan", "verb", "action", "target_year", "quote"])
 
 
+def file_stem(spec, *, district_names: dict[str, str] | None = None, day: str | None = None) -> str:
+    """A file name (without extension) that says what was filtered, e.g. ``atlas_九龙坡区_rail_2026-12-06``.
+
+    Districts by their Chinese names, then categories, statuses and plans by
+    their keys, then the search text, then the date (UTC, ISO). Characters a
+    file system may refuse are replaced; long names are cut at 120 characters.
+    """
+    import datetime
+    import re
+
+    parts = [*((district_names or {}).get(d, d) for d in spec.districts), *spec.categories, *spec.statuses, *spec.plans]
+    if spec.text:
+        parts.append(spec.text)
+    day = day or datetime.datetime.now(datetime.UTC).date().isoformat()
+    stem = "_".join(["atlas", *parts])[:110] + "_" + day
+    return re.sub(r'[\\/:*?"<>|\s]+', "-", stem)
+
+
 def export(projects: gpd.GeoDataFrame, joined: pd.DataFrame, path: str | Path, *, fmt: str) -> Path:
     """Write ``projects`` (already filtered) to ``path`` in ``fmt``; atomic.
 

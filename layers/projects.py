@@ -10,18 +10,21 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from folium.plugins import FastMarkerCluster, Fullscreen, GroupedLayerControl
+from branca.element import MacroElement, Template
+from folium.elements import JSCSSMixin
+from folium.plugins import FastMarkerCluster, Fullscreen
 
 from geo import settings
 from geo.i18n import t
 from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
-from geo.styles import GROUPED_PRECISIONS, feature_style
+from geo.styles import GROUPED_PRECISIONS, feature_style, point_svg
 from geo.tiles import BASEMAPS, tile_urls
 from layers.assets import icon_path_script, localize
 from layers.basemaps import display_frame
@@ -57,7 +60,11 @@ def _feature_collection(frame: gpd.GeoDataFrame, lang: str) -> dict:
     geoms = shapely.to_geojson(shapely.transform(frame.geometry.values, lambda xy: np.round(xy, 6)))
     features = []
     for row, geom in zip(frame.itertuples(index=False), geoms, strict=True):
-        style = feature_style(row.category, row.status, row.location_precision, row.geom_kind)
+        if row.geom_kind == "point":
+            svg, size = point_svg(row.category, row.status, row.location_precision)
+            style = {"html": svg, "iconSize": [size, size], "iconAnchor": [size // 2, size // 2], "className": "atlas-point"}
+        else:
+            style = feature_style(row.category, row.status, row.location_precision, row.geom_kind)
         features.append(
             {
                 "type": "Feature",
@@ -93,6 +100,346 @@ def _badge(n: int, precision: str) -> folium.DivIcon:
     return folium.DivIcon(html=html_text, icon_size=(size, size), icon_anchor=(size // 2, size // 2), class_name="atlas-badge-icon")
 
 
+def static_boundaries(units: gpd.GeoDataFrame, *, static_dir: Path | None = None) -> dict[str, str]:
+    """Write the boundaries once as static GeoJSON files (WGS84 and GCJ-02); return ``{crs: url}``.
+
+    The browser fetches them from Streamlit's static route (``/app/static/...``)
+    once per page, so a rerun never re-sends 2 MB of boundaries. A file is
+    rewritten only when its content changes (atomic replace).
+    """
+    static_dir = static_dir or settings.static_dir
+    out = {}
+    for crs in ("WGS84", "GCJ-02"):
+        frame = display_frame(units, "gaode") if crs == "GCJ-02" else units
+        frame = frame[["adcode", "name_zh", "name_en", "geometry"]].copy()
+        frame["geometry"] = shapely.set_precision(frame.geometry.values, 1e-5)
+        text = frame.to_json(drop_id=True, ensure_ascii=False)
+        name = f"boundaries_{crs.lower().replace('-', '')}.geojson"
+        path = static_dir / "data" / name
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)
+        out[crs] = f"/app/static/data/{name}"
+    return out
+
+
+class _FetchedBoundaries(MacroElement):
+    """Boundaries fetched by the browser from a static URL, styled per unit, added under the project layers.
+
+    ``fills`` maps adcode → fill colour (a choropleth) and ``values`` adcode →
+    the shaded value shown in the tooltip; both are small. Names come from the file.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function(map){
+  var fills = {{ this.fills|tojson }}, values = {{ this.values|tojson }}, lang = {{ this.lang|tojson }};
+  var pane = map.createPane("atlasBoundaries"); pane.style.zIndex = 350;
+  fetch({{ this.url|tojson }}).then(function(r){ return r.json(); }).then(function(g){
+    var layer = L.geoJSON(g, {pane: "atlasBoundaries", interactive: true,
+      style: function(f){ var a = f.properties.adcode; return {color: "#5b6b7a", weight: 1,
+        fillColor: fills[a] || "#ffffff", fillOpacity: {{ 0.6 if this.fills else 0.04 }}}; },
+      onEachFeature: function(f, l){
+        var p = f.properties, name = lang == "zh" ? p.name_zh : p.name_en + " (" + p.name_zh + ")";
+        var v = values[p.adcode];
+        l.bindTooltip(String(name + (v === undefined ? "" : ": " + v)).replace(/[&<>"]/g, function(c){
+          return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; }), {sticky: false});
+      }});
+    layer.addTo(map); window.atlasBoundaries = layer;
+  });
+})({{ this._parent.get_name() }});
+{% endmacro %}"""
+    )
+
+    def __init__(self, url: str, *, fills: dict, values: dict, lang: str) -> None:
+        super().__init__()
+        self._name = "FetchedBoundaries"
+        self.url, self.fills, self.values, self.lang = url, fills, values, lang
+
+
+class _TileErrorNotice(MacroElement):
+    """When a tile layer fails to load, say so on the map and drop its credit."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function(map){
+  var shown = false;
+  map.eachLayer(function(layer){
+    if (!(layer instanceof L.TileLayer)) return;
+    layer.on("tileerror", function(){
+      if (shown) return; shown = true;
+      if (map.attributionControl && layer.getAttribution && layer.getAttribution()) map.attributionControl.removeAttribution(layer.getAttribution());
+      var box = L.DomUtil.create("div", "atlas-tile-error");
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:absolute;left:50%;top:8px;transform:translateX(-50%);z-index:1000;background:#fff3cd;color:#664d03;border:1px solid #ffe69c;padding:4px 10px;border-radius:4px;font:13px sans-serif;pointer-events:none";
+      box.textContent = {{ this.text|tojson }};
+      map.getContainer().appendChild(box);
+    });
+  });
+})({{ this._parent.get_name() }});
+{% endmacro %}"""
+    )
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "TileErrorNotice"
+        self.text = text
+
+
+class _MapControl(MacroElement):
+    """A small static Leaflet control holding HTML (the choropleth's colour scale)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function(map){
+  var c = L.control({position: {{ this.position|tojson }}});
+  c.onAdd = function(){ var d = L.DomUtil.create("div", "atlas-map-control");
+    d.style.cssText = "background:rgba(255,255,255,0.9);padding:4px 8px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);margin-bottom:28px";
+    d.innerHTML = {{ this.html|tojson }}; return d; };
+  c.addTo(map);
+})({{ this._parent.get_name() }});
+{% endmacro %}"""
+    )
+
+    def __init__(self, html_text: str, *, position: str = "bottomleft") -> None:
+        super().__init__()
+        self._name = "MapControl"
+        self.html, self.position = html_text, position
+
+
+class _Assets(JSCSSMixin, MacroElement):
+    """Scripts that project layers may need later (a rerun cannot load new scripts into the map)."""
+
+    _template = Template("")
+
+    def __init__(self) -> None:
+        super().__init__()
+        from folium.plugins import MarkerCluster
+
+        self.default_js = list(MarkerCluster.default_js)
+        self.default_css = list(MarkerCluster.default_css)
+
+
+class _FrameOnce(MacroElement):
+    """Fit the map to ``bounds`` once per ``token`` (a rerun that re-sends the layers does not re-fit)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+if (window.atlasFrame !== {{ this.token|tojson }}) { window.atlasFrame = {{ this.token|tojson }};
+  (window.map || {{ this._parent.get_name() }}).fitBounds({{ this.bounds|tojson }}, {maxZoom: {{ this.max_zoom }}, padding: [20, 20]}); }
+{% endmacro %}"""
+    )
+
+    def __init__(self, bounds: list, *, token: str, max_zoom: int = 13) -> None:
+        super().__init__()
+        self._name = "FrameOnce"
+        self.bounds, self.token, self.max_zoom = bounds, token, max_zoom
+
+
+def shading_colors(units: gpd.GeoDataFrame, shading: pd.Series | None) -> tuple[dict, dict, list]:
+    """``(fills, values, classes)`` of a choropleth: colour and value per adcode, and the legend's classes."""
+    if shading is None:
+        return {}, {}, []
+    fills, classes = _shade(units, shading)
+    values = {a: float(f"{shading.get(a, 0):.4g}") for a in units.adcode}
+    return fills, values, classes
+
+
+def base_map(
+    units: gpd.GeoDataFrame,
+    *,
+    lang: str = "zh",
+    basemap: str = "none",
+    boundaries_url: str | None = None,
+    shading: pd.Series | None = None,
+    location: tuple[float, float] | None = None,
+    zoom: int | None = None,
+    asset_base: str = "/app/static/vendor",
+    tianditu_key: str | None = None,
+) -> folium.Map:
+    """The part of the map that does not depend on the filters: tiles, boundaries, labels, controls.
+
+    Built the same way from the same arguments it is byte-identical, so
+    streamlit-folium keeps the browser's map across reruns (its identity is a
+    hash of this script) and only swaps the project layers. With
+    ``boundaries_url`` the browser fetches the boundaries from that static URL;
+    without it they are embedded (a standalone HTML file).
+    """
+    base = BASEMAPS[basemap]
+    units_shown = display_frame(units, basemap)
+    m = folium.Map(location=location or DEFAULT_VIEW[0], zoom_start=zoom or DEFAULT_VIEW[1], tiles=None, prefer_canvas=True, max_zoom=base.max_zoom, control_scale=True)
+    for url in tile_urls(base, tianditu_key=tianditu_key):
+        folium.TileLayer(tiles=url, attr=base.attribution, name=base.name(lang), subdomains=base.subdomains, max_zoom=base.max_zoom, control=False).add_to(m)
+    fills, values, classes = shading_colors(units_shown, shading)
+    if classes:
+        from layers.legend import shading_legend_html
+
+        _MapControl(shading_legend_html(classes, title=t("choropleth", lang), lang=lang), position="bottomleft").add_to(m)
+    if boundaries_url:
+        _FetchedBoundaries(boundaries_url, fills=fills, values=values, lang=lang).add_to(m)
+    else:
+        _embedded_boundaries(units_shown, fills=fills, values=values, lang=lang).add_to(m)
+    label_layer = folium.FeatureGroup(name=t("district", lang), control=False)
+    reps = shapely.point_on_surface(units_shown.geometry.values)
+    for pt, z, e in zip(reps, units_shown.name_zh, units_shown.name_en, strict=True):
+        text = html.escape(z if lang == "zh" else e)
+        folium.Marker(
+            (round(pt.y, 5), round(pt.x, 5)),
+            icon=folium.DivIcon(html=f'<div class="atlas-label" style="font:11px sans-serif;color:#3b4a59;white-space:nowrap;transform:translate(-50%,-50%);text-shadow:0 0 3px #fff">{text}</div>', icon_size=(0, 0)),
+            interactive=False,
+        ).add_to(label_layer)
+    label_layer.add_to(m)
+    _Assets().add_to(m)
+    # Inside streamlit-folium the map's div is #map_div: let it fill its frame, whose height the page sets.
+    m.get_root().header.add_child(folium.Element("<style>#map_div{height:100vh!important}.leaflet-control-layers-expanded{max-height:60vh;overflow-y:auto}</style>"), name="atlas_fill")
+    Fullscreen().add_to(m)
+    _TileErrorNotice(t("tile_error", lang, name=base.name(lang))).add_to(m)
+    m.get_root().script.add_child(folium.Element(icon_path_script(asset_base)))
+    localize(m, base=asset_base)
+    return m
+
+
+def _embedded_boundaries(units: gpd.GeoDataFrame, *, fills: dict, values: dict, lang: str) -> folium.GeoJson:
+    data = units[["adcode", "name_zh", "name_en", "geometry"]].copy()
+    data["tip"] = [html.escape(z if lang == "zh" else f"{e} ({z})") for z, e in zip(data.name_zh, data.name_en, strict=True)]
+    if values:
+        data["tip"] = [f"{tip}: {values.get(a, 0):.4g}" for tip, a in zip(data.tip, data.adcode, strict=True)]
+    data["fill"] = [fills.get(a, "#ffffff") for a in data.adcode]
+    return folium.GeoJson(
+        data.to_json(drop_id=True),
+        name=t("boundaries", lang),
+        style_function=lambda f: {"color": "#5b6b7a", "weight": 1, "fillColor": f["properties"]["fill"], "fillOpacity": 0.6 if fills else 0.04},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=False),
+        control=False,
+    )
+
+
+def project_layers(
+    projects: gpd.GeoDataFrame,
+    *,
+    plans: dict,
+    lang: str = "zh",
+    basemap: str = "none",
+    place_names: dict | None = None,
+    units: gpd.GeoDataFrame | None = None,
+    cluster_threshold: int | None = None,
+    asset_base: str = "/app/static/vendor",
+) -> list[folium.FeatureGroup]:
+    """The filter-dependent layers: one per plan (individually placed projects) and one of places.
+
+    Records without geometry (region-wide, ``location_precision == "region"``)
+    are never drawn. Town-, district- and city-level records of every plan are
+    drawn as **one** symbol per place (:func:`grouped_points`), named after the place.
+    """
+    cluster_threshold = cluster_threshold or settings.cluster_threshold
+    drawable = projects[~(projects.geometry.isna() | projects.geometry.is_empty)] if len(projects) else projects
+    shown = display_frame(drawable, basemap)
+    layers = []
+    individual = shown[~shown.location_precision.isin(GROUPED_PRECISIONS)]
+    for plan_id, plan in plans.items():
+        in_plan = individual[[plan_id in p for p in individual.plan_ids]]
+        if in_plan.empty:
+            continue
+        layer = folium.FeatureGroup(name=html.escape(f"{plan.short(lang)} ({len(in_plan)})"), show=True)
+        points = in_plan[in_plan.geom_kind == "point"]
+        others = in_plan[in_plan.geom_kind != "point"]
+        if len(others):
+            _geojson_layer(others, lang).add_to(layer)
+        if len(points) > cluster_threshold:
+            xy = shapely.get_coordinates(shapely.point_on_surface(points.geometry.values))
+            FastMarkerCluster(data=np.column_stack([xy[:, 1], xy[:, 0]]).tolist()).add_to(layer)
+        elif len(points):
+            _geojson_layer(points, lang).add_to(layer)
+        layers.append(layer)
+    places = place_groups(drawable, lang=lang, place_names=place_names, units=units)
+    if len(places):
+        shifted = display_frame(gpd.GeoDataFrame(places, geometry=gpd.points_from_xy(places.lon, places.lat), crs=4326), basemap)
+        layer = folium.FeatureGroup(name=html.escape(t("places_layer", lang, n=int(places.n.sum()))), show=True)
+        for g, pt in zip(places.itertuples(index=False), shifted.geometry, strict=True):
+            folium.Marker((pt.y, pt.x), icon=_badge(g.n, g.precision), tooltip=html.escape(g.tip)).add_to(layer)
+        layers.append(layer)
+    for layer in layers:
+        localize(layer, base=asset_base)
+    return layers
+
+
+def place_groups(projects: gpd.GeoDataFrame, *, lang: str = "zh", place_names: dict | None = None, units: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+    """One row per place of town/district/city-level records: ``lon, lat, precision, ids, n, name, tip``.
+
+    ``place_names`` maps ``(lon, lat)`` (rounded to 6 decimals) to ``(name_zh, name_en)``;
+    a place not in it is named after the unit that contains it ("a town in 九龙坡区").
+    """
+    groups = grouped_points(projects)
+    if groups.empty:
+        return groups.assign(n=[], name=[], tip=[])
+    names = place_names or {}
+    unit_name = _containing_unit_names(groups, units, lang) if units is not None else [""] * len(groups)
+    out = []
+    for g, inside in zip(groups.itertuples(index=False), unit_name, strict=True):
+        pair = names.get((g.lon, g.lat))
+        if pair:
+            out.append(pair[0] if lang == "zh" else pair[1])
+        else:
+            level = label(PRECISIONS, g.precision, lang=lang)
+            # A district- or city-level record sits at its unit's point: the unit is the place.
+            out.append((inside if g.precision in ("district", "city") else t("place_in_unit", lang, unit=inside, level=level)) if inside else level)
+    groups = groups.assign(n=[len(i) for i in groups.ids], name=out)
+    groups["tip"] = [t("group_badge", lang, place=name, n=n, level=label(PRECISIONS, p, lang=lang)) for name, n, p in zip(groups.name, groups.n, groups.precision, strict=True)]
+    return groups
+
+
+def _containing_unit_names(groups: pd.DataFrame, units: gpd.GeoDataFrame, lang: str) -> list[str]:
+    pts = shapely.points(groups.lon.to_numpy(), groups.lat.to_numpy())
+    tree = shapely.STRtree(units.geometry.values)
+    pt_idx, unit_idx = tree.query(pts, predicate="intersects")
+    names = (units.name_zh if lang == "zh" else units.name_en).to_numpy()
+    found = dict(zip(pt_idx.tolist(), unit_idx.tolist(), strict=True))
+    return [names[found[i]] if i in found else "" for i in range(len(groups))]
+
+
+def place_at(groups: pd.DataFrame, lat: float, lng: float, *, tolerance: float = 1e-4) -> int | None:
+    """Index (row position) of the place symbol clicked at ``(lat, lng)``, or None."""
+    if groups.empty:
+        return None
+    d = np.hypot(groups.lon.to_numpy() - lng, groups.lat.to_numpy() - lat)
+    i = int(np.argmin(d))
+    return i if d[i] <= tolerance else None
+
+
+def highlight_layer(geometries: gpd.GeoSeries, *, basemap: str = "none", color: str = "#111111", fill: bool = False, name: str = "highlight") -> folium.FeatureGroup:
+    """An outline (a framed district, a selected project) drawn above the projects, not clickable."""
+    layer = folium.FeatureGroup(name=name, control=False)
+    frame = display_frame(gpd.GeoDataFrame(geometry=geometries.reset_index(drop=True), crs=4326), basemap)
+    if frame.empty:
+        return layer
+    folium.GeoJson(
+        frame.to_json(drop_id=True),
+        style_function=lambda f: {"color": color, "weight": 3.5, "opacity": 0.95, "fill": fill, "fillOpacity": 0.0, "dashArray": ""},
+        marker=folium.CircleMarker(radius=14, color=color, weight=3.5, fill=False),
+        interactive=False,
+        control=False,
+    ).add_to(layer)
+    return layer
+
+
+def frame_layer(bounds: tuple[float, float, float, float], *, token: str, max_zoom: int = 13) -> folium.FeatureGroup:
+    """A layer whose only job is to fit the map to ``bounds`` (west, south, east, north) once per ``token``."""
+    layer = folium.FeatureGroup(name="frame", control=False)
+    w, s, e, n = bounds
+    _FrameOnce([[round(s, 5), round(w, 5)], [round(n, 5), round(e, 5)]], token=token, max_zoom=max_zoom).add_to(layer)
+    return layer
+
+
+def fit_region(bounds: tuple[float, float, float, float]) -> tuple[float, float, float, float] | None:
+    """``bounds`` clipped to Sichuan and Chongqing (a few lines run on to Shanghai or Xining); None if empty."""
+    w, s, e, n = bounds
+    rw, rs, re_, rn = REGION_VIEW
+    w, s, e, n = max(w, rw), max(s, rs), min(e, re_), min(n, rn)
+    return (w, s, e, n) if w < e and s < n else None
+
+
 def build_map(
     projects: gpd.GeoDataFrame,
     units: gpd.GeoDataFrame,
@@ -105,125 +452,65 @@ def build_map(
     location: tuple[float, float] | None = None,
     zoom: int | None = None,
     asset_base: str = "/app/static/vendor",
-    cluster_threshold: int = settings.cluster_threshold,
+    cluster_threshold: int | None = None,
     tianditu_key: str | None = None,
+    boundaries_url: str | None = None,
 ) -> folium.Map:
-    """The map of ``projects`` (already filtered) over the ``units`` boundaries.
+    """The whole map in one object (standalone HTML export, screenshots, tests).
 
-    Parameters
-    ----------
-    projects
-        Catalog rows with derived columns (:func:`geo.catalog.add_derived_columns`).
-    units
-        Boundaries to draw (web resolution), with ``adcode`` and names.
-    plans
-        :func:`geo.catalog.load_plans`: a layer per plan, in this order.
-    basemap
-        A key of :data:`geo.tiles.BASEMAPS`. For a GCJ-02 base map
-        (Gaode) every overlay is shifted into GCJ-02.
-    shading
-        Optional value per unit adcode for a choropleth of the boundaries.
-    place_names
-        ``{(lon, lat): name}`` for group badges' tooltips (district names).
-    location, zoom
-        Initial view; without them the map fits the projects (or the region).
+    The app does not use it: it sends :func:`base_map` once and
+    :func:`project_layers` on each rerun. Without ``location`` the map fits the
+    projects (never wider than the region).
     """
-    base = BASEMAPS[basemap]
-    shown = display_frame(projects, basemap)
-    units_shown = display_frame(units, basemap)
-    m = folium.Map(location=location or DEFAULT_VIEW[0], zoom_start=zoom or DEFAULT_VIEW[1], tiles=None, prefer_canvas=True, max_zoom=base.max_zoom, control_scale=True)
-    for url in tile_urls(base, tianditu_key=tianditu_key):
-        folium.TileLayer(tiles=url, attr=base.attribution, name=base.name_zh if lang == "zh" else base.name_en, subdomains=base.subdomains, max_zoom=base.max_zoom, control=False).add_to(m)
-
-    # Boundaries, with optional shading.
-    colors = _shade(units_shown, shading)
-    boundary_data = units_shown[["adcode", "name_zh", "name_en", "geometry"]].copy()
-    boundary_data["tip"] = [html.escape(z if lang == "zh" else f"{e} ({z})") for z, e in zip(boundary_data.name_zh, boundary_data.name_en, strict=True)]
-    if shading is not None:
-        boundary_data["tip"] = [f"{tip}: {shading.get(a, 0):.4g}" for tip, a in zip(boundary_data.tip, boundary_data.adcode, strict=True)]
-    boundary_data["fill"] = [colors.get(a, "#ffffff") for a in boundary_data.adcode]
-    bounds_layer = folium.FeatureGroup(name=t("boundaries", lang), control=True)
-    folium.GeoJson(
-        boundary_data.to_json(drop_id=True),
-        name="boundaries",
-        style_function=lambda f: {"color": "#5b6b7a", "weight": 1, "fillColor": f["properties"]["fill"], "fillOpacity": 0.55 if shading is not None else 0.04},
-        highlight_function=lambda f: {"weight": 2.5, "color": "#1f3b57"},
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=False),
-        smooth_factor=1.0,
-    ).add_to(bounds_layer)
-    bounds_layer.add_to(m)
-    label_layer = folium.FeatureGroup(name=t("district", lang), control=True)
-    reps = shapely.point_on_surface(units_shown.geometry.values)
-    for pt, z, e in zip(reps, units_shown.name_zh, units_shown.name_en, strict=True):
-        text = html.escape(z if lang == "zh" else e)
-        folium.Marker(
-            (pt.y, pt.x),
-            icon=folium.DivIcon(html=f'<div class="atlas-label" style="font:11px sans-serif;color:#3b4a59;white-space:nowrap;transform:translate(-50%,-50%);text-shadow:0 0 3px #fff">{text}</div>', icon_size=(0, 0)),
-            interactive=False,
-        ).add_to(label_layer)
-    label_layer.add_to(m)
-
-    # A layer per plan: individually drawn features plus grouped badges.
-    plan_layers = []
-    names = place_names or {}
-    for plan_id, plan in plans.items():
-        in_plan = shown[[plan_id in p for p in shown.plan_ids]]
-        if in_plan.empty:
-            continue
-        title = f"{plan.short(lang)} ({len(in_plan)})"
-        layer = folium.FeatureGroup(name=html.escape(title), show=True)
-        individual = in_plan[~in_plan.location_precision.isin(GROUPED_PRECISIONS)]
-        points = individual[individual.geom_kind == "point"]
-        others = individual[individual.geom_kind != "point"]
-        if len(others):
-            _geojson_layer(others, lang).add_to(layer)
-        if len(points) > cluster_threshold:
-            xy = shapely.get_coordinates(shapely.point_on_surface(points.geometry.values))
-            FastMarkerCluster(data=np.column_stack([xy[:, 1], xy[:, 0]]).tolist()).add_to(layer)
-        elif len(points):
-            _geojson_layer(points, lang).add_to(layer)
-        for g in grouped_points(display_frame(in_plan, "none") if basemap == "none" else in_plan).itertuples(index=False):
-            place = names.get((g.lon, g.lat), "")
-            tip = f"{group_key(g.lon, g.lat)} · " + t("group_badge", lang, place=place, n=len(g.ids), level=label(PRECISIONS, g.precision, lang=lang))
-            folium.Marker((g.lat, g.lon), icon=_badge(len(g.ids), g.precision), tooltip=html.escape(tip)).add_to(layer)
+    m = base_map(units, lang=lang, basemap=basemap, boundaries_url=boundaries_url, shading=shading, location=location, zoom=zoom, asset_base=asset_base, tianditu_key=tianditu_key)
+    layers = project_layers(projects, plans=plans, lang=lang, basemap=basemap, place_names=place_names, units=units, cluster_threshold=cluster_threshold, asset_base=asset_base)
+    for layer in layers:
         layer.add_to(m)
-        plan_layers.append(layer)
-    GroupedLayerControl({t("layers_by_plan", lang): plan_layers, t("boundaries", lang): [bounds_layer, label_layer]}, exclusive_groups=False, collapsed=False).add_to(m)
-    Fullscreen().add_to(m)
-    if location is None and len(shown):
-        # Fit the projects, but never wider than Sichuan and Chongqing: a few lines run on to Shanghai or Xining.
-        w, s, e, n = shown.total_bounds
-        rw, rs, re_, rn = REGION_VIEW
-        w, s, e, n = max(w, rw), max(s, rs), min(e, re_), min(n, rn)
-        if w < e and s < n:
-            m.fit_bounds([[s, w], [n, e]], max_zoom=12)
-    m.get_root().script.add_child(folium.Element(icon_path_script(asset_base)))
-    localize(m, base=asset_base)
+    folium.LayerControl(collapsed=True).add_to(m)
+    drawable = projects[~(projects.geometry.isna() | projects.geometry.is_empty)] if len(projects) else projects
+    if location is None and len(drawable):
+        box = fit_region(tuple(display_frame(drawable, basemap).total_bounds))
+        if box:
+            m.fit_bounds([[box[1], box[0]], [box[3], box[2]]], max_zoom=12)
     return m
 
 
 def _geojson_layer(frame: gpd.GeoDataFrame, lang: str) -> folium.GeoJson:
+    """Lines and polygons (canvas paths, highlighted on hover) or points (small SVG symbols:
+    shape by category, see :func:`geo.styles.point_svg`)."""
+    points = bool(len(frame)) and (frame.geom_kind == "point").all()
     return folium.GeoJson(
         _feature_collection(frame, lang),
         style_function=lambda f: f["properties"]["style"],
-        marker=folium.CircleMarker(radius=6),
+        marker=folium.Marker(icon=folium.DivIcon(html="", icon_size=(14, 14))) if points else None,
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-        highlight_function=lambda f: {"weight": 6},
+        highlight_function=None if points else (lambda f: {"weight": 6}),
         embed=True,
     )
 
 
-def _shade(units: gpd.GeoDataFrame, values: pd.Series | None) -> dict[str, str]:
-    """A sequential colour per unit (light yellow → dark red), classed by quantiles of non-zero values."""
-    if values is None:
-        return {}
-    palette = ["#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026"]
+SHADE_PALETTE = ("#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026")
+SHADE_ZERO = "#f7f7f7"
+
+
+def _shade(units: gpd.GeoDataFrame, values: pd.Series) -> tuple[dict[str, str], list[tuple[str, float, float]]]:
+    """A sequential colour per unit (light yellow → dark red), classed by quantiles of non-zero values.
+
+    Returns the colour per adcode and the classes ``(colour, low, high)`` for
+    the colour-scale legend (zero first, in grey).
+    """
     v = values.reindex(units.adcode).fillna(0)
     nonzero = v[v > 0]
     if nonzero.empty:
-        return dict.fromkeys(units.adcode, "#f7f7f7")
+        return dict.fromkeys(units.adcode, SHADE_ZERO), [(SHADE_ZERO, 0.0, 0.0)]
     edges = np.unique(np.quantile(nonzero, [0.2, 0.4, 0.6, 0.8]))
-    return {a: "#f7f7f7" if x <= 0 else palette[min(int(np.searchsorted(edges, x, side="left")), 4)] for a, x in v.items()}
+    fills = {a: SHADE_ZERO if x <= 0 else SHADE_PALETTE[min(int(np.searchsorted(edges, x, side="left")), 4)] for a, x in v.items()}
+    bounds = [float(nonzero.min()), *edges.tolist(), float(nonzero.max())]
+    classes = [(SHADE_ZERO, 0.0, 0.0)]
+    for i in range(len(bounds) - 1):
+        if bounds[i + 1] >= bounds[i]:
+            classes.append((SHADE_PALETTE[min(i, 4)], bounds[i], bounds[i + 1]))
+    return fills, classes
 
 
 def map_html(m: folium.Map) -> str:

@@ -24,8 +24,10 @@ class AppDidNotStart(RuntimeError):
 
 
 @contextlib.contextmanager
-def running_app(*, timeout_s: float = 60) -> Iterator[str]:
+def running_app(*, timeout_s: float = 60, script: str = "app.py") -> Iterator[str]:
     """Start the app with local front-end assets; yield its URL (no trailing slash); stop it on exit.
+
+    ``script`` is the entry script, relative to the repository root (a bench may run another one).
 
     Raises
     ------
@@ -36,7 +38,7 @@ def running_app(*, timeout_s: float = 60) -> Iterator[str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true"],
+        [sys.executable, "-m", "streamlit", "run", script, "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true"],
         cwd=ROOT, env={**os.environ, "ATLAS_ASSETS": "local"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"

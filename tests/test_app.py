@@ -23,30 +23,86 @@ def run(page: str = "app.py", query: dict | None = None) -> AppTest:
     return at
 
 
-def map_script(at: AppTest, index: int = 0) -> str:
+def _map_args(at: AppTest, index: int = 0) -> dict:
     comps = [c for c in at.get("component_instance")]
-    return json.loads(comps[index].proto.json_args)["script"]
+    return json.loads(comps[index].proto.json_args)
+
+
+def map_script(at: AppTest, index: int = 0) -> str:
+    """The base map's script (tiles, boundaries, labels): the same across filter changes."""
+    return _map_args(at, index)["script"]
+
+
+def map_layers(at: AppTest) -> str:
+    """The project layers' script (``feature_group_to_add``): what a filter change re-sends."""
+    return _map_args(at)["feature_group"] or ""
 
 
 def test_map_page_renders_projects_and_boundaries():
     at = run()
+    layers = map_layers(at)
+    assert layers.count('"type": "Feature"') + layers.count('"type":"Feature"') > 100
     script = map_script(at)
-    assert script.count('"type": "Feature"') + script.count('"type":"Feature"') > 100
-    assert "九龙坡区" in script
+    assert script.count("atlas-label") >= 59  # district labels
+    assert "/app/static/data/boundaries_wgs84.geojson" in script  # boundaries fetched, not embedded
+    assert '"adcode": "500107"' not in script
     assert "显示" in at.caption[0].value
+    assert _map_args(at)["returned_objects"] == ["last_object_clicked_tooltip", "last_object_clicked"]
+
+
+def test_base_map_is_identical_across_filter_changes():
+    """streamlit-folium keeps the browser's map only while the base script is byte-identical."""
+    at = run()
+    before = map_script(at)
+    at.multiselect(key="f_category").set_value(["rail"]).run()
+    at.multiselect(key="f_district").set_value(["500107"]).run()
+    assert map_script(at) == before
+    assert map_layers(at) != ""
+
+
+def test_district_filter_frames_and_outlines_the_district():
+    at = run(query={"district": "500107"})
+    layers = map_layers(at)
+    assert "fitBounds" in layers and '"d:500107"' in layers
+    # Jiulongpo lies within 106.2–106.6 E, 29.2–29.6 N: the frame is the district, not the region.
+    box = json.loads(layers.split("fitBounds(")[1].split(", {maxZoom")[0])
+    (s, w), (n, e) = box
+    assert 106.1 < w < e < 106.7 and 29.1 < s < n < 29.7
+    assert "#1f3b57" in layers  # the outline
+
+
+@pytest.mark.parametrize(("value", "lang", "word"), [("G:abc,def", "zh", "无效"), ("P00000000", "zh", "不存在"), ("G:abc,def", "en", "malformed"), ("../../etc", "en", "does not exist")])
+def test_bad_project_in_link_gives_a_notice_in_the_page_language(value, lang, word):
+    at = run(query={"p": value, **({"lang": "en"} if lang == "en" else {})})
+    notices = " ".join(w.value for w in at.warning)
+    assert word in notices and value in notices
+    if lang == "en":
+        assert not any("\u4e00" <= ch <= "\u9fff" for ch in notices.replace(value, ""))
+
+
+def test_link_to_a_project_frames_and_highlights_it():
+    from geo.catalog import Atlas
+
+    atlas = Atlas()
+    pid = atlas.projects[atlas.projects.geom_kind == "line"].id.iat[0]
+    at = run(query={"p": pid})
+    layers = map_layers(at)
+    assert f'"p:{pid}:0"' in layers and "#ffb000" in layers
+    at.multiselect(key="f_district").set_value(["500107"]).run()  # a district chosen later wins
+    assert '"d:500107"' in map_layers(at)
 
 
 def test_filter_changes_features_and_counts():
     everything = run()
     rail = run(query={"category": "rail"})
-    n_all = map_script(everything).count("\"id\": \"P")
-    n_rail = map_script(rail).count("\"id\": \"P")
+    n_all = map_layers(everything).count("\"id\": \"P")
+    n_rail = map_layers(rail).count("\"id\": \"P")
     assert 0 < n_rail < n_all
     assert rail.caption[0].value != everything.caption[0].value
     # The sidebar widget drives the same filter.
     at = run()
     at.multiselect(key="f_category").set_value(["rail"]).run()
-    assert map_script(at).count("\"id\": \"P") == n_rail
+    assert map_layers(at).count("\"id\": \"P") == n_rail
     assert at.query_params["category"] in ("rail", ["rail"])
 
 
@@ -108,4 +164,15 @@ def test_export_page_offers_every_format():
     labels = " ".join(b.label for b in at.get("download_button"))
     for word in ("GeoJSON", "GeoPackage", "CSV", "Shapefile", "HTML", "PNG"):
         assert word in labels
-    assert at.get("imgs") or at.get("image")  # the briefing preview is shown
+    assert not (at.get("imgs") or at.get("image"))  # no preview drawn on a visit
+    at.button(key="img_preview_btn").click().run()
+    assert at.get("imgs") or at.get("image")  # drawn on request
+
+
+def test_export_file_names_say_what_was_filtered():
+    at = run(EXPORT, {"district": "500107", "category": "rail", "lang": "en"})
+    names = [b.proto.file_name if hasattr(b.proto, "file_name") else "" for b in at.get("download_button")]
+    labels = " ".join(b.label for b in at.get("download_button"))
+    assert "unit_adcode" not in labels and "天地图" not in labels
+    assert at.radio(key="img_frame").value == "district"  # a district filter frames the image on the district
+    assert any("九龙坡区_rail" in n for n in names) or names == [""] * len(names)

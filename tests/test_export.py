@@ -117,3 +117,13 @@ def test_geojson_round_trip_is_frame_equal(data, tmp_path):
     columns = ["id", "name_zh", "name_en", "category", "status", "location_precision", "geometry"]
     expected = projects[columns].reset_index(drop=True)
     assert_geodataframe_equal(back[columns], expected, check_less_precise=True, normalize=True)
+
+
+def test_file_names_say_what_was_filtered():
+    from geo.export import file_stem
+    from geo.filters import FilterSpec
+
+    spec = FilterSpec(districts=("500107",), categories=("rail",))
+    assert file_stem(spec, district_names={"500107": "九龙坡区"}, day="2026-12-06") == "atlas_九龙坡区_rail_2026-12-06"
+    assert file_stem(FilterSpec(text='a/b:"c"'), day="2026-12-06") == "atlas_a-b-c-_2026-12-06"
+    assert file_stem(FilterSpec(), day="2026-12-06") == "atlas_2026-12-06"

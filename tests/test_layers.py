@@ -65,3 +65,116 @@ def test_tianditu_needs_a_key():
     assert "tianditu_vec" not in available(tianditu_key="")
     assert "tianditu_vec" in available(tianditu_key="abc")
     assert all(b.attribution for b in BASEMAPS.values())
+
+
+def _with_region_record(frame):
+    """The fixture frame plus a schema-v2 region-wide record (null geometry, scope, v2 notes)."""
+    import pandas as pd
+
+    row = frame.iloc[[0]].copy()
+    row["id"] = "P0000RE61"
+    row["name_zh"] = "全域性项目"
+    row["location_precision"] = "region"
+    row["geometry"] = None
+    row["scope"] = "甲区"
+    row["location_note_zh"] = "覆盖甲区全域"
+    row["location_note_en"] = "Covers all of Jia district"
+    out = pd.concat([frame.assign(scope=None), row], ignore_index=True)
+    return out.set_geometry("geometry", crs=frame.crs)
+
+
+def test_region_records_are_never_drawn(fixture_projects, fixture_units):
+    from layers.projects import project_layers
+
+    frame = _with_region_record(fixture_projects)
+    layers = project_layers(frame, plans=load_plans(), units=fixture_units)
+    m = build_map(frame, fixture_units, plans=load_plans())
+    html = map_html(m)
+    assert "P0000RE61" not in html and "\\u5168\\u57df" not in html
+    assert sum(len(layer._children) for layer in layers) > 0
+
+
+def test_one_place_symbol_for_all_plans_named_after_the_place(fixture_projects, fixture_units):
+    from layers.projects import place_groups, project_layers
+
+    places = place_groups(fixture_projects, lang="zh", units=fixture_units)
+    assert sorted(places.n) == [1, 1, 2]
+    assert all(not tip.startswith("G:") for tip in places.tip)
+    assert any("乙区" in name for name in places.name)  # named after the containing unit
+    layers = project_layers(fixture_projects, plans=load_plans(), units=fixture_units)
+    import folium
+
+    m = folium.Map()
+    for layer in layers:
+        layer.add_to(m)
+    html = map_html(m)
+    badges = [layer for layer in layers if any(type(c).__name__ == "Marker" for c in layer._children.values())]
+    assert len(badges) == 1 and sum(type(c).__name__ == "Marker" for c in badges[0]._children.values()) == len(places)  # not one badge per plan
+    assert "G:" not in html
+
+
+def test_location_note_reads_v2_then_v1():
+    from atlas_ui import location_note
+
+    assert location_note({"location_note_zh": "甲", "location_note_en": "A", "location_note": "old"}, "en") == "A"
+    assert location_note({"location_note_zh": "甲", "location_note": "old"}, "zh") == "甲"
+    assert location_note({"location_note": "old"}, "en") == "old"
+    assert location_note({}, "zh") == ""
+
+
+def test_choropleth_has_a_colour_scale(fixture_units):
+    import pandas as pd
+
+    from layers.legend import shading_legend_html
+    from layers.projects import shading_colors
+
+    values = pd.Series({"500901": 0, "500902": 3, "500903": 12})
+    fills, values_shown, classes = shading_colors(fixture_units, values)
+    assert fills["500901"] == "#f7f7f7" and fills["500902"] != fills["500903"] and values_shown["500903"] == 12
+    html = shading_legend_html(classes, title="Projects", lang="en")
+    assert "none" in html and "12" in html and html.count("atlas-scale-item") == len(classes)
+
+
+def test_tile_errors_show_a_notice_and_drop_the_credit(fixture_units):
+    from layers.projects import base_map
+
+    html = map_html(base_map(fixture_units, lang="en", basemap="osm" if "osm" in BASEMAPS else next(iter(BASEMAPS))))
+    assert "tileerror" in html and "removeAttribution" in html and "could not be loaded" in html
+
+
+def test_five_statuses_look_different_on_lines_and_points():
+    from geo.styles import feature_style
+
+    five = ("proposed", "preparatory", "under_construction", "completed", "operating")
+    lines = {tuple(sorted(feature_style("rail", s, "exact", "line").items())) for s in five}
+    points = {(st["dashArray"], st["fillOpacity"], st["weight"]) for st in (feature_style("airport", s, "exact", "point") for s in five)}
+    assert len(lines) == 5 and len(points) == 5
+
+
+def test_category_families_have_distinct_colours():
+    from geo.styles import CATEGORY_COLORS, FAMILIES
+
+    colours = [c for c, _, _ in FAMILIES.values()]
+    assert len(set(colours)) == len(colours) <= 8
+    assert CATEGORY_COLORS["rail"] != CATEGORY_COLORS["hospital"]
+    assert CATEGORY_COLORS["rail"] == CATEGORY_COLORS["metro"]  # same family, told apart by weight and the legend
+
+
+def test_every_choropleth_carries_its_colour_scale(fixture_units):
+    import pandas as pd
+
+    from layers.projects import base_map
+
+    shaded = map_html(base_map(fixture_units, shading=pd.Series({"500901": 0, "500902": 3, "500903": 12}), lang="en"))
+    assert "atlas-scale" in shaded and "Colour scale" in shaded
+    assert "atlas-scale" not in map_html(base_map(fixture_units, lang="en"))
+
+
+def test_same_colour_categories_have_different_shapes():
+    from geo.styles import CATEGORY_COLORS, CATEGORY_SHAPE, point_svg
+
+    pairs = {(CATEGORY_COLORS[c], CATEGORY_SHAPE[c]) for c in CATEGORY_COLORS}
+    assert len(pairs) == len(CATEGORY_COLORS)  # colour + shape tells every category apart
+    five = ("proposed", "preparatory", "under_construction", "completed", "operating")
+    assert len({point_svg("hospital", s, "exact")[0] for s in five}) == 5
+    assert "<rect" in point_svg("airport", "operating", "exact")[0]  # second of its family: a square, not a circle

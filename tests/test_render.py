@@ -37,7 +37,7 @@ def test_png_size_dpi_colours(rail, units, tmp_path):
     assert round(img.info["dpi"][0]) == 100
     pixels = np.asarray(img.convert("RGB")).reshape(-1, 3)
     assert len(np.unique(pixels, axis=0)) > 100  # not blank
-    rail_red = np.array([0xD6, 0x27, 0x28])
+    rail_red = np.array([0xD5, 0x5E, 0x00])  # the rail transit family colour
     assert (np.abs(pixels.astype(int) - rail_red).sum(axis=1) < 40).sum() > 200  # the railway colour is drawn
 
 
@@ -210,3 +210,39 @@ def test_tile_zoom_matches_the_image_and_respects_the_cap():
     capped = zoom_for(chongqing, 2000, max_tiles=20)
     assert capped < 11
     assert zoom_for(chongqing, 2000, max_zoom=8, max_tiles=10_000) == 8
+
+
+def test_projects_are_drawn_one_call_per_style_group(atlas):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    frame = render._projected(atlas.projects[~atlas.projects.location_precision.isin(render.GROUPED_PRECISIONS)])
+    fig, ax = plt.subplots()
+    calls = render.draw_projects(ax, frame)
+    styles = frame.assign(e=frame.location_precision == "exact").groupby(["category", "status", "geom_kind", "e"]).ngroups
+    assert calls == styles < len(frame) / 3
+    assert render.draw_projects(ax, frame.iloc[:5], per_project=True) == 5
+    plt.close(fig)
+
+
+def test_legend_lists_only_what_is_in_the_frame(atlas, units, tmp_path):
+    everything = render.render(atlas.projects, units, tmp_path / "all.png", title="t", dpi=30, extent=render.REGION)
+    box = (106.35, 29.3, 106.5, 29.45)  # part of Jiulongpo
+    r = render.render(atlas.projects, units, tmp_path / "j.png", title="t", dpi=30, extent=box)
+    assert set(r.categories) < set(everything.categories)
+
+
+def test_background_outside_the_region_is_neutral(rail, units, tmp_path):
+    r = _render(rail, units, tmp_path / "n.png", dpi=40, extent=(97.0, 22.0, 112.0, 36.0))
+    img = np.asarray(Image.open(r.path).convert("RGB")).astype(int)
+    corner = img[int(img.shape[0] * 0.2), int(img.shape[1] * 0.08)]  # south-west of the region, inside the map frame
+    assert abs(corner[0] - corner[2]) < 6, corner  # grey, not blue
+
+
+def test_labels_stay_inside_the_frame_and_apart():
+    x = np.array([0.5, 0.51, 0.01, 0.99, 0.3])
+    y = np.array([0.5, 0.505, 0.5, 0.5, 0.99])
+    kept = render.label_positions(x, y, (0.0, 0.0, 1.0, 1.0))
+    assert kept.tolist() == [True, False, False, False, False]
