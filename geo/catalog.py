@@ -172,3 +172,40 @@ def note(row, *, lang: str = "zh") -> str:
         return value
     value = row.get("location_note")
     return value if isinstance(value, str) else ""
+
+
+def symbol_points(frame: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Where town/district/city-level records are shown: one row per (place, record), WGS84.
+
+    Columns ``lon, lat, precision, id``. A record with a geometry is shown at its
+    vertices (representative points; a multi-district record at each of its
+    places). A record with no geometry whose ``scope`` is a district or city is
+    shown at that unit's representative point: the unit is its place, drawn as the
+    unit's symbol (a numbered ring listing its projects), never as a site. Other
+    records without geometry (region-wide) have no row. Coordinates are rounded
+    to 6 decimals so that one place always groups as one.
+    """
+    import numpy as np
+    import shapely
+
+    from geo import gazetteer
+    from geo.styles import GROUPED_PRECISIONS
+
+    columns = ["lon", "lat", "precision", "id"]
+    sub = frame[frame.location_precision.isin(GROUPED_PRECISIONS)] if len(frame) else frame
+    if sub.empty:
+        return pd.DataFrame(columns=columns)
+    missing = shapely.is_missing(np.asarray(sub.geometry.values, dtype=object))
+    drawn = sub[~missing]
+    xy, owner = shapely.get_coordinates(drawn.geometry.values, return_index=True)
+    parts = [pd.DataFrame({"lon": xy[:, 0], "lat": xy[:, 1], "precision": drawn.location_precision.to_numpy()[owner], "id": drawn.id.to_numpy()[owner]})]
+    scoped = sub[missing]
+    if "scope" in scoped.columns and len(scoped):
+        hits = [gazetteer.district_point(s) if isinstance(s, str) else None for s in scoped.scope]
+        keep = np.array([h is not None for h in hits], dtype=bool)
+        if keep.any():
+            pts = np.array([h[:2] for h in hits if h is not None])
+            parts.append(pd.DataFrame({"lon": pts[:, 0], "lat": pts[:, 1], "precision": scoped.location_precision.to_numpy()[keep], "id": scoped.id.to_numpy()[keep]}))
+    out = pd.concat(parts, ignore_index=True)
+    out[["lon", "lat"]] = out[["lon", "lat"]].round(6)
+    return out[columns]

@@ -19,10 +19,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 
 from geo import settings
 from geo._errors import TileError
+from geo.catalog import symbol_points
 from geo.i18n import t
 from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
 from geo.styles import (
@@ -70,6 +72,11 @@ def cjk_font() -> str:
     for weight in ("Regular", "Bold"):
         font_manager.fontManager.addfont(str(folder / f"NotoSansCJKsc-{weight}.otf"))
     return "Noto Sans CJK SC"
+
+
+@lru_cache(maxsize=4)
+def _to_area(crs: str) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(settings.storage_crs, crs, always_xy=True)
 
 
 def _projected(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -190,10 +197,10 @@ def render(
     drawn = _projected(projects) if len(projects) else projects
     individual = drawn[~drawn.location_precision.isin(GROUPED_PRECISIONS)] if len(drawn) else drawn
     draw_projects(ax, individual, per_project=per_project)
-    grouped = drawn[drawn.location_precision.isin(GROUPED_PRECISIONS)] if len(drawn) else drawn
-    if len(grouped):
-        xy, owner = shapely.get_coordinates(grouped.geometry.values, return_index=True)
-        places = pd.DataFrame({"x": xy[:, 0].round(1), "y": xy[:, 1].round(1), "id": grouped.id.to_numpy()[owner]}).groupby(["x", "y"]).id.nunique()
+    symbols = symbol_points(projects) if len(projects) else pd.DataFrame(columns=["lon", "lat", "id"])
+    if len(symbols):
+        x, y = _to_area(settings.area_crs).transform(symbols.lon.to_numpy(), symbols.lat.to_numpy())
+        places = pd.DataFrame({"x": np.round(x, 1), "y": np.round(y, 1), "id": symbols.id.to_numpy()}).groupby(["x", "y"]).id.nunique()
         span = view[2] - view[0]
         for (x, y), n in places.items():
             r = span * (0.006 + 0.0025 * np.log2(max(n, 1)))

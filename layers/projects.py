@@ -79,13 +79,15 @@ def grouped_points(frame: gpd.GeoDataFrame) -> pd.DataFrame:
     """Town/district/city-level records as (lon, lat, precision, ids), one row per place.
 
     Their points are representative points, not sites: drawn as one badge per
-    place, never scattered. A multi-district record counts at each of its places.
+    place, never scattered. A multi-district record counts at each of its places;
+    a record known only to its district (no geometry, ``scope``) counts at that
+    district's point (:func:`geo.catalog.symbol_points`).
     """
-    sub = frame[frame.location_precision.isin(GROUPED_PRECISIONS)]
-    if sub.empty:
+    from geo.catalog import symbol_points
+
+    rows = symbol_points(frame)
+    if rows.empty:
         return pd.DataFrame(columns=["lon", "lat", "precision", "ids"])
-    xy, owner = shapely.get_coordinates(sub.geometry.values, return_index=True)
-    rows = pd.DataFrame({"lon": xy[:, 0].round(6), "lat": xy[:, 1].round(6), "precision": sub.location_precision.to_numpy()[owner], "id": sub.id.to_numpy()[owner]})
     return rows.groupby(["lon", "lat"], sort=True).agg(precision=("precision", "first"), ids=("id", lambda s: list(dict.fromkeys(s)))).reset_index()
 
 
