@@ -681,10 +681,14 @@ def selection_panel(atlas: Atlas, shown, lang: str) -> None:
 
 
 def region_wide_panel(shown, lang: str) -> None:
-    """Records with no place of their own (``location_precision == "region"``), listed beside the map."""
+    """Records with no place of their own (``location_precision == "region"``), listed beside the map.
+
+    Records known only to a district or city have no geometry either, but they are
+    reached through that unit's symbol on the map (see :func:`geo.catalog.symbol_points`).
+    """
     if "location_precision" not in shown.columns:
         return
-    region = shown[(shown.location_precision == "region") | shown.geometry.isna()]
+    region = shown[shown.location_precision == "region"]
     if region.empty:
         return
     with st.expander(f"{t('region_wide', lang)} ({len(region)})", expanded=False):
