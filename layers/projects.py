@@ -331,9 +331,10 @@ def project_layers(
 ) -> list[folium.FeatureGroup]:
     """The filter-dependent layers: one per plan (individually placed projects) and one of places.
 
-    Records without geometry (region-wide, ``location_precision == "region"``)
-    are never drawn. Town-, district- and city-level records of every plan are
-    drawn as **one** symbol per place (:func:`grouped_points`), named after the place.
+    Region-wide records (no geometry, ``location_precision == "region"``) are
+    never drawn. Town-, district- and city-level records of every plan, with or
+    without a geometry of their own, are drawn as **one** symbol per place
+    (:func:`grouped_points`), named after the place.
     """
     cluster_threshold = cluster_threshold or settings.cluster_threshold
     drawable = projects[~(projects.geometry.isna() | projects.geometry.is_empty)] if len(projects) else projects
@@ -355,7 +356,7 @@ def project_layers(
         elif len(points):
             _geojson_layer(points, lang).add_to(layer)
         layers.append(layer)
-    places = place_groups(drawable, lang=lang, place_names=place_names, units=units)
+    places = place_groups(projects, lang=lang, place_names=place_names, units=units)  # incl. records known only to a unit
     if len(places):
         shifted = display_frame(gpd.GeoDataFrame(places, geometry=gpd.points_from_xy(places.lon, places.lat), crs=4326), basemap)
         layer = folium.FeatureGroup(name=html.escape(t("places_layer", lang, n=int(places.n.sum()))), show=True)
