@@ -37,6 +37,7 @@ NOT_LINES = {
     "重庆轨道交通15号线延伸线": "point",
     "渝广高速支线": "point",
     "渝武高速—渝广高速连接线": "point",
+    "沿江铁路": "none",  # a Yangtze-belt corridor named without a section or route
 }
 FIRST_PERSON = re.compile(r"\b(me|my|we|our|us)\b|\bI (think|assume|believe|know)\b|general knowledge|我")
 _GEOD = Geod(ellps="WGS84")
