@@ -657,21 +657,51 @@ def _attribution(c: Candidate) -> dict:
     return {"plan": c.plan_id, "verb": c.verb, "action": c.action, "target_year": c.target_year, "quote": c.quote}
 
 
+def new_record_place(districts: tuple[str, ...] | list[str], *, scope: str | None = None) -> dict:
+    """The place fields of a new record read from a plan: never a point, only what the text states.
+
+    One stated Chongqing district (or Sichuan county) → precision ``district``; one
+    Sichuan city → ``city``; otherwise ``region`` with ``scope`` the plan's own area
+    (``scope``, default by the stated units: all Sichuan → 四川省, all Chongqing →
+    重庆市, none or mixed → 成渝地区). Geometry null, ``location_source`` none, notes
+    from :func:`geo.placement.unplaced` (the same words as the catalog build's).
+    """
+    from geo.placement import _is_city, unplaced
+
+    if len(districts) == 1:
+        area = districts[0]
+    elif scope:
+        area = scope
+    elif districts and all(_is_city(d) for d in districts):
+        area = "四川省"
+    elif districts and not any(_is_city(d) for d in districts):
+        area = "重庆市"
+    else:
+        area = "成渝地区"
+    place = unplaced(area)
+    return {"location_precision": place.precision, "location_source": "none", "scope": place.scope,
+            "location_note_zh": place.note_zh + ";由规划文本导入,待审核定位",
+            "location_note_en": place.note_en + "; imported from the plan text, to be placed in review",
+            "geometry": None}
+
+
 def proposals(
     candidates: list[Candidate],
     *,
     date: str,
     author: str = "ingest",
     catalog_records: dict[str, dict] | None = None,
+    scope: str | None = None,
 ) -> list[dict]:
     """Workbench proposals for candidates, as keyword dicts of ``geo.review.propose``.
 
     A candidate that names a record proposes a new plan attribution on it
     (``changes = {"plans": existing + [new]}``); skipped when the record already cites this
     plan with this quote. A new candidate proposes a whole record (``record_id=None``) with
-    no place yet: ``location_precision = "region"``, null geometry, ``scope`` the single
-    district stated (else null, for the reviewer), ``location_source = "none"``.
-    Pure: reads nothing, writes nothing.
+    no place yet (:func:`new_record_place`: ``district``/``city`` when the sentence states
+    one unit, else ``region`` with ``scope`` the plan's area), for the reviewer to place.
+    The plan id must be in ``plans.json`` for a proposal to be accepted
+    (:func:`register_plan`). Pure: reads nothing, writes nothing.
     """
     from geo.names import pinyin
 
@@ -689,8 +719,7 @@ def proposals(
             out.append(dict(record_id=c.match_id, changes=changes, author=author, source="ingest", reason=reason,
                             evidence=evidence))
             continue
-        scope = c.districts[0] if len(c.districts) == 1 else None
-        record = {
+        record: dict[str, object] = {
             "name_zh": c.name_zh,
             "name_en": pinyin(c.name_zh),
             "aliases": [],
@@ -699,19 +728,39 @@ def proposals(
             "status": c.status,
             "status_as_of": date,
             "status_source": c.plan_id,
-            "location_precision": "region",
-            "location_source": "none",
-            "scope": scope,
             "source_crs": "WGS84",
-            "location_note_zh": "尚无位置:由规划文本导入,待审核定位",
-            "location_note_en": "No place yet: imported from the plan text, to be placed in review",
             "admin_stated": list(c.districts),
             "plans": [attribution],
-            "geometry": None,
+            **new_record_place(c.districts, scope=scope),
         }
         out.append(dict(record_id=None, changes=record, author=author, source="ingest", reason=reason,
                         evidence=evidence))
     return out
+
+
+def register_plan(plan_id: str, *, title: str, date: str, issuer: str | None = None, kind: str = "plan",
+                  title_en: str | None = None, source_file: str | None = None, path: Path | None = None) -> bool:
+    """Add the document to ``plans.json`` (atomically) unless its id is there; True when added.
+
+    A proposal citing a plan validates only when the plan is listed, so sending
+    proposals registers their document first. Only the document's own facts are
+    written (title, date, issuer, kind, file); an existing entry is never changed.
+    """
+    from geo.catalog import _plans
+    from geo.io import atomic_path
+
+    path = Path(path or settings.plans_path)
+    with open(path, encoding="utf-8") as fh:
+        plans = json.load(fh)
+    if any(p.get("id") == plan_id for p in plans):
+        return False
+    plans.append({"id": plan_id, "title_zh": title, "title_en": title_en or title, "short_zh": "", "short_en": "",
+                  "issuer": issuer or "", "doc_number": None, "date": date, "horizon": None, "kind": kind,
+                  "source_file": source_file, "note": "Registered by geo ingest when its candidates were proposed."})
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(json.dumps(plans, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    _plans.cache_clear()
+    return True
 
 
 def catalog_records(path: Path | None = None) -> dict[str, dict]:
