@@ -457,7 +457,9 @@ def cmd_ingest(args) -> int:
         if dicts and ingest.register_plan(args.plan_id, title=args.title, date=args.date, issuer=args.issuer, kind=args.kind,
                                           source_file=Path(args.file).name):
             print(f"plan {args.plan_id} added to {settings.plans_path}")
-        ids = ingest.submit(dicts)
+        ids, refused = ingest.send(dicts)
+        for why in refused:
+            print(f"warning: not proposed: {why}", file=sys.stderr)
         print(f"{len(ids)} proposals sent to the review queue")
     return 0
 

@@ -204,6 +204,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "ingest_editors_only": ("登录为编辑或审核人后可上传。", "Sign in as an editor or reviewer to upload."),
     "ingest_match_new": ("新项目", "new"),
     "ingest_match_old": ("已有项目 {id} 的新提及", "new mention of {id}"),
+    "ingest_action": ("规划用语(行动)", "Plan's verb (action)"),
+    "ingest_kind": ("类型", "Kind"),
+    "ingest_match": ("与目录对照", "Match in the catalog"),
+    "ingest_districts": ("文中区县", "Districts stated"),
+    "ingest_refused": ("{n} 条提议未通过检查,未发送:", "{n} proposals failed the checks and were not sent:"),
 }
 
 

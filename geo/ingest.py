@@ -37,8 +37,16 @@ from geo import _ingest_rules as rules
 from geo import settings
 from geo._errors import DataFileError, IngestError
 
-#: Largest plan text accepted (bytes): the longest source document is 0.2 MB.
-MAX_BYTES = 5 * 1024 * 1024
+
+def max_bytes() -> int:
+    """Largest plan text accepted (bytes): ``settings.max_plan_bytes`` (the longest source document is 0.2 MB)."""
+    return int(settings.max_plan_bytes)
+
+
+def _too_big(size: int) -> str:
+    limit = max_bytes()
+    shown = f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
+    return f"too big ({size / 1e6:.1f} MB; at most {shown})"
 QUOTE_MIN, QUOTE_MAX = 6, 80
 NAME_MIN, NAME_MAX = 3, 40
 CSV_COLUMNS = [
@@ -161,11 +169,11 @@ def decode_plan(data: bytes, *, source: str = "upload") -> str:
     Raises
     ------
     IngestError
-        Too big (> :data:`MAX_BYTES`), empty, binary (NUL bytes) or in none of the
+        Too big (> ``settings.max_plan_bytes``), empty, binary (NUL bytes) or in none of the
         encodings; the message names ``source``.
     """
-    if len(data) > MAX_BYTES:
-        raise IngestError(source, f"too big ({len(data) / 1e6:.1f} MB; at most {MAX_BYTES // (1024 * 1024)} MB)")
+    if len(data) > max_bytes():
+        raise IngestError(source, _too_big(len(data)))
     if not data.strip():
         raise IngestError(source, "empty file")
     if b"\x00" in data[:65536]:
@@ -191,8 +199,8 @@ def read_plan_file(path: str | Path) -> str:
     if not path.is_file():
         raise DataFileError(path, "no such file")
     size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise IngestError(str(path), f"too big ({size / 1e6:.1f} MB; at most {MAX_BYTES // (1024 * 1024)} MB)")
+    if size > max_bytes():
+        raise IngestError(str(path), _too_big(size))
     return decode_plan(path.read_bytes(), source=str(path))
 
 
@@ -612,8 +620,8 @@ def ingest_text(
     if not plan_id:
         raise IngestError(source, "plan id is empty")
     text = decode_plan(text_or_bytes, source=source) if isinstance(text_or_bytes, bytes) else text_or_bytes
-    if len(text.encode("utf-8")) > MAX_BYTES:
-        raise IngestError(source, f"too big (at most {MAX_BYTES // (1024 * 1024)} MB)")
+    if len(text.encode("utf-8")) > max_bytes():
+        raise IngestError(source, _too_big(len(text.encode("utf-8"))))
     plan = PlanInfo(plan_id, title, date, issuer, kind)
     folded = fold(text)
     first: dict[str, Candidate] = {}
@@ -778,3 +786,21 @@ def submit(proposal_dicts: list[dict]) -> list[int]:
         raise IngestError("--propose", "workbench not available (geo.review is missing in this installation)") from exc
     return [review.propose(p["record_id"], p["changes"], author=p["author"], source=p["source"],
                            reason=p["reason"], evidence=p["evidence"]) for p in proposal_dicts]
+
+
+def send(proposal_dicts: list[dict]) -> tuple[list[int], list[str]]:
+    """Send proposals one by one; return the stored ids and, for each one the workbench refused,
+    a message naming the candidate, the field and the problem (the others are still sent).
+
+    Each proposal is one transaction, so a refused candidate never blocks the rest of a plan.
+    """
+    from geo._errors import RecordError
+
+    ids, refused = [], []
+    for p in proposal_dicts:
+        try:
+            ids.extend(submit([p]))
+        except RecordError as exc:
+            name = p["changes"].get("name_zh") or p["record_id"]
+            refused.append(f"{name}: {exc}")
+    return ids, refused

@@ -182,7 +182,7 @@ def test_bad_files_give_a_clear_error_naming_the_file(tmp_path, capsys, content,
 
 
 def test_too_big_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(ingest, "MAX_BYTES", 100)
+    monkeypatch.setattr(ingest.settings, "max_plan_bytes", 100)
     path = tmp_path / "big.txt"
     path.write_text("建设" * 100, encoding="utf-8")
     with pytest.raises(IngestError, match="too big"):

@@ -85,3 +85,52 @@ def test_other_proposals_show_no_osm_panel(workbench):
     review.propose("R3", {"name_en": "Chongqing West"}, author="ed", source="site visit", reason="usage")
     at = run(REVIEW, {"name": "rita", "role": "reviewer"})
     assert osm.CREDIT_ZH not in page_text(at)
+
+
+PLAN_TEXT = (
+    "一、重点任务\n"
+    "加快建设渝西高铁,推动重庆西站综合枢纽改造。\n"
+    "到2027年,九龙坡区白市驿隧道建成投用。\n"
+)
+
+
+def fill_plan(at: AppTest, data: bytes, name: str = "plan.txt") -> AppTest:
+    at.file_uploader(key="ingest_upload").set_value((name, data, "text/plain"))
+    at.text_input(key="ingest_plan_id").input("up2025")
+    at.text_input(key="ingest_title").input("上传的测试规划")
+    at.text_input(key="ingest_date").input("2025-03-01")
+    at.run()
+    at.button(key="ingest_read").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_signed_out_import_page_has_no_upload(workbench):
+    at = run(INGEST)
+    assert not at.file_uploader and "登录为编辑或审核人后可上传" in " ".join(i.value for i in at.info)
+
+
+def test_editor_uploads_a_gbk_plan_and_sends_proposals(workbench):
+    at = fill_plan(run(INGEST, {"name": "ed", "role": "editor"}), PLAN_TEXT.encode("gbk"))
+    table = at.dataframe[0].value
+    quotes = list(table["原文"])
+    assert all(q in PLAN_TEXT for q in quotes) and "加快建设渝西高铁" in quotes
+    matches = dict(zip(table["名称"], table["与目录对照"], strict=True))
+    assert matches["渝西高铁"].startswith("已有项目 R1") and matches["九龙坡区白市驿隧道"] == "新项目"
+    send = next(b for b in at.button if b.label.startswith("作为提议发送"))
+    send.click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.success and "已发送" in at.success[0].value
+    pending = review.list_proposals()
+    assert {p.author for p in pending} == {"ed"} and len(pending) == len(table)
+    assert {p.record_id for p in pending} == {"R1", "R3", None}
+    assert "up2025" in {p["id"] for p in json.loads(settings.plans_path.read_text(encoding="utf-8"))}
+
+
+@pytest.mark.parametrize(("data", "words"), [(b"\x00\x01binary\x00", "binary file"), (b"", "empty file"), ("建设" * 80, "too big")])
+def test_bad_uploads_are_a_notice(workbench, monkeypatch, data, words):
+    monkeypatch.setattr(settings, "max_plan_bytes", 100)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    at = fill_plan(run(INGEST, {"name": "rita", "role": "reviewer"}), raw)
+    assert at.error and words in at.error[0].value and "plan.txt" in at.error[0].value
+    assert not at.dataframe and review.list_proposals() == []
