@@ -66,10 +66,11 @@ _UNSHARED = frozenset({"路", "桥", "山", "湖", "寺", "站", "街", "港", "
 _ITEM_RE = re.compile(r"“[^”、]*”(?=“)|[^、]+?(?=“[^”、]*”“)|[^、]+")
 _PROJECT_TAIL_RE = re.compile(r"等[^、]{0,10}(项目|工程)")
 #: What a plan says of a kind of work after naming it ("…等文化旅游品牌影响力").
-_ATTRIBUTES = frozenset({"影响力", "知名度", "竞争力", "品质", "能级", "功能", "水平", "作用"})
+_ATTRIBUTES = frozenset({"影响力", "知名度", "竞争力", "品质", "能级", "功能", "水平", "作用", "增储上产", "提质增效"})
 _CONNECTOR_RE = re.compile(r"以及|及|和|与|并")
-#: Modifiers cut from a list's tail noun before it lends itself: "等大中型水库" → 水库.
-_HINT_MODIFIERS = re.compile(r"^(\d+个|一批|一系列|若干|各类|大中小型|大中型|中小型|大型|中型|小型|重点|重大|骨干|主要|支线|镇街|区县|各级|现有)+")
+#: Modifiers cut from a list's tail noun before it lends itself: "等大中型水库" → 水库,
+#: "等重点区域万亿立方米页岩气勘探开发" → 页岩气勘探开发 (a place class, a quantity).
+_HINT_MODIFIERS = re.compile(r"^((?:\d+(?:\.\d+)?)?[十百千万亿]*(?:立方米|千瓦|吨|公里|亩)(?:级)?|\d+个|一批|一系列|若干|各类|大中小型|大中型|中小型|大型|中型|小型|重点区域|区块|重点|重大|骨干|主要|支线|镇街|区县|各级|现有)+")
 #: An item ending in one of these is already a noun ("…引领区", "…园") and keeps its own ending.
 _NOUN_ENDS = frozenset("区园城线路站港心台地馆院校厂库场所楼镇村岛湾")
 
@@ -493,15 +494,30 @@ def _clause_candidates(clause: str, start: int, *, in_box: bool = False) -> list
             pieces += [(off, seg[: m.start()]), (off + m.end(), seg[m.end():])]
         else:
             pieces.append((off, seg))
+    site = None
     for off, seg in pieces:
         name, _ = rules.strip_tail(seg)
         name = _clean(name)
         if not rules.suffix_of(name):
             name = rules.head_name(name) or ""
-        if name:
-            s = start + off + seg.find(name)
-            out.append((s, s + len(name), name, "", False))
+        if not name:
+            continue
+        s = start + off + max(seg.find(name), 0)
+        if site and rules.is_generic(name):
+            name = site + name  # "江北国际机场T3B航站楼及第四跑道" → 江北国际机场第四跑道
+        out.append((s, s + len(name), name, "", False))
+        site = _site_of(name)
     return out
+
+
+def _site_of(name: str) -> str | None:
+    """The named site a facility belongs to ("江北国际机场" of "江北国际机场T3B航站楼"): the shortest
+    prefix with a project ending, not generic, followed by a rest that has its own ending."""
+    for i in range(3, len(name) - 1):
+        head, rest = name[:i], name[i:]
+        if rules.suffix_of(head) and rules.suffix_of(rest) and not rules.is_generic(head) and head[-1] in "场站港园区城馆院":
+            return head
+    return None
 
 
 @dataclass(frozen=True)
