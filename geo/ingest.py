@@ -270,7 +270,7 @@ def districts_in(sentence: str, *, boundaries_dir: Path | None = None) -> tuple[
         i = sentence.find(text)
         if i >= 0 and unit not in found:
             found[unit] = i
-    return tuple(sorted(found, key=found.get))
+    return tuple(sorted(found, key=lambda unit: found[unit]))
 
 
 @lru_cache(maxsize=4)
@@ -388,10 +388,10 @@ def _list_parts(clause: str, start: int) -> list[tuple[int, str]]:
     return parts
 
 
-def _list_items(clause: str, start: int) -> list[tuple[int, int, str, str]]:
+def _list_items(clause: str, start: int) -> tuple[list[tuple[int, int, str, str]], list[tuple[int, str]]]:
     """(start, end, name, hint) of a list clause's items, the last ending shared."""
     parts = _list_parts(clause, start)
-    items = []
+    items: list[tuple[int, int, str, str]] = []
     extra: list[tuple[int, str]] = []
     for i, (pos, text) in enumerate(parts):
         tail = ""
@@ -409,7 +409,7 @@ def _list_items(clause: str, start: int) -> list[tuple[int, int, str, str]]:
         segs = rules.segments(text)
         off, text = segs[-1] if segs else (len(text), "")  # an item of lead words only names nothing
         pos += off
-        items.append([pos, pos + len(text), text, tail])
+        items.append((pos, pos + len(text), text, tail))
     tail = items[-1][3] if items else ""
     hint = _kind_noun(tail[1:]) if tail.startswith("等") else ""
     shared = rules.suffix_of(items[-1][2]) if items else None
@@ -419,7 +419,7 @@ def _list_items(clause: str, start: int) -> list[tuple[int, int, str, str]]:
     out = []
     for pos, end, text, _ in items:
         name = _clean(text)
-        if _shareable(name, shared):
+        if shared and _shareable(name, shared):
             name = name + shared
         elif verb and rules.is_weak(rules.suffix_of(name)) and not name.endswith(verb) and len(name) >= 2:
             name = name + verb  # "实施磨刀溪、黄家河沟…支流整治" → 磨刀溪整治
@@ -730,7 +730,7 @@ def proposals(
     from geo.names import pinyin
 
     records = catalog_records or {}
-    out = []
+    out: list[dict] = []
     for c in candidates:
         attribution = _attribution(c)
         evidence = {"quote": c.quote, "offset": c.offset, "plan": c.plan_id, "candidate": c.row()}
@@ -740,8 +740,8 @@ def proposals(
             if any(p.get("plan") == c.plan_id and p.get("quote") == c.quote for p in existing):
                 continue
             changes = {"plans": [*existing, attribution]}
-            out.append(dict(record_id=c.match_id, changes=changes, author=author, source="ingest", reason=reason,
-                            evidence=evidence))
+            out.append({"record_id": c.match_id, "changes": changes, "author": author, "source": "ingest", "reason": reason,
+                        "evidence": evidence})
             continue
         record: dict[str, object] = {
             "name_zh": c.name_zh,
@@ -757,8 +757,8 @@ def proposals(
             "plans": [attribution],
             **new_record_place(c.districts, scope=scope),
         }
-        out.append(dict(record_id=None, changes=record, author=author, source="ingest", reason=reason,
-                        evidence=evidence))
+        out.append({"record_id": None, "changes": record, "author": author, "source": "ingest", "reason": reason,
+                    "evidence": evidence})
     return out
 
 
