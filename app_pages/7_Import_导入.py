@@ -53,7 +53,7 @@ scope = st.selectbox(t("ingest_scope", lang), ["", "重庆市", "四川省", "�
 
 if st.button(t("ingest_read", lang), key="ingest_read", disabled=upload is None):
     st.session_state.pop("ingest_result", None)
-    if not (plan_id and title and date):
+    if upload is None or not (plan_id and title and date):
         st.warning(t("ingest_need_fields", lang))
     else:
         try:

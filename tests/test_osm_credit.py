@@ -43,9 +43,9 @@ def _read(path, fmt):
 
 @pytest.mark.parametrize("fmt", ["geojson", "gpkg", "csv", "shp"])
 def test_export_credits_osm_only_when_used(plain, with_osm, tmp_path, fmt):
-    path = export(*plain, tmp_path / f"plain{EXTENSIONS[fmt]}", fmt=fmt)
+    path = export(plain[0], plain[1], tmp_path / f"plain{EXTENSIONS[fmt]}", fmt=fmt)
     before = _read(path, fmt)
-    path = export(*with_osm, tmp_path / f"osm{EXTENSIONS[fmt]}", fmt=fmt)
+    path = export(with_osm[0], with_osm[1], tmp_path / f"osm{EXTENSIONS[fmt]}", fmt=fmt)
     after = _read(path, fmt)
     if fmt == "geojson":
         assert "attribution" not in before and "license" not in before

@@ -99,7 +99,7 @@ def test_osm_proposal_refused_for_a_reviewerless_accept(workbench, tmp_path, cap
     assert edits.load_edits() == []
 
 
-PLAN = dict(plan_id="new2025", title="测试新规划", date="2025-01-15")
+PLAN: dict[str, str] = {"plan_id": "new2025", "title": "测试新规划", "date": "2025-01-15"}
 TEXT = (
     "一、重点任务\n"
     "加快建设渝西高铁,推动重庆西站综合枢纽改造。\n"
@@ -137,7 +137,7 @@ def test_ingest_proposals_accepted_then_published(workbench, tmp_path, capsys):
 def test_every_ingest_proposal_of_a_plan_validates(workbench, tmp_path):
     """Each proposal dict (new records with and without a stated district, new mentions) passes propose()."""
     workbench(v2_catalog())
-    cands = ingest.ingest_text(TEXT, **PLAN)
+    cands = ingest.ingest_text(TEXT, plan_id=PLAN["plan_id"], title=PLAN["title"], date=PLAN["date"])
     dicts = ingest.proposals(cands, date=PLAN["date"], catalog_records=ingest.catalog_records())
     assert {d["record_id"] for d in dicts} >= {None, "R1"}
     wide = [d for d in dicts if d["record_id"] is None and not d["changes"]["admin_stated"]]
