@@ -21,6 +21,7 @@ PAGES = [
     ("app_pages/4_Data_quality_数据质量.py", "数据质量 Data quality", "Data_quality_数据质量"),
     ("app_pages/5_History_改动记录.py", "改动记录 History", "History_改动记录"),
     ("app_pages/6_Review_审核.py", "审核 Review", "Review_审核"),
+    ("app_pages/7_Import_导入.py", "导入 Import", "Import_导入"),
 ]
 
 navigation = st.navigation([st.Page(path, title=title, url_path=url or None, default=not url) for path, title, url in PAGES])

@@ -14,6 +14,25 @@ from geo.i18n import t
 
 st.set_page_config(page_title="审核 Review", layout="wide")
 
+
+def osm_panel(evidence: dict, lang: str) -> None:
+    """An OpenStreetMap match: score, OSM ids, matched names, the matcher's reasons and the ODbL credit."""
+    from geo import osm
+
+    st.subheader(t("osm_match", lang))
+    score_col, ids_col = st.columns([1, 2])
+    score_col.metric(t("osm_score", lang), f"{float(evidence.get('score', 0)):.2f}")
+    ids_col.markdown(f"**{t('osm_ids', lang)}:** " + ", ".join(f"`{i}`" for i in evidence.get("osm_ids", [])))
+    names = evidence.get("matched_names") or {}
+    if names:
+        st.markdown(t("osm_names", lang, record=names.get("record", ""), osm=names.get("osm", "")))
+    reasons = evidence.get("reasons") or []
+    if reasons:
+        st.markdown(f"**{t('osm_reasons', lang)}:**\n" + "\n".join(f"- {r}" for r in reasons))
+    st.caption(t("osm_accept_effect", lang))
+    st.caption(osm.CREDIT_ZH if lang == "zh" else osm.CREDIT)
+
+
 atlas = ui.get_atlas()
 lang = ui.language()
 user = ui.sign_in_box(lang)
@@ -49,12 +68,15 @@ with left:
         for name, value in chosen.changes.items()
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+    if chosen.source == "openstreetmap" and chosen.evidence:
+        osm_panel(chosen.evidence, lang)
     if chosen.evidence:
         with st.expander(t("evidence", lang)):
             st.code(json.dumps(chosen.evidence, ensure_ascii=False, indent=1), language="json")
 with right:
     if "geometry" in chosen.changes:
         ui.compare_map(edits.plain(current.get("geometry")) if current else None, chosen.changes["geometry"], key=f"cmp_{chosen.id}", lang=lang)
+        st.caption(t("map_legend_compare", lang))
 
 if user is None or user["role"] != "reviewer":
     st.caption(t("reviewer_only", lang) if user else t("sign_in_to_edit", lang))

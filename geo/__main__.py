@@ -453,7 +453,13 @@ def cmd_ingest(args) -> int:
             print("\t".join([c.name_zh, c.category, c.kind, c.action, str(c.target_year or ""), c.note, c.quote]))
     if args.propose:
         records = ingest.catalog_records() if settings.projects_path.exists() else {}
-        ids = ingest.submit(ingest.proposals(cands, date=args.date, catalog_records=records))
+        dicts = ingest.proposals(cands, date=args.date, catalog_records=records, scope=args.scope)
+        if dicts and ingest.register_plan(args.plan_id, title=args.title, date=args.date, issuer=args.issuer, kind=args.kind,
+                                          source_file=Path(args.file).name):
+            print(f"plan {args.plan_id} added to {settings.plans_path}")
+        ids, refused = ingest.send(dicts)
+        for why in refused:
+            print(f"warning: not proposed: {why}", file=sys.stderr)
         print(f"{len(ids)} proposals sent to the review queue")
     return 0
 
@@ -467,7 +473,8 @@ def _add_ingest(sub) -> None:
     p.add_argument("--issuer")
     p.add_argument("--kind", choices=["plan", "news"], default="plan", help="news: verbs report facts on the date")
     p.add_argument("--out", type=Path, help="candidates CSV (default: print)")
-    p.add_argument("--propose", action="store_true", help="send the candidates to the workbench's review queue")
+    p.add_argument("--propose", action="store_true", help="send the candidates to the workbench's review queue (registers the plan in plans.json)")
+    p.add_argument("--scope", help="the plan's own area for new records that state no single district (default by the units stated: 重庆市, 四川省 or 成渝地区)")
     p.set_defaults(func=cmd_ingest)
 
 

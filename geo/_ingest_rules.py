@@ -311,9 +311,17 @@ _GENERIC_RE = re.compile("|".join([r"\d+(?:\.\d+)?[个家所座条批项]", r"�
                                     *map(re.escape, GENERIC_WORDS)]))
 
 
+#: One-character endings of place names: a two-character stem before one names a place even
+#: when its words are generic elsewhere ("科研港", "科创街" of a science city; not "科创平台").
+TOPONYM_ENDS = "港街谷岛湾"
+
+
 def is_generic(name: str) -> bool:
-    """True when the part of ``name`` before its ending is made of generic words only."""
+    """True when the part of ``name`` before its ending is made of generic words only
+    (a three-character place name ending in :data:`TOPONYM_ENDS` is never generic)."""
     c = core(name)
+    if len(c) == 3 and c[-1] in TOPONYM_ENDS and re.fullmatch(r"[\u4e00-\u9fff]{3}", c):
+        return False
     lead = _LEAD_RE.match(c)
     if c in SUFFIX_CATEGORY or (lead and c[lead.end():] in SUFFIX_CATEGORY):
         return True  # "体育馆", "换乘枢纽", "加快高铁": an ending alone names nothing

@@ -156,4 +156,66 @@ def export(projects: gpd.GeoDataFrame, joined: pd.DataFrame, path: str | Path, *
             with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
                 for file in sorted(work.iterdir()):
                     zf.write(file, arcname=file.name)
+    add_osm_credit(projects, path, fmt=fmt)
     return path
+
+
+# --- OpenStreetMap credit (ODbL) --------------------------------------------------------------------
+
+ODBL_URL = "https://www.openstreetmap.org/copyright"
+
+
+def osm_credit(projects: pd.DataFrame) -> dict | None:
+    """The ODbL credit of an export, or None when no record's geometry comes from OpenStreetMap.
+
+    Returns ``{"attribution": …, "attribution_zh": …, "license": "ODbL-1.0", "url": …, "records": [ids]}``
+    where ``records`` are the exported records with ``location_source == "openstreetmap"``.
+    """
+    from geo import osm
+
+    if osm.credit_line(projects) is None:
+        return None
+    ids = projects.loc[projects["location_source"] == "openstreetmap", "id"].astype(str).tolist()
+    return {"attribution": osm.CREDIT, "attribution_zh": osm.CREDIT_ZH, "license": osm.LICENSE, "url": ODBL_URL, "records": ids}
+
+
+def add_osm_credit(projects: pd.DataFrame, path: str | Path, *, fmt: str) -> bool:
+    """Credit OpenStreetMap (ODbL) in a written export when it holds OSM geometry; True when added.
+
+    GeoJSON: top-level ``attribution``, ``attribution_zh``, ``license`` and ``license_url``
+    members. GeoPackage: a table ``attribution`` (one row: the credit, licence, URL and the
+    records' ids). CSV: a column ``attribution`` (the credit on the OSM-placed rows, empty on
+    the others). Shapefile zip: ``ATTRIBUTION.txt`` beside the shapefiles. The file is
+    replaced atomically; an export without OSM geometry is left as it is.
+    """
+    credit = osm_credit(projects)
+    if credit is None:
+        return False
+    path = Path(path)
+    with io.atomic_path(path) as tmp:
+        if fmt == "geojson":
+            text, head = path.read_text(encoding="utf-8"), '{"type":"FeatureCollection"'
+            members = {"attribution": credit["attribution"], "attribution_zh": credit["attribution_zh"], "license": credit["license"], "license_url": credit["url"]}
+            tmp.write_text(head + "," + json.dumps(members, ensure_ascii=False, separators=(",", ":"))[1:-1] + text[len(head):], encoding="utf-8")
+        elif fmt == "gpkg":
+            import shutil
+
+            shutil.copyfile(path, tmp)
+            row = {k: [v] for k, v in credit.items() if k != "records"} | {"records": [";".join(credit["records"])]}
+            pyogrio.write_dataframe(pd.DataFrame(row), tmp, layer="attribution", driver="GPKG")
+        elif fmt == "csv":
+            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            table["attribution"] = [credit["attribution"] if rid in set(credit["records"]) else "" for rid in table["id"]]
+            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        else:
+            import shutil
+
+            shutil.copyfile(path, tmp)
+            with zipfile.ZipFile(tmp, "a", compression=zipfile.ZIP_DEFLATED) as zf:
+                zf.writestr("ATTRIBUTION.txt", _credit_text(credit))
+    return True
+
+
+def _credit_text(credit: dict) -> str:
+    return (f"{credit['attribution_zh']}\n{credit['attribution']}\n"
+            f"Geometry of these records comes from OpenStreetMap ({credit['license']}, {credit['url']}): {', '.join(credit['records'])}\n")

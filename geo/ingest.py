@@ -37,8 +37,16 @@ from geo import _ingest_rules as rules
 from geo import settings
 from geo._errors import DataFileError, IngestError
 
-#: Largest plan text accepted (bytes): the longest source document is 0.2 MB.
-MAX_BYTES = 5 * 1024 * 1024
+
+def max_bytes() -> int:
+    """Largest plan text accepted (bytes): ``settings.max_plan_bytes`` (the longest source document is 0.2 MB)."""
+    return int(settings.max_plan_bytes)
+
+
+def _too_big(size: int) -> str:
+    limit = max_bytes()
+    shown = f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
+    return f"too big ({size / 1e6:.1f} MB; at most {shown})"
 QUOTE_MIN, QUOTE_MAX = 6, 80
 NAME_MIN, NAME_MAX = 3, 40
 CSV_COLUMNS = [
@@ -58,10 +66,11 @@ _UNSHARED = frozenset({"路", "桥", "山", "湖", "寺", "站", "街", "港", "
 _ITEM_RE = re.compile(r"“[^”、]*”(?=“)|[^、]+?(?=“[^”、]*”“)|[^、]+")
 _PROJECT_TAIL_RE = re.compile(r"等[^、]{0,10}(项目|工程)")
 #: What a plan says of a kind of work after naming it ("…等文化旅游品牌影响力").
-_ATTRIBUTES = frozenset({"影响力", "知名度", "竞争力", "品质", "能级", "功能", "水平", "作用"})
+_ATTRIBUTES = frozenset({"影响力", "知名度", "竞争力", "品质", "能级", "功能", "水平", "作用", "增储上产", "提质增效"})
 _CONNECTOR_RE = re.compile(r"以及|及|和|与|并")
-#: Modifiers cut from a list's tail noun before it lends itself: "等大中型水库" → 水库.
-_HINT_MODIFIERS = re.compile(r"^(\d+个|一批|一系列|若干|各类|大中小型|大中型|中小型|大型|中型|小型|重点|重大|骨干|主要|支线|镇街|区县|各级|现有)+")
+#: Modifiers cut from a list's tail noun before it lends itself: "等大中型水库" → 水库,
+#: "等重点区域万亿立方米页岩气勘探开发" → 页岩气勘探开发 (a place class, a quantity).
+_HINT_MODIFIERS = re.compile(r"^((?:\d+(?:\.\d+)?)?[十百千万亿]*(?:立方米|千瓦|吨|公里|亩)(?:级)?|\d+个|一批|一系列|若干|各类|大中小型|大中型|中小型|大型|中型|小型|重点区域|区块|重点|重大|骨干|主要|支线|镇街|区县|各级|现有)+")
 #: An item ending in one of these is already a noun ("…引领区", "…园") and keeps its own ending.
 _NOUN_ENDS = frozenset("区园城线路站港心台地馆院校厂库场所楼镇村岛湾")
 
@@ -161,11 +170,11 @@ def decode_plan(data: bytes, *, source: str = "upload") -> str:
     Raises
     ------
     IngestError
-        Too big (> :data:`MAX_BYTES`), empty, binary (NUL bytes) or in none of the
+        Too big (> ``settings.max_plan_bytes``), empty, binary (NUL bytes) or in none of the
         encodings; the message names ``source``.
     """
-    if len(data) > MAX_BYTES:
-        raise IngestError(source, f"too big ({len(data) / 1e6:.1f} MB; at most {MAX_BYTES // (1024 * 1024)} MB)")
+    if len(data) > max_bytes():
+        raise IngestError(source, _too_big(len(data)))
     if not data.strip():
         raise IngestError(source, "empty file")
     if b"\x00" in data[:65536]:
@@ -191,8 +200,8 @@ def read_plan_file(path: str | Path) -> str:
     if not path.is_file():
         raise DataFileError(path, "no such file")
     size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise IngestError(str(path), f"too big ({size / 1e6:.1f} MB; at most {MAX_BYTES // (1024 * 1024)} MB)")
+    if size > max_bytes():
+        raise IngestError(str(path), _too_big(size))
     return decode_plan(path.read_bytes(), source=str(path))
 
 
@@ -261,7 +270,7 @@ def districts_in(sentence: str, *, boundaries_dir: Path | None = None) -> tuple[
         i = sentence.find(text)
         if i >= 0 and unit not in found:
             found[unit] = i
-    return tuple(sorted(found, key=found.get))
+    return tuple(sorted(found, key=lambda unit: found[unit]))
 
 
 @lru_cache(maxsize=4)
@@ -379,10 +388,10 @@ def _list_parts(clause: str, start: int) -> list[tuple[int, str]]:
     return parts
 
 
-def _list_items(clause: str, start: int) -> list[tuple[int, int, str, str]]:
+def _list_items(clause: str, start: int) -> tuple[list[tuple[int, int, str, str]], list[tuple[int, str]]]:
     """(start, end, name, hint) of a list clause's items, the last ending shared."""
     parts = _list_parts(clause, start)
-    items = []
+    items: list[tuple[int, int, str, str]] = []
     extra: list[tuple[int, str]] = []
     for i, (pos, text) in enumerate(parts):
         tail = ""
@@ -400,7 +409,7 @@ def _list_items(clause: str, start: int) -> list[tuple[int, int, str, str]]:
         segs = rules.segments(text)
         off, text = segs[-1] if segs else (len(text), "")  # an item of lead words only names nothing
         pos += off
-        items.append([pos, pos + len(text), text, tail])
+        items.append((pos, pos + len(text), text, tail))
     tail = items[-1][3] if items else ""
     hint = _kind_noun(tail[1:]) if tail.startswith("等") else ""
     shared = rules.suffix_of(items[-1][2]) if items else None
@@ -410,7 +419,7 @@ def _list_items(clause: str, start: int) -> list[tuple[int, int, str, str]]:
     out = []
     for pos, end, text, _ in items:
         name = _clean(text)
-        if _shareable(name, shared):
+        if shared and _shareable(name, shared):
             name = name + shared
         elif verb and rules.is_weak(rules.suffix_of(name)) and not name.endswith(verb) and len(name) >= 2:
             name = name + verb  # "实施磨刀溪、黄家河沟…支流整治" → 磨刀溪整治
@@ -485,15 +494,30 @@ def _clause_candidates(clause: str, start: int, *, in_box: bool = False) -> list
             pieces += [(off, seg[: m.start()]), (off + m.end(), seg[m.end():])]
         else:
             pieces.append((off, seg))
+    site = None
     for off, seg in pieces:
         name, _ = rules.strip_tail(seg)
         name = _clean(name)
         if not rules.suffix_of(name):
             name = rules.head_name(name) or ""
-        if name:
-            s = start + off + seg.find(name)
-            out.append((s, s + len(name), name, "", False))
+        if not name:
+            continue
+        s = start + off + max(seg.find(name), 0)
+        if site and rules.is_generic(name):
+            name = site + name  # "江北国际机场T3B航站楼及第四跑道" → 江北国际机场第四跑道
+        out.append((s, s + len(name), name, "", False))
+        site = _site_of(name)
     return out
+
+
+def _site_of(name: str) -> str | None:
+    """The named site a facility belongs to ("江北国际机场" of "江北国际机场T3B航站楼"): the shortest
+    prefix with a project ending, not generic, followed by a rest that has its own ending."""
+    for i in range(3, len(name) - 1):
+        head, rest = name[:i], name[i:]
+        if rules.suffix_of(head) and rules.suffix_of(rest) and not rules.is_generic(head) and head[-1] in "场站港园区城馆院":
+            return head
+    return None
 
 
 @dataclass(frozen=True)
@@ -612,8 +636,8 @@ def ingest_text(
     if not plan_id:
         raise IngestError(source, "plan id is empty")
     text = decode_plan(text_or_bytes, source=source) if isinstance(text_or_bytes, bytes) else text_or_bytes
-    if len(text.encode("utf-8")) > MAX_BYTES:
-        raise IngestError(source, f"too big (at most {MAX_BYTES // (1024 * 1024)} MB)")
+    if len(text.encode("utf-8")) > max_bytes():
+        raise IngestError(source, _too_big(len(text.encode("utf-8"))))
     plan = PlanInfo(plan_id, title, date, issuer, kind)
     folded = fold(text)
     first: dict[str, Candidate] = {}
@@ -657,26 +681,56 @@ def _attribution(c: Candidate) -> dict:
     return {"plan": c.plan_id, "verb": c.verb, "action": c.action, "target_year": c.target_year, "quote": c.quote}
 
 
+def new_record_place(districts: tuple[str, ...] | list[str], *, scope: str | None = None) -> dict:
+    """The place fields of a new record read from a plan: never a point, only what the text states.
+
+    One stated Chongqing district (or Sichuan county) → precision ``district``; one
+    Sichuan city → ``city``; otherwise ``region`` with ``scope`` the plan's own area
+    (``scope``, default by the stated units: all Sichuan → 四川省, all Chongqing →
+    重庆市, none or mixed → 成渝地区). Geometry null, ``location_source`` none, notes
+    from :func:`geo.placement.unplaced` (the same words as the catalog build's).
+    """
+    from geo.placement import _is_city, unplaced
+
+    if len(districts) == 1:
+        area = districts[0]
+    elif scope:
+        area = scope
+    elif districts and all(_is_city(d) for d in districts):
+        area = "四川省"
+    elif districts and not any(_is_city(d) for d in districts):
+        area = "重庆市"
+    else:
+        area = "成渝地区"
+    place = unplaced(area)
+    return {"location_precision": place.precision, "location_source": "none", "scope": place.scope,
+            "location_note_zh": place.note_zh + ";由规划文本导入,待审核定位",
+            "location_note_en": place.note_en + "; imported from the plan text, to be placed in review",
+            "geometry": None}
+
+
 def proposals(
     candidates: list[Candidate],
     *,
     date: str,
     author: str = "ingest",
     catalog_records: dict[str, dict] | None = None,
+    scope: str | None = None,
 ) -> list[dict]:
     """Workbench proposals for candidates, as keyword dicts of ``geo.review.propose``.
 
     A candidate that names a record proposes a new plan attribution on it
     (``changes = {"plans": existing + [new]}``); skipped when the record already cites this
     plan with this quote. A new candidate proposes a whole record (``record_id=None``) with
-    no place yet: ``location_precision = "region"``, null geometry, ``scope`` the single
-    district stated (else null, for the reviewer), ``location_source = "none"``.
-    Pure: reads nothing, writes nothing.
+    no place yet (:func:`new_record_place`: ``district``/``city`` when the sentence states
+    one unit, else ``region`` with ``scope`` the plan's area), for the reviewer to place.
+    The plan id must be in ``plans.json`` for a proposal to be accepted
+    (:func:`register_plan`). Pure: reads nothing, writes nothing.
     """
     from geo.names import pinyin
 
     records = catalog_records or {}
-    out = []
+    out: list[dict] = []
     for c in candidates:
         attribution = _attribution(c)
         evidence = {"quote": c.quote, "offset": c.offset, "plan": c.plan_id, "candidate": c.row()}
@@ -686,11 +740,10 @@ def proposals(
             if any(p.get("plan") == c.plan_id and p.get("quote") == c.quote for p in existing):
                 continue
             changes = {"plans": [*existing, attribution]}
-            out.append(dict(record_id=c.match_id, changes=changes, author=author, source="ingest", reason=reason,
-                            evidence=evidence))
+            out.append({"record_id": c.match_id, "changes": changes, "author": author, "source": "ingest", "reason": reason,
+                        "evidence": evidence})
             continue
-        scope = c.districts[0] if len(c.districts) == 1 else None
-        record = {
+        record: dict[str, object] = {
             "name_zh": c.name_zh,
             "name_en": pinyin(c.name_zh),
             "aliases": [],
@@ -699,19 +752,39 @@ def proposals(
             "status": c.status,
             "status_as_of": date,
             "status_source": c.plan_id,
-            "location_precision": "region",
-            "location_source": "none",
-            "scope": scope,
             "source_crs": "WGS84",
-            "location_note_zh": "尚无位置:由规划文本导入,待审核定位",
-            "location_note_en": "No place yet: imported from the plan text, to be placed in review",
             "admin_stated": list(c.districts),
             "plans": [attribution],
-            "geometry": None,
+            **new_record_place(c.districts, scope=scope),
         }
-        out.append(dict(record_id=None, changes=record, author=author, source="ingest", reason=reason,
-                        evidence=evidence))
+        out.append({"record_id": None, "changes": record, "author": author, "source": "ingest", "reason": reason,
+                    "evidence": evidence})
     return out
+
+
+def register_plan(plan_id: str, *, title: str, date: str, issuer: str | None = None, kind: str = "plan",
+                  title_en: str | None = None, source_file: str | None = None, path: Path | None = None) -> bool:
+    """Add the document to ``plans.json`` (atomically) unless its id is there; True when added.
+
+    A proposal citing a plan validates only when the plan is listed, so sending
+    proposals registers their document first. Only the document's own facts are
+    written (title, date, issuer, kind, file); an existing entry is never changed.
+    """
+    from geo.catalog import _plans
+    from geo.io import atomic_path
+
+    path = Path(path or settings.plans_path)
+    with open(path, encoding="utf-8") as fh:
+        plans = json.load(fh)
+    if any(p.get("id") == plan_id for p in plans):
+        return False
+    plans.append({"id": plan_id, "title_zh": title, "title_en": title_en or title, "short_zh": "", "short_en": "",
+                  "issuer": issuer or "", "doc_number": None, "date": date, "horizon": None, "kind": kind,
+                  "source_file": source_file, "note": "Registered by geo ingest when its candidates were proposed."})
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(json.dumps(plans, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    _plans.cache_clear()
+    return True
 
 
 def catalog_records(path: Path | None = None) -> dict[str, dict]:
@@ -729,3 +802,21 @@ def submit(proposal_dicts: list[dict]) -> list[int]:
         raise IngestError("--propose", "workbench not available (geo.review is missing in this installation)") from exc
     return [review.propose(p["record_id"], p["changes"], author=p["author"], source=p["source"],
                            reason=p["reason"], evidence=p["evidence"]) for p in proposal_dicts]
+
+
+def send(proposal_dicts: list[dict]) -> tuple[list[int], list[str]]:
+    """Send proposals one by one; return the stored ids and, for each one the workbench refused,
+    a message naming the candidate, the field and the problem (the others are still sent).
+
+    Each proposal is one transaction, so a refused candidate never blocks the rest of a plan.
+    """
+    from geo._errors import RecordError
+
+    ids, refused = [], []
+    for p in proposal_dicts:
+        try:
+            ids.extend(submit([p]))
+        except RecordError as exc:
+            name = p["changes"].get("name_zh") or p["record_id"]
+            refused.append(f"{name}: {exc}")
+    return ids, refused

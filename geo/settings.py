@@ -138,3 +138,6 @@ db_url: str | None = os.environ.get("ATLAS_DB") or None
 db_path: Path = data_dir / "atlas.db"
 national_dir: Path = Path(os.environ.get("ATLAS_NATIONAL_DIR", Path.home() / ".cache" / "atlas" / "national"))
 vector_tiles_threshold: int = 100_000
+
+# sources (issue 10): largest plan text `geo ingest` and the Import page read (bytes)
+max_plan_bytes: int = 5 * 1024 * 1024

@@ -182,7 +182,7 @@ def test_bad_files_give_a_clear_error_naming_the_file(tmp_path, capsys, content,
 
 
 def test_too_big_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(ingest, "MAX_BYTES", 100)
+    monkeypatch.setattr(ingest.settings, "max_plan_bytes", 100)
     path = tmp_path / "big.txt"
     path.write_text("建设" * 100, encoding="utf-8")
     with pytest.raises(IngestError, match="too big"):
@@ -332,3 +332,27 @@ def test_bracketed_qualifier_position_does_not_hide_a_match(tmp_path):
     cat = _catalog(tmp_path, ("PAAAA0003", "达州机场(迁建)", []))
     assert ingest.match_record("达州(迁建)机场", catalog_path=cat) == ("PAAAA0003", "达州机场(迁建)")
     assert ingest.bare("达州（迁建）机场") == "达州机场"
+
+
+# ------------------------------------------------------------------ round-2 rule classes
+
+
+def _names(text: str) -> set[str]:
+    return {c.name_zh for c in ingest.ingest_text(text, **PLAN)}
+
+
+def test_place_class_and_quantity_before_the_kind_noun_are_cut():
+    names = _names("推动梁平、忠县等重点区域万亿立方米页岩气勘探开发。推动南川、綦江等区块页岩气增储上产。")
+    assert {"梁平页岩气勘探开发", "忠县页岩气勘探开发", "南川页岩气", "綦江页岩气"} <= names
+    assert not any("区域" in n or "立方米" in n for n in names)
+
+
+def test_three_character_place_names_are_not_generic():
+    assert {"科研港", "科创街"} <= _names("推进大学城、科研港、科创街、科学谷、生命岛建设。")
+    assert rules.is_generic("科创平台") and rules.is_generic("产业园")
+    assert not rules.is_generic("科研港")
+
+
+def test_a_generic_facility_after_a_connector_belongs_to_the_named_site():
+    names = _names("江北国际机场T3B航站楼及第四跑道建成投用。")
+    assert {"江北国际机场T3B航站楼", "江北国际机场第四跑道"} <= names and "第四跑道" not in names
