@@ -175,6 +175,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "save": ("保存", "Save"),
     "edit_conflict": ("保存冲突:此项目刚被他人改动(见下)。表单已基于新版本,请核对后再次保存。", "Conflict: someone changed this record meanwhile (below). The form now starts from the new version; check and save again."),
     "done_proposal": ("已提交提议 #{n},等待审核人审核。", "Proposal #{n} submitted for a reviewer."),
+    # Issue 13 (scale): the tiled map
+    "tiles_building": ("项目较多,正在生成矢量瓦片(每个目录版本和筛选条件只生成一次)…", "Many projects: building vector tiles (once per catalog version and filter)…"),
 }
 
 

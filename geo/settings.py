@@ -138,3 +138,10 @@ db_url: str | None = os.environ.get("ATLAS_DB") or None
 db_path: Path = data_dir / "atlas.db"
 national_dir: Path = Path(os.environ.get("ATLAS_NATIONAL_DIR", Path.home() / ".cache" / "atlas" / "national"))
 vector_tiles_threshold: int = 100_000
+
+# Issue 13 (scale): a synthetic catalog (``ATLAS_PROJECTS``, a GeoJSON file) and the tiled-map
+# threshold (``ATLAS_VECTOR_TILES_THRESHOLD``) can be set from the environment, e.g. to run the
+# app on a national test catalog or to see the tiled map on today's catalog.
+if os.environ.get("ATLAS_PROJECTS"):
+    projects_path = Path(os.environ["ATLAS_PROJECTS"])
+vector_tiles_threshold = int(os.environ.get("ATLAS_VECTOR_TILES_THRESHOLD", vector_tiles_threshold))
