@@ -106,13 +106,13 @@ var {{ this.get_name() }} = (function () {
     var prec = p.location_precision === "exact" ? "exact" : "approximate";
     return S[p.category + "|" + p.status + "|" + prec + "|" + kind] || S["_default|" + kind];
   }
-  var IMG = {};
+  var IMG = {}, missed = false;
   Object.keys(S).forEach(function (k) {
     if (S[k].svg) { var im = new Image(); im.src = S[k].svg; IMG[k] = im; S[k].img = im; }
   });
   var stamp = {draw: function (ctx, geom, z, f) {
     var s = st(f), im = s.img, h = s.size / 2;
-    if (!im || !im.complete) return;
+    if (!im || !im.complete) { missed = true; return; }
     ctx.globalAlpha = 1;
     for (var i = 0; i < geom.length; i++) {
       for (var j = 0; j < geom[i].length; j++) ctx.drawImage(im, geom[i][j].x - h, geom[i][j].y - h, s.size, s.size);
@@ -132,10 +132,12 @@ var {{ this.get_name() }} = (function () {
   ];
   var layer = P.leafletLayer({url: {{ this.url }}, paintRules: rules, labelRules: [],
                                attribution: {{ this.attribution }}, maxDataZoom: {{ this.max_zoom }}});
-  layer.once("load", function () { window.__atlasTilesPainted = performance.now(); });
-  // Add the layer once every symbol image is decoded, so the first paint has its points.
-  Promise.all(Object.keys(IMG).map(function (k) { return IMG[k].decode().catch(function () {}); }))
-    .then(function () { layer.addTo(map); });
+  // Added at once (streamlit-folium binds clicks to the layers present when it starts); tiles
+  // painted before every symbol image was decoded are painted again once they are.
+  var ready = Promise.all(Object.keys(IMG).map(function (k) { return IMG[k].decode().catch(function () {}); }))
+    .then(function () { if (missed) layer.rerenderTiles(); missed = false; });
+  layer.once("load", function () { ready.then(function () { window.__atlasTilesPainted = performance.now(); }); });
+  layer.addTo(map);
   var ring = null;
   map.on("click", function (e) {
     var picked = layer.queryTileFeaturesDebug(e.latlng.lng, e.latlng.lat, 12), best = null;
