@@ -4,9 +4,14 @@ Fast reruns: the base map (tiles, boundaries fetched by the browser from a
 static file, labels) is built identically on every rerun, so streamlit-folium
 keeps the browser's map; only the project layers travel again, as
 ``feature_group_to_add``. The map returns only clicks (no rerun on pan).
+
+Past ``settings.vector_tiles_threshold`` drawn projects the projects come
+from a PMTiles archive instead (:func:`tiles_layer`), added to the base map.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import folium
 import streamlit as st
@@ -14,10 +19,31 @@ from streamlit_folium import st_folium
 
 import atlas_ui as ui
 from geo import settings
+from geo.filters import FilterSpec
 from geo.i18n import t
 from geo.tiles import BASEMAPS, available
 from layers.legend import legend_html
-from layers.projects import base_map, project_layers
+from layers.projects import base_map, drawn_count, project_layers, project_tiles_url
+from layers.vector_tiles import use_tiles, vector_tile_layer
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _tiles_url(wide: FilterSpec, basemap: str, token: object) -> str:
+    """The archive of the filtered set without its category/status filters (those apply in the
+    browser); cached per filter, base-map frame and store version, so a rerun never rebuilds."""
+    return project_tiles_url(ui.filtered(wide), basemap=basemap)
+
+
+def tiles_layer(spec: FilterSpec, shown, basemap: str | None, lang: str):
+    """The projects as vector tiles when more than ``settings.vector_tiles_threshold`` are drawn, else None."""
+    if not use_tiles(drawn_count(shown)):
+        return None
+    basemap = basemap or "none"
+    wide = replace(spec, categories=(), statuses=())
+    with st.spinner(t("tiles_building", lang)):
+        url = _tiles_url(wide, basemap, ui.store_token())
+    return vector_tile_layer(url, lang=lang, categories=list(spec.categories) or None, statuses=list(spec.statuses) or None)
+
 
 st.set_page_config(page_title="项目一张图 Project Atlas", page_icon="🗺️", layout="wide")
 ui.map_page_css()
@@ -45,7 +71,14 @@ shading = ui.shading_values(shown, shade)
 location, zoom = st.session_state.view
 units = ui.web_units()
 m = base_map(units, lang=lang, basemap=basemap, boundaries_url=ui.boundary_url(basemap), shading=shading, location=location, zoom=zoom)
-layers = project_layers(shown, plans=atlas.plans, lang=lang, basemap=basemap, place_names=ui.place_names(), units=units)
+# --- Vector tiles past settings.vector_tiles_threshold (issue 13): one block, see tiles_layer() ---
+tiled = tiles_layer(spec, shown, basemap, lang)
+if tiled is not None:
+    m.add_child(tiled)  # on the base map: streamlit-folium binds clicks to the layers present at start
+    layers = []
+else:
+    layers = project_layers(shown, plans=atlas.plans, lang=lang, basemap=basemap, place_names=ui.place_names(), units=units)
+# --- end of the vector-tiles block ---
 layers += ui.selection_layers(atlas, spec, basemap, lang)
 
 map_col, side_col = st.columns([3, 1.15])

@@ -209,6 +209,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "ingest_match": ("与目录对照", "Match in the catalog"),
     "ingest_districts": ("文中区县", "Districts stated"),
     "ingest_refused": ("{n} 条提议未通过检查,未发送:", "{n} proposals failed the checks and were not sent:"),
+    # Issue 13 (scale): the tiled map
+    "tiles_building": ("项目较多,正在生成矢量瓦片(每个目录版本和筛选条件只生成一次)…", "Many projects: building vector tiles (once per catalog version and filter)…"),
 }
 
 

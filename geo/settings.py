@@ -141,3 +141,9 @@ vector_tiles_threshold: int = 100_000
 
 # sources (issue 10): largest plan text `geo ingest` and the Import page read (bytes)
 max_plan_bytes: int = 5 * 1024 * 1024
+# Issue 13 (scale): a synthetic catalog (``ATLAS_PROJECTS``, a GeoJSON file) and the tiled-map
+# threshold (``ATLAS_VECTOR_TILES_THRESHOLD``) can be set from the environment, e.g. to run the
+# app on a national test catalog or to see the tiled map on today's catalog.
+if os.environ.get("ATLAS_PROJECTS"):
+    projects_path = Path(os.environ["ATLAS_PROJECTS"])
+vector_tiles_threshold = int(os.environ.get("ATLAS_VECTOR_TILES_THRESHOLD", vector_tiles_threshold))

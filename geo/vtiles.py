@@ -116,3 +116,54 @@ def build(projects: gpd.GeoDataFrame, out: Path | None = None, *, min_zoom: int 
             if size > MAX_BYTES:
                 raise VectorTileError(f"{out}: archive is {size / 1e6:.0f} MB, over Streamlit's 200 MB limit for static files; lower max_zoom")
     return out
+
+
+def archive_key(projects: gpd.GeoDataFrame) -> str:
+    """A digest of what the tiles of ``projects`` show (ids, style properties, geometries).
+
+    Two frames with the same drawn content get the same key, whatever their
+    order of columns; any edit of a drawn record, or another set of records,
+    gives another key; the order of the rows does not matter. Vectorised
+    (pandas row hashes, shapely WKB).
+    """
+    import hashlib
+
+    import numpy as np
+    import pandas as pd
+
+    frame = _drawable(projects)
+    rows = pd.util.hash_pandas_object(frame[PROPERTIES], index=False).to_numpy()
+    wkb = pd.Series(shapely.to_wkb(frame.geometry.values), dtype=object)
+    rows = rows * np.uint64(31) + pd.util.hash_pandas_object(wkb, index=False).to_numpy()  # wraps: fine for a digest
+    return hashlib.sha1(np.sort(rows).tobytes(), usedforsecurity=False).hexdigest()[:16]  # order-independent
+
+
+def ensure(projects: gpd.GeoDataFrame, *, prefix: str = "projects", keep: int = 8, max_zoom: int = 10) -> str:
+    """The name of an up-to-date archive of ``projects`` under ``static/tiles/``, built only when missing.
+
+    The name is ``<prefix>-<archive_key>``: an archive is built once per
+    content (catalog version and filtered set) and found again by any later
+    run or process; nothing is rebuilt on a page rerun. After a build only
+    the ``keep`` most recently used archives of ``prefix`` are kept (the
+    others are deleted), so the folder does not grow without bound.
+
+    Returns
+    -------
+    str
+        The archive's name, for :func:`tiles_path` and :func:`tiles_url`.
+
+    Raises
+    ------
+    VectorTileError
+        As :func:`build`.
+    """
+    name = f"{prefix}-{archive_key(projects)}"
+    path = tiles_path(name)
+    if path.exists():
+        path.touch()  # most recently used
+        return name
+    build(projects, path, max_zoom=max_zoom)
+    older = sorted(path.parent.glob(f"{prefix}-*.pmtiles"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in older[keep:]:
+        stale.unlink(missing_ok=True)
+    return name

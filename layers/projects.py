@@ -519,3 +519,27 @@ def _shade(units: gpd.GeoDataFrame, values: pd.Series) -> tuple[dict[str, str], 
 def map_html(m: folium.Map) -> str:
     """The map as standalone HTML (what the Export page offers and tests inspect)."""
     return m.get_root().render()
+
+
+def drawn_count(projects: gpd.GeoDataFrame) -> int:
+    """How many of ``projects`` the map would draw (records with a geometry; region records have none)."""
+    if not len(projects):
+        return 0
+    geoms = projects.geometry.values
+    return int((~(shapely.is_missing(geoms) | shapely.is_empty(geoms))).sum())
+
+
+def project_tiles_url(projects: gpd.GeoDataFrame, *, basemap: str = "none") -> str:
+    """The URL of a PMTiles archive of ``projects`` as drawn on ``basemap`` (the tiled map's hook).
+
+    Past ``settings.vector_tiles_threshold`` drawn projects the map page draws
+    them from this archive (:func:`layers.vector_tiles.vector_tile_layer`)
+    instead of :func:`project_layers`. Geometries are shifted into the base
+    map's frame first (GCJ-02 maps get a GCJ-02 archive); the archive is built
+    by :func:`geo.vtiles.ensure` only when no archive of the same content exists.
+    """
+    from geo import vtiles
+
+    drawable = projects[~(shapely.is_missing(projects.geometry.values) | shapely.is_empty(projects.geometry.values))]
+    frame = BASEMAPS[basemap].crs.lower().replace("-", "")
+    return vtiles.tiles_url(vtiles.ensure(display_frame(drawable, basemap), prefix=f"projects-{frame}"))

@@ -4,10 +4,12 @@ Above ``settings.vector_tiles_threshold`` drawn projects, inline GeoJSON is
 too heavy to send and to paint; :func:`vector_tile_layer` instead adds a
 canvas layer that fetches the tiles of :func:`geo.vtiles.build` by HTTP range
 requests (Streamlit static serving, ``/app/static/tiles/…``) and paints them
-with the colours, dashes and fills of :func:`geo.styles.feature_style` (the
-full style table is computed here and looked up per feature, so the two
-renderings cannot drift; approximate points keep their larger translucent
-ring but not its dash, which canvas circles in protomaps-leaflet lack).
+with the colours, dashes and fills of :func:`geo.styles.feature_style` for
+lines and polygons and the very SVG point symbols of the inline map
+(:func:`geo.styles.point_svg`, stamped as images); the full style table is
+computed here and looked up per feature, so the two renderings cannot drift.
+Town-, district- and city-level records are drawn with the approximate
+symbol (the inline map's grouped place badges need the whole set in Python).
 
 Click
     protomaps-leaflet paints on canvas, so there are no per-feature Leaflet
@@ -27,6 +29,7 @@ contain) is replaced by the app's name.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 
@@ -36,7 +39,7 @@ from jinja2 import Template
 
 from geo.i18n import t
 from geo.model import CATEGORIES, STATUSES, label
-from geo.styles import CATEGORY_COLORS, PRECISION_POINT, feature_style
+from geo.styles import CATEGORY_COLORS, PRECISION_POINT, feature_style, point_svg
 from geo.vtiles import LAYER
 
 PROTOMAPS_JS = "protomaps/protomaps-leaflet.js"
@@ -49,26 +52,38 @@ def _rgba(color: str, alpha: float) -> str:
 
 
 def _canvas_style(style: dict, kind: str) -> dict:
-    """A :func:`geo.styles.feature_style` dict in the terms of protomaps-leaflet symbolizers."""
+    """A :func:`geo.styles.feature_style` dict (line or polygon) in the terms of protomaps-leaflet symbolizers."""
     dash = [float(v) for v in style.get("dashArray", "").split()]
     out = {"color": style["color"], "weight": style["weight"], "opacity": style["opacity"], "dash": dash}
     if kind == "polygon":
         out["fill"] = _rgba(style["fillColor"], style["fillOpacity"])
         out["stroke"] = _rgba(style["color"], style["opacity"])
-    if kind == "point":
-        # The circle's globalAlpha is the stroke opacity; fill alpha is relative to it.
-        rel = style["fillOpacity"] / style["opacity"] if style["opacity"] else 0.0
-        out["fill"] = _rgba(style["fillColor"], rel)
-        out["radius"] = style["radius"]
     return out
 
 
+def _point_style(category: str, status: str, precision: str) -> dict:
+    """The inline map's point symbol (:func:`geo.styles.point_svg`) as an image the canvas stamps."""
+    svg, size = point_svg(category, status, precision)
+    return {"svg": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(), "size": size}
+
+
 def style_table() -> dict[str, dict]:
-    """Canvas style of every ``category|status|precision|kind``, plus ``_default``."""
+    """Style of every ``category|status|precision|kind``, plus ``_default|<kind>``.
+
+    Lines and polygons carry :func:`geo.styles.feature_style` in canvas terms;
+    points carry the very SVG symbol of the inline map (:func:`geo.styles.point_svg`:
+    shape by category, colour by family, fill and ring dash by status, size by
+    precision), stamped on the canvas as an image, so both maps look the same.
+    """
     table = {}
     for cat, status, prec, kind in itertools.product(CATEGORY_COLORS, STATUSES, PRECISION_POINT, _KINDS):
-        table[f"{cat}|{status}|{prec}|{kind}"] = _canvas_style(feature_style(cat, status, prec, kind), kind)
-    table["_default"] = _canvas_style(feature_style("other", "proposed", "approximate", "point"), "point")
+        if kind == "point":
+            table[f"{cat}|{status}|{prec}|{kind}"] = _point_style(cat, status, prec)
+        else:
+            table[f"{cat}|{status}|{prec}|{kind}"] = _canvas_style(feature_style(cat, status, prec, kind), kind)
+    for kind in _KINDS:
+        table[f"_default|{kind}"] = (_point_style("other", "proposed", "approximate") if kind == "point"
+                                     else _canvas_style(feature_style("other", "proposed", "approximate", kind), kind))
     return table
 
 
@@ -89,8 +104,20 @@ var {{ this.get_name() }} = (function () {
     var p = f.props;
     var kind = f.geomType === 1 ? "point" : (f.geomType === 2 ? "line" : "polygon");
     var prec = p.location_precision === "exact" ? "exact" : "approximate";
-    return S[p.category + "|" + p.status + "|" + prec + "|" + kind] || S._default;
+    return S[p.category + "|" + p.status + "|" + prec + "|" + kind] || S["_default|" + kind];
   }
+  var IMG = {}, missed = false;
+  Object.keys(S).forEach(function (k) {
+    if (S[k].svg) { var im = new Image(); im.src = S[k].svg; IMG[k] = im; S[k].img = im; }
+  });
+  var stamp = {draw: function (ctx, geom, z, f) {
+    var s = st(f), im = s.img, h = s.size / 2;
+    if (!im || !im.complete) { missed = true; return; }
+    ctx.globalAlpha = 1;
+    for (var i = 0; i < geom.length; i++) {
+      for (var j = 0; j < geom[i].length; j++) ctx.drawImage(im, geom[i][j].x - h, geom[i][j].y - h, s.size, s.size);
+    }
+  }};
   var P = protomapsL;
   var rules = [
     {dataLayer: {{ this.layer_name }}, filter: function (z, f) { return f.geomType === 3 && shown(f); },
@@ -101,13 +128,15 @@ var {{ this.get_name() }} = (function () {
        dashColor: function (z, f) { return st(f).color; }, dashWidth: function (z, f) { return st(f).weight; },
        opacity: function (z, f) { return st(f).opacity; }, lineCap: "round"})},
     {dataLayer: {{ this.layer_name }}, filter: function (z, f) { return f.geomType === 1 && shown(f); },
-     symbolizer: new P.CircleSymbolizer({radius: function (z, f) { return st(f).radius; },
-       fill: function (z, f) { return st(f).fill; }, stroke: function (z, f) { return st(f).color; },
-       width: function (z, f) { return st(f).weight; }, opacity: function (z, f) { return st(f).opacity; }})}
+     symbolizer: stamp}
   ];
   var layer = P.leafletLayer({url: {{ this.url }}, paintRules: rules, labelRules: [],
                                attribution: {{ this.attribution }}, maxDataZoom: {{ this.max_zoom }}});
-  layer.once("load", function () { window.__atlasTilesPainted = performance.now(); });
+  // Added at once (streamlit-folium binds clicks to the layers present when it starts); tiles
+  // painted before every symbol image was decoded are painted again once they are.
+  var ready = Promise.all(Object.keys(IMG).map(function (k) { return IMG[k].decode().catch(function () {}); }))
+    .then(function () { if (missed) layer.rerenderTiles(); missed = false; });
+  layer.once("load", function () { ready.then(function () { window.__atlasTilesPainted = performance.now(); }); });
   layer.addTo(map);
   var ring = null;
   map.on("click", function (e) {

@@ -179,17 +179,86 @@ def test_cli_join_and_stats_on_parquet_with_dask(catalog, cluster, tmp_path, cap
 
 
 def test_tile_styles_are_the_catalog_styles():
+    """The tiled map draws what the inline map draws: the same line/polygon styles, the same point SVGs."""
+    import base64
     import json
 
-    from geo.styles import CATEGORY_COLORS
+    from geo.styles import CATEGORY_COLORS, STATUS_DASH, feature_style, point_svg
     from layers.vector_tiles import standalone_map, style_table, use_tiles
 
     table = style_table()
-    assert table["rail|operating|exact|line"]["color"] == CATEGORY_COLORS["rail"] and table["rail|operating|exact|line"]["dash"] == []
-    assert table["rail|under_construction|exact|line"]["dash"] == [9.0, 6.0]
-    assert table["airport|proposed|exact|point"]["fill"].endswith(",0.000)")  # hollow
-    assert table["airport|operating|approximate|point"]["radius"] > table["airport|operating|exact|point"]["radius"]
+    rail = table["rail|operating|exact|line"]
+    assert rail["color"] == CATEGORY_COLORS["rail"] and rail["dash"] == []
+    assert rail["weight"] == feature_style("rail", "operating", "exact", "line")["weight"]
+    assert table["rail|under_construction|exact|line"]["dash"] == [float(v) for v in STATUS_DASH["under_construction"].split()] != []
+    assert table["new_town|proposed|exact|polygon"]["stroke"].startswith("rgba(204,121,167,")  # the family colour
+    for key in ("airport|proposed|exact|point", "hospital|operating|approximate|point", "metro|under_construction|exact|point"):
+        cat, status, prec, _ = key.split("|")
+        svg, size = point_svg(cat, status, prec)
+        assert base64.b64decode(table[key]["svg"].split(",", 1)[1]).decode() == svg and table[key]["size"] == size
+    assert table["airport|operating|approximate|point"]["size"] > table["airport|operating|exact|point"]["size"]
+    assert {"_default|point", "_default|line", "_default|polygon"} <= set(table)
     html = standalone_map("/t.pmtiles", location=(30, 105), zoom=5, base="/vendor").get_root().render()
     assert '<script src="/vendor/protomaps/protomaps-leaflet.js"></script>' in html
     assert json.dumps("项目一张图", ensure_ascii=False) in html
     assert not use_tiles(100_000) and use_tiles(100_001)
+
+
+def test_archive_is_built_once_per_content(fixture_projects, tmp_path, monkeypatch):
+    from geo import settings, vtiles
+
+    monkeypatch.setattr(settings, "static_dir", tmp_path)
+    builds = []
+    real = vtiles.build
+    monkeypatch.setattr(vtiles, "build", lambda *a, **k: builds.append(1) or real(*a, **k))
+    first = vtiles.ensure(fixture_projects, prefix="p", max_zoom=6)
+    assert vtiles.ensure(fixture_projects.iloc[::-1], prefix="p", max_zoom=6) == first and len(builds) == 1
+    assert vtiles.tiles_path(first).exists() and vtiles.tiles_url(first) == f"/app/static/tiles/{first}.pmtiles"
+    fewer = vtiles.ensure(fixture_projects.iloc[1:], prefix="p", keep=1, max_zoom=6)
+    assert fewer != first and len(builds) == 2
+    assert sorted(p.stem for p in (tmp_path / "tiles").glob("p-*.pmtiles")) == [fewer]  # only `keep` kept
+
+
+def _map_page(monkeypatch, tmp_path, threshold: int):
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    from geo import settings
+
+    monkeypatch.setattr(settings, "static_dir", tmp_path)
+    monkeypatch.setattr(settings, "vector_tiles_threshold", threshold)
+    page = next((settings.root / "app_pages").glob("0_Map_*.py"))
+    at = AppTest.from_file(str(page), default_timeout=180)
+
+    def args():
+        assert not at.exception, at.exception
+        return json.loads(at.get("component_instance")[0].proto.json_args)
+    return at, args
+
+
+def test_map_page_draws_tiles_above_the_threshold(monkeypatch, tmp_path):
+    from geo import vtiles
+
+    builds = []
+    real = vtiles.build
+    monkeypatch.setattr(vtiles, "build", lambda *a, **k: builds.append(1) or real(*a, **k))
+    at, args = _map_page(monkeypatch, tmp_path, threshold=20)
+    at.run()
+    script, layers = args()["script"], args()["feature_group"] or ""
+    assert "protomapsL" in script and "/app/static/tiles/projects-wgs84-" in script
+    assert '"type": "Feature"' not in layers and '"type":"Feature"' not in layers  # no inline projects
+    assert len(list((tmp_path / "tiles").glob("projects-wgs84-*.pmtiles"))) == 1 and len(builds) == 1
+    # Category and status apply in the browser: the same archive, no rebuild; a rerun never rebuilds.
+    at.multiselect(key="f_category").set_value(["rail"]).run()
+    assert '{"category": ["rail"], "status": null}' in args()["script"] and len(builds) == 1
+    at.run()
+    assert len(builds) == 1
+
+
+def test_map_page_draws_inline_layers_up_to_the_threshold(monkeypatch, tmp_path):
+    at, args = _map_page(monkeypatch, tmp_path, threshold=100_000)
+    at.run()
+    assert "protomapsL" not in args()["script"]
+    assert '"type": "Feature"' in (args()["feature_group"] or "")
+    assert not (tmp_path / "tiles").exists()

@@ -91,3 +91,62 @@ def test_category_filter_hides_features_in_the_browser(site, browser, fixture_pr
         assert rail.sum() > 50
     finally:
         page.close()
+
+
+@pytest.fixture(scope="module")
+def tiled_app():
+    """The real app with a threshold of 50 drawn projects, so today's catalog is drawn from tiles."""
+    import os
+
+    from scripts.serve_app import AppDidNotStart, running_app
+
+    old = os.environ.get("ATLAS_VECTOR_TILES_THRESHOLD")
+    os.environ["ATLAS_VECTOR_TILES_THRESHOLD"] = "50"
+    try:
+        with running_app(timeout_s=90) as url:
+            yield url
+    except AppDidNotStart as exc:
+        pytest.fail(str(exc))
+    finally:
+        os.environ.pop("ATLAS_VECTOR_TILES_THRESHOLD") if old is None else os.environ.__setitem__("ATLAS_VECTOR_TILES_THRESHOLD", old)
+
+
+def _tiled_frame(page, timeout: float = 120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for frame in page.frames:
+            try:
+                if frame.evaluate("() => window.__atlasTilesPainted !== undefined"):
+                    return frame
+            except Exception:  # frames come and go while Streamlit reruns
+                pass
+        time.sleep(0.5)
+    raise AssertionError("the tiled map did not paint")
+
+
+def test_app_draws_tiles_past_the_threshold_and_a_click_selects(tiled_app, browser):
+    from geo.catalog import Atlas
+
+    projects = Atlas().projects
+    pick = projects[(projects.geom_kind == "point") & (projects.location_precision == "exact") & (projects.status == "operating")].iloc[0]
+    lon, lat = shapely.get_coordinates(pick.geometry)[0]
+    page = browser.new_page(viewport={"width": 1400, "height": 950})
+    try:
+        page.goto(tiled_app + f"/?lat={lat:.5f}&lon={lon:.5f}&z=12")
+        frame = _tiled_frame(page)
+        time.sleep(1.0)
+        assert frame.evaluate("() => document.querySelectorAll('.leaflet-interactive').length") < 400  # no inline project layers
+        x, y = frame.evaluate(f"() => {{ const k = Object.keys(window).find(n => n.startsWith('map_'));"
+                              f" const p = window[k].latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }}")
+        box = frame.frame_element().bounding_box()
+        shot = np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("RGB")).astype(int)
+        cx, cy = int(box["x"] + x), int(box["y"] + y)
+        near = shot[cy - 12:cy + 13, cx - 12:cx + 13]
+        assert (np.abs(near - _rgb(CATEGORY_COLORS[pick.category])).sum(axis=2) < 60).sum() >= 5, "the point is not painted"
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        picked = frame.evaluate("() => window.__atlasPicked")
+        assert picked in set(projects.id), picked
+        page.get_by_text("规划原文").first.wait_for(timeout=30_000)  # the detail panel of the clicked project
+        assert picked in page.locator("code").all_inner_texts()
+    finally:
+        page.close()
