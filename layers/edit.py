@@ -19,6 +19,7 @@ from folium.template import Template
 
 from geo import coords
 from geo.tiles import BASEMAPS
+from layers.assets import localize
 from layers.basemaps import display_frame
 
 #: What leaflet-draw offers: a point (marker), a line, a polygon. No circles or
@@ -59,7 +60,7 @@ def _editable_parts(geometry, basemap: str) -> list:
     return out
 
 
-def add_draw_tools(m: folium.Map, geometry: shapely.Geometry | None, *, basemap: str = "none") -> folium.Map:
+def add_draw_tools(m: folium.Map, geometry: shapely.Geometry | None, *, basemap: str = "none", asset_base: str = "/app/static/vendor") -> folium.Map:
     """Give ``m`` the edit mode: a Draw control whose editable group starts with ``geometry`` (WGS84, or None).
 
     Only for the edit mode: the map is then a different map (streamlit-folium
@@ -70,7 +71,9 @@ def add_draw_tools(m: folium.Map, geometry: shapely.Geometry | None, *, basemap:
         layer.add_to(group)
     group.add_to(m)
     _OneDrawing(group).add_to(m)
-    Draw(feature_group=group, draw_options=DRAW_OPTIONS, edit_options={"remove": False}, show_geometry_on_click=False, position="topleft").add_to(m)
+    draw = Draw(feature_group=group, draw_options=DRAW_OPTIONS, edit_options={"remove": False}, show_geometry_on_click=False, position="topleft")
+    draw.add_to(m)
+    localize(draw, base=asset_base)  # leaflet-draw from static/vendor, never a CDN
     return m
 
 
@@ -104,7 +107,6 @@ def compare_map(before, after, units: gpd.GeoDataFrame, *, lang: str) -> folium.
     No base-map tiles (works offline); the district ``units`` around them give the context.
     """
     from geo.edits import to_geometry
-    from layers.assets import localize
 
     pair = (to_geometry(before), to_geometry(after))
     geoms = [g for g in pair if g is not None]

@@ -61,24 +61,9 @@ def store_edits(workbench, monkeypatch):
     store.reset_engines()
 
 
-@pytest.fixture
-def session_page(browser):
-    """A page in its own browser context (its own Streamlit session), closed after the test."""
-    contexts = []
-
-    def _open(url: str) -> Page:
-        ctx = browser.new_context(viewport={"width": 1400, "height": 950})
-        contexts.append(ctx)
-        return Page(ctx, url)
-
-    yield _open
-    for ctx in contexts:
-        ctx.close()
-
-
 def sign_in(p: Page, name: str, password: str = PASSWORD) -> None:
     sidebar = p.page.locator("[data-testid='stSidebar']")
-    sidebar.locator("summary").filter(has_text=re.compile("^(登录|Sign in)$")).click()
+    sidebar.locator("summary").filter(has_text=re.compile("(登录|Sign in)$")).click()
     sidebar.get_by_label(re.compile("用户名|User name")).fill(name)
     sidebar.get_by_label(re.compile("密码|Password")).fill(password)
     sidebar.get_by_role("button", name=re.compile("^(登录|Sign in)$")).click()
@@ -120,10 +105,10 @@ def save_geometry(p: Page, reason: str) -> None:
     form.get_by_role("button", name=re.compile("保存位置|Save place")).click()
 
 
-def test_draw_save_history_reload_revert(workbench, store_edits, session_page):
+def test_draw_save_history_reload_revert(workbench, store_edits, open_page):
     url, _ = workbench
     before = store_edits(MOVED)
-    p = session_page(f"{url}/?p={MOVED}")
+    p = open_page(f"{url}/?p={MOVED}")
     frame = start_editing(p, "ana")
     draw_point(frame, 60, -40)
     save_geometry(p, "现场核实:入口位置")
@@ -140,36 +125,36 @@ def test_draw_save_history_reload_revert(workbench, store_edits, session_page):
     p.page.get_by_text("现场核实:入口位置").first.wait_for(timeout=30_000)
 
     # a reload (a new session) shows the record at its new place on the map
-    fresh = session_page(f"{url}/?p={MOVED}")
+    fresh = open_page(f"{url}/?p={MOVED}")
     map_frame = fresh.map_frame()
     latlng = map_frame.evaluate(PROJECT_LATLNG_JS, MOVED)
     assert latlng is not None and abs(latlng[0] - new.y) < 1e-5 and abs(latlng[1] - new.x) < 1e-5
     fresh.page.get_by_text("现场核实:入口位置").first.wait_for(timeout=30_000)
 
     # revert on the History page
-    hist = session_page(f"{url}/History_改动记录")
+    hist = open_page(f"{url}/History_改动记录")
     sign_in(hist, "ana")
     form = hist.page.locator("[data-testid='stForm']").filter(has_text=re.compile("撤销|Revert"))
     form.locator("[data-testid='stSelectbox']").click()
     hist.page.get_by_role("option", name=f"#{edit.id}").click()
     form.get_by_label(re.compile("理由|Reason")).fill("测试撤销")
-    form.get_by_role("button").click()
+    form.locator("[data-testid^='stBaseButton'][data-testid$='FormSubmit']").click()
     hist.page.get_by_text(re.compile(r"已保存:改动 #\d+")).wait_for(timeout=30_000)
     after = store_edits(MOVED)
     assert len(after) == len(made) + 1 and after[-1].reverts == edit.id
     back = shapely.geometry.shape(after[-1].changes["geometry"]["after"])
     assert back.equals_exact(old, 1e-6)
-    again = session_page(f"{url}/?p={MOVED}")
+    again = open_page(f"{url}/?p={MOVED}")
     latlng = again.map_frame().evaluate(PROJECT_LATLNG_JS, MOVED)
     assert abs(latlng[0] - old.y) < 1e-5 and abs(latlng[1] - old.x) < 1e-5
     again.page.get_by_text("测试撤销").first.wait_for(timeout=30_000)
 
 
-def test_signed_out_browser_cannot_edit(workbench, store_edits, session_page):
+def test_signed_out_browser_cannot_edit(workbench, store_edits, open_page):
     url, _ = workbench
     before = len(store_edits())
     # a crafted address asking for the edit mode changes nothing
-    p = session_page(f"{url}/?p={REFUSED}&edit_mode=true&edit=1")
+    p = open_page(f"{url}/?p={REFUSED}&edit_mode=true&edit=1")
     frame = p.map_frame()
     p.page.get_by_text(re.compile("登录后可编辑|Sign in to edit|点击地图")).first.wait_for(timeout=30_000)
     assert p.page.get_by_text(re.compile("^(编辑模式|Edit mode)$")).count() == 0
@@ -182,10 +167,10 @@ def test_signed_out_browser_cannot_edit(workbench, store_edits, session_page):
     assert len(store_edits()) == before
 
 
-def test_two_sessions_conflict_and_both_kept(workbench, store_edits, session_page):
+def test_two_sessions_conflict_and_both_kept(workbench, store_edits, open_page):
     url, _ = workbench
-    a = session_page(f"{url}/?p={CONFLICT}")
-    b = session_page(f"{url}/?p={CONFLICT}")
+    a = open_page(f"{url}/?p={CONFLICT}")
+    b = open_page(f"{url}/?p={CONFLICT}")
     frame_a = start_editing(a, "ana")
     frame_b = start_editing(b, "ben")
     draw_point(frame_a, 50, 30)
@@ -206,10 +191,10 @@ def test_two_sessions_conflict_and_both_kept(workbench, store_edits, session_pag
     assert [(e.author, e.reason) for e in store_edits(CONFLICT)] == [("ana", "ana 的修改"), ("ben", "ben 的修改")]
 
 
-def test_bad_value_is_refused_and_nothing_written(workbench, store_edits, session_page):
+def test_bad_value_is_refused_and_nothing_written(workbench, store_edits, open_page):
     url, _ = workbench
     before = len(store_edits())
-    p = session_page(f"{url}/?p={REFUSED}")
+    p = open_page(f"{url}/?p={REFUSED}")
     frame = start_editing(p, "ana")
     # a drawn place without a reason
     draw_point(frame, 40, 40)
