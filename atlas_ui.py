@@ -334,39 +334,14 @@ def show_history(record_id: str, lang: str) -> None:
 
 
 def compare_map(before: dict | None, after: dict | None, *, key: str, lang: str, height: int = 320) -> None:
-    """A small map of a record's current geometry (grey, dashed) and the proposed one (red).
-
-    No base-map tiles (works offline); the district boundaries around them give the context.
-    """
-    import folium
-    import geopandas as gpd
-    import shapely
+    """A small map of a record's current geometry (grey, dashed) and the proposed one (red) (:func:`layers.edit.compare_map`)."""
     from streamlit_folium import st_folium
 
-    from geo.edits import to_geometry
-    from layers.assets import localize
+    from layers.edit import compare_map as build
 
-    geoms = [g for g in (to_geometry(before), to_geometry(after)) if g is not None]
-    if not geoms:
+    m = build(before, after, web_units(), lang=lang)
+    if m is None:
         return
-    w, s, e_, n = shapely.bounds(shapely.GeometryCollection(geoms)).tolist()
-    pad = max(e_ - w, n - s, 0.01) * 0.3
-    m = folium.Map(tiles=None, control_scale=True)
-    units = web_units().cx[w - pad : e_ + pad, s - pad : n + pad]
-    folium.GeoJson(units[["name_zh", "name_en", "geometry"]].to_json(), style_function=lambda _: {"color": "#888", "weight": 1, "fill": False},
-                   tooltip=folium.GeoJsonTooltip(["name_zh" if lang == "zh" else "name_en"], labels=False)).add_to(m)
-    styles = ({"color": "#666", "weight": 4, "dashArray": "6 6", "fillOpacity": 0.1}, {"color": "#d62728", "weight": 4, "fillOpacity": 0.2})
-    for geom, style in zip((to_geometry(before), to_geometry(after)), styles, strict=True):
-        if geom is None:
-            continue
-        layer = gpd.GeoSeries([geom], crs="EPSG:4326")
-        if geom.geom_type in ("Point", "MultiPoint"):
-            for pt in shapely.get_parts(geom):
-                folium.CircleMarker([pt.y, pt.x], radius=8, color=style["color"], dash_array=style.get("dashArray"), fill=True, fill_opacity=0.6).add_to(m)
-        else:
-            folium.GeoJson(layer.to_json(), style_function=lambda _, st_=style: st_).add_to(m)
-    m.fit_bounds([[s - pad, w - pad], [n + pad, e_ + pad]])
-    localize(m)
     st_folium(m, key=key, height=height, use_container_width=True, returned_objects=[])
     st.caption(t("old_vs_new", lang))
 
@@ -425,6 +400,20 @@ def edit_form(atlas: Atlas, record_id: str, lang: str, user: dict | None) -> Non
         _save_form(record_id, values, reason=reason, source=source, user=user, lang=lang)
 
 
+def _on_conflict(record_id: str, exc, changes: dict, lang: str) -> None:
+    """After a conflict: the forms start from the new version, untouched fields take the new values,
+    the message (shown after the rerun) lists the other change; the user's own input stays."""
+    from geo import edits
+
+    frame = edits.current_catalog().frame
+    fresh = _form_values(frame[frame["id"] == record_id].iloc[0])
+    st.session_state[f"edit_base_{record_id}"] = {"version": exc.current_version, "values": fresh}
+    st.session_state[f"edit_reset_{record_id}"] = {k: v for k, v in fresh.items() if k not in changes}
+    st.session_state[f"edit_msg_{record_id}"] = t("edit_conflict", lang) + "\n\n" + "\n".join(f"- {o}" for o in exc.others)
+    refresh_after_edit()
+    st.rerun()
+
+
 def _save_form(record_id: str, values: dict, *, reason: str, source: str, user: dict, lang: str) -> None:
     from geo import edits
     from geo._errors import AtlasError, EditConflict
@@ -434,13 +423,7 @@ def _save_form(record_id: str, values: dict, *, reason: str, source: str, user: 
     try:
         kind, n = edits.submit(record_id, changes, author=user["name"], reason=reason, source=source, base_version=base["version"])
     except EditConflict as exc:
-        frame = edits.current_catalog().frame
-        fresh = _form_values(frame[frame["id"] == record_id].iloc[0])
-        st.session_state[f"edit_base_{record_id}"] = {"version": exc.current_version, "values": fresh}
-        st.session_state[f"edit_reset_{record_id}"] = {k: v for k, v in fresh.items() if k not in changes}
-        st.session_state[f"edit_msg_{record_id}"] = t("edit_conflict", lang) + "\n\n" + "\n".join(f"- {o}" for o in exc.others)
-        refresh_after_edit()
-        st.rerun()
+        _on_conflict(record_id, exc, changes, lang)
     except AtlasError as exc:
         st.error(str(exc))
         return
@@ -639,7 +622,7 @@ def _project_table(frame, atlas: Atlas, lang: str):
     return table.sort_values([t("category", lang), t("name", lang)], kind="stable").reset_index(drop=True)
 
 
-def _place_list(atlas: Atlas, shown, lang: str, selected: str) -> None:
+def _place_list(atlas: Atlas, shown, lang: str, selected: str, *, editing: bool = False) -> None:
     """The projects at one place: a search box and a sorted table; clicking a row opens the detail."""
     from layers.projects import place_groups
 
@@ -659,16 +642,20 @@ def _place_list(atlas: Atlas, shown, lang: str, selected: str) -> None:
     st.caption(t("group_pick_hint", lang))
     event = st.dataframe(table.drop(columns="id"), hide_index=True, use_container_width=True, height=min(36 + 35 * len(table), 320), on_select="rerun", selection_mode="single-row", key=f"place_tbl_{selected}_{query}")
     rows = event.selection.rows if event else []
+    if rows and editing:  # edit mode: the picked project becomes the selection (Draw starts from its geometry)
+        st.session_state.selected = table.id.iat[rows[0]]
+        st.rerun()
     if rows:
         show_detail(atlas, table.id.iat[rows[0]], lang)
 
 
-def selection_panel(atlas: Atlas, shown, lang: str) -> None:
-    """The side panel: the selected place's list of projects, or the selected project's detail."""
+def selection_panel(atlas: Atlas, shown, lang: str, *, user: dict | None = None, drawn=None) -> None:
+    """The side panel: the selected place's list of projects, or the selected project's detail,
+    its 改动记录, and — in edit mode (``user`` given) — the edit forms and the drawn geometry."""
     st.subheader(t("detail", lang))
     selected = st.session_state.selected
     if selected and selected.startswith("G:"):
-        _place_list(atlas, shown, lang, selected)
+        _place_list(atlas, shown, lang, selected, editing=user is not None)
     elif selected:
         detail = show_detail(atlas, selected, lang)
         if detail and detail.get("centroid") and st.button(t("zoom_to", lang), key="zoom_btn"):
@@ -676,16 +663,22 @@ def selection_panel(atlas: Atlas, shown, lang: str) -> None:
             st.session_state.frame_request = ("p", selected, n)
             st.session_state.frame_token = None
             st.rerun()
+        if detail and user is not None:
+            edit_panel(atlas, selected, lang, user, drawn)
+        if detail:
+            show_history(selected, lang)
     else:
-        st.info(t("click_hint", lang))
+        if "edit_flash" in st.session_state:
+            st.success(st.session_state.pop("edit_flash"))
+        st.info(t("draw_select_hint" if user else "click_hint", lang))
 
 
-def region_wide_panel(shown, lang: str) -> None:
+def region_wide_panel(shown, lang: str, *, editing: bool = False) -> None:
     """Records with no place of their own (``location_precision == "region"``), listed beside the map.
 
     Records known only to a district or city have no geometry either, but they are
     reached through that unit's symbol on the map (see :func:`geo.catalog.symbol_points`).
-    """
+    In edit mode a row can be picked: it becomes the selection, so it can be given a place by drawing."""
     if "location_precision" not in shown.columns:
         return
     region = shown[shown.location_precision == "region"]
@@ -696,4 +689,184 @@ def region_wide_panel(shown, lang: str) -> None:
         table = _project_table(region, get_atlas(), lang)
         scope = region.set_index("id")["scope"] if "scope" in region.columns else None
         table.insert(2, t("scope", lang), [str(scope.get(i) or "") if scope is not None else "" for i in table.id])
-        st.dataframe(table.drop(columns="id"), hide_index=True, use_container_width=True)
+        if not editing:
+            st.dataframe(table.drop(columns="id"), hide_index=True, use_container_width=True)
+            return
+        event = st.dataframe(table.drop(columns="id"), hide_index=True, use_container_width=True, on_select="rerun", selection_mode="single-row", key="region_tbl")
+        rows = event.selection.rows if event else []
+        if rows and table.id.iat[rows[0]] != st.session_state.selected:
+            st.session_state.selected = table.id.iat[rows[0]]
+            st.rerun()
+
+
+# --- The map's edit mode (workbench2): Draw on the map, geometry/merge/not-a-project in the detail panel ---
+
+#: Precisions a drawn place can have (a district or city stand-in is never drawn by hand).
+DRAWN_PRECISIONS = ("exact", "approximate", "town")
+
+
+def edit_mode_toggle(user: dict | None, lang: str) -> bool:
+    """The sidebar's 编辑/Edit switch, shown only to a signed-in account; False for everyone else."""
+    if user is None:
+        return False
+    return st.sidebar.toggle(t("edit_mode", lang), key="edit_mode", help=t("edit_mode_help", lang))
+
+
+def map_key(editing: bool) -> str:
+    """The map component's key: browse mode keeps one key (fast reruns); edit mode a key per selection
+    and per save, so a new selection or a saved drawing starts from a clean Draw state."""
+    if not editing:
+        return "atlas_map"
+    return f"atlas_map_edit_{st.session_state.get('selected')}_{st.session_state.get('draw_n', 0)}"
+
+
+def add_edit_tools(m, atlas: Atlas, basemap: str):
+    """The base map with leaflet-draw, its editable group holding the selected project's geometry."""
+    from layers.edit import add_draw_tools
+
+    selected = st.session_state.get("selected")
+    geom = None
+    if selected and not selected.startswith("G:"):
+        hit = atlas.projects[atlas.projects["id"] == selected]
+        if len(hit):
+            geom = hit.geometry.iat[0]
+    return add_draw_tools(m, geom, basemap=basemap)
+
+
+def drawing(out: dict | None, basemap: str):
+    """The geometry drawn or moved on the map in edit mode (WGS84 shapely), or None."""
+    from layers.edit import drawn_geometry
+
+    return drawn_geometry((out or {}).get("all_drawings"), basemap=basemap)
+
+
+def _edit_base(atlas: Atlas, record_id: str) -> dict | None:
+    """The version (and form values) this session's editing of ``record_id`` started from; shared by all forms."""
+    hit = atlas.projects[atlas.projects["id"] == record_id]
+    if hit.empty:
+        return None
+    row = hit.iloc[0]
+    key = f"edit_base_{record_id}"
+    if key not in st.session_state:
+        st.session_state[key] = {"version": int(row.get("version", 1) or 1), "values": _form_values(row)}
+    return st.session_state[key]
+
+
+def _after_save(record_id: str, message: str, *, reset: dict | None = None, deselect: bool = False) -> None:
+    """A saved edit: the forms start from the new version, the map from a clean drawing; show ``message`` after the rerun."""
+    st.session_state.pop(f"edit_base_{record_id}", None)
+    if reset:
+        st.session_state[f"edit_reset_{record_id}"] = reset
+    st.session_state["draw_n"] = st.session_state.get("draw_n", 0) + 1
+    st.session_state["edit_flash"] = message
+    if deselect:
+        st.session_state.selected = None
+    refresh_after_edit()
+    st.rerun()
+
+
+def _submit(record_id: str, changes: dict, *, user: dict, reason: str, source: str, lang: str, base: dict) -> tuple[str, int] | None:
+    """``geo.edits.submit`` with the page's messages: None when refused (the message is shown, nothing written)."""
+    from geo import edits
+    from geo._errors import AtlasError, EditConflict
+
+    try:
+        return edits.submit(record_id, changes, author=user["name"], reason=reason, source=source, base_version=base["version"])
+    except EditConflict as exc:
+        _on_conflict(record_id, exc, changes, lang)
+    except AtlasError as exc:
+        st.error(str(exc))
+    return None
+
+
+def _done_text(kind: str, n: int, lang: str) -> str:
+    return t("done_edit", lang, n=n) if kind == "edit" else t("done_proposal", lang, n=n)
+
+
+def geometry_form(atlas: Atlas, record_id: str, lang: str, user: dict, drawn) -> None:
+    """The drawn or moved geometry of the selected record, with precision, reason and source; saves through
+    ``geo.edits.submit`` (validated as ``geo validate``; a reviewer's is an edit, an editor's a proposal)."""
+    import shapely
+
+    base = _edit_base(atlas, record_id)
+    if base is None:
+        return
+    current = atlas.projects.loc[atlas.projects["id"] == record_id].geometry.iat[0]
+    if drawn is None or (current is not None and not shapely.is_empty(current) and shapely.equals_exact(drawn, current, 1e-6)):
+        st.info(t("draw_hint", lang))
+        return
+    st.markdown(f"**{html.escape(t('new_geometry', lang))}:** {html.escape(_value_text(shapely.geometry.mapping(drawn)))}")
+    now = base["values"]["location_precision"]
+    options = list(DRAWN_PRECISIONS)
+    with st.form(f"geom_{record_id}"):
+        precision = st.selectbox(t("geometry_precision", lang), options, index=options.index(now) if now in options else 1,
+                                 format_func=lambda p: label(PRECISIONS, p, lang=lang), key=f"g_precision_{record_id}")
+        reason = st.text_input(t("reason_required", lang), key=f"g_reason_{record_id}")
+        source = st.text_input(t("edit_source", lang), key=f"g_source_{record_id}")
+        saved = st.form_submit_button(t("save_geometry", lang), type="primary")
+    if not saved:
+        return
+    changes = {"geometry": shapely.geometry.mapping(drawn), "location_precision": precision}
+    done = _submit(record_id, changes, user=user, reason=reason, source=source, lang=lang, base=base)
+    if done:
+        _after_save(record_id, _done_text(*done, lang), reset={"location_precision": precision} if done[0] == "edit" else None)
+
+
+def merge_form(atlas: Atlas, record_id: str, lang: str, user: dict) -> None:
+    """Merge a duplicate into the selected record (reviewers: ``geo.edits.merge``, two edits in one transaction)."""
+    from geo import edits
+    from geo._errors import AtlasError, EditConflict
+
+    with st.expander(t("merge_title", lang)):
+        st.caption(t("merge_help", lang))
+        if user["role"] != "reviewer":
+            st.caption(t("reviewer_only", lang))
+            return
+        with st.form(f"merge_{record_id}"):
+            other = st.text_input(t("merge_other", lang), key=f"m_other_{record_id}").strip().upper()
+            reason = st.text_input(t("reason_required", lang), key=f"m_reason_{record_id}")
+            saved = st.form_submit_button(t("merge_button", lang))
+        hit = atlas.projects[atlas.projects["id"] == other]
+        if len(hit):
+            st.caption(t("merge_target", lang, name=hit["name_zh" if lang == "zh" else "name_en"].iat[0]))
+        if not saved:
+            return
+        base = _edit_base(atlas, record_id) or {"version": None}
+        try:
+            made = edits.merge(record_id, other, author=user["name"], reason=reason, keep_version=base["version"])
+        except EditConflict as exc:
+            _on_conflict(record_id, exc, {}, lang)
+        except AtlasError as exc:
+            st.error(str(exc))
+        else:
+            _after_save(record_id, t("done_edit", lang, n=made[-1].id))
+
+
+def not_project_form(atlas: Atlas, record_id: str, lang: str, user: dict) -> None:
+    """Mark the selected record as a designation (kept, hidden by default) or as no project at all (removed)."""
+    with st.expander(t("not_project_title", lang)), st.form(f"notproj_{record_id}"):
+        how = st.radio(t("not_project_how", lang), ["designation", "removed"], format_func=lambda h: t(f"not_project_{h}", lang), key=f"np_how_{record_id}")
+        reason = st.text_input(t("reason_required", lang), key=f"np_reason_{record_id}")
+        source = st.text_input(t("edit_source", lang), key=f"np_source_{record_id}")
+        saved = st.form_submit_button(t("not_project_button", lang))
+    if not saved:
+        return
+    base = _edit_base(atlas, record_id)
+    if base is None:
+        return
+    changes = {"kind": "designation"} if how == "designation" else {"removed": True}
+    done = _submit(record_id, changes, user=user, reason=reason, source=source, lang=lang, base=base)
+    if done:
+        _after_save(record_id, _done_text(*done, lang), deselect=done[0] == "edit")
+
+
+def edit_panel(atlas: Atlas, record_id: str, lang: str, user: dict, drawn) -> None:
+    """Everything the detail panel offers in edit mode for one record."""
+    if "edit_flash" in st.session_state:
+        st.success(st.session_state.pop("edit_flash"))
+    if f"edit_msg_{record_id}" in st.session_state:
+        st.error(st.session_state.pop(f"edit_msg_{record_id}"))
+    geometry_form(atlas, record_id, lang, user, drawn)
+    edit_form(atlas, record_id, lang, user)
+    merge_form(atlas, record_id, lang, user)
+    not_project_form(atlas, record_id, lang, user)

@@ -51,6 +51,8 @@ ui.map_page_css()
 atlas = ui.get_atlas()
 lang = ui.language()
 spec = ui.sidebar_filters(atlas, lang)
+user = ui.sign_in_box(lang)
+editing = ui.edit_mode_toggle(user, lang)
 q = st.query_params
 
 bases = available()
@@ -80,12 +82,15 @@ else:
     layers = project_layers(shown, plans=atlas.plans, lang=lang, basemap=basemap, place_names=ui.place_names(), units=units)
 # --- end of the vector-tiles block ---
 layers += ui.selection_layers(atlas, spec, basemap, lang)
+if editing:  # only in edit mode: the Draw control makes it another map (browse reruns keep theirs)
+    m = ui.add_edit_tools(m, atlas, basemap)
+returned = ["last_object_clicked_tooltip", "last_object_clicked"] + (["all_drawings", "last_active_drawing"] if editing else [])
 
 map_col, side_col = st.columns([3, 1.15])
 with map_col:
     out = st_folium(
-        m, key="atlas_map", height=640, use_container_width=True, feature_group_to_add=layers or [folium.FeatureGroup(name="empty", control=False)],
-        layer_control=folium.LayerControl(collapsed=True), returned_objects=["last_object_clicked_tooltip", "last_object_clicked"],
+        m, key=ui.map_key(editing), height=640, use_container_width=True, feature_group_to_add=layers or [folium.FeatureGroup(name="empty", control=False)],
+        layer_control=folium.LayerControl(collapsed=True), returned_objects=returned,
     )
     st.caption(t("share_link", lang))
 
@@ -94,7 +99,7 @@ if ui.handle_click(out, shown, basemap, lang):
 ui.sync_url(spec, lang, base=None if basemap == "none" else basemap, shade=None if shade == "none" else shade, p=st.session_state.selected)
 
 with side_col:
-    ui.selection_panel(atlas, shown, lang)
-    ui.region_wide_panel(shown, lang)
+    ui.selection_panel(atlas, shown, lang, user=user if editing else None, drawn=ui.drawing(out, basemap) if editing else None)
+    ui.region_wide_panel(shown, lang, editing=editing)
     with st.expander(t("legend", lang), expanded=True):
         st.html(legend_html(shown, lang=lang))

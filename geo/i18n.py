@@ -211,6 +211,27 @@ TEXT: dict[str, tuple[str, str]] = {
     "ingest_refused": ("{n} 条提议未通过检查,未发送:", "{n} proposals failed the checks and were not sent:"),
     # Issue 13 (scale): the tiled map
     "tiles_building": ("项目较多,正在生成矢量瓦片(每个目录版本和筛选条件只生成一次)…", "Many projects: building vector tiles (once per catalog version and filter)…"),
+    # --- the map's edit mode (workbench2) ---
+    "edit_mode": ("编辑模式", "Edit mode"),
+    "edit_mode_help": ("在地图上画点、线、面或移动位置;在右侧详情中保存。", "Draw a point, line or polygon, or move a place, on the map; save it in the detail panel."),
+    "draw_hint": ("用地图左侧的绘图工具画出新位置(点、线或面),或点“编辑图层”拖动当前位置,然后在此保存。",
+                  "Draw the new place with the map's tools on the left (point, line or polygon), or use \"Edit layers\" to drag the current place; then save it here."),
+    "draw_select_hint": ("在地图上点选一个项目(或在“区域性项目”列表中选一个)即可编辑其位置。", "Select a project on the map (or in the region-wide list) to edit its place."),
+    "new_geometry": ("新位置", "New place"),
+    "geometry_precision": ("新位置的精度", "Precision of the new place"),
+    "save_geometry": ("保存位置", "Save place"),
+    "discard_drawing": ("放弃绘图", "Discard drawing"),
+    "merge_title": ("合并重复项目", "Merge a duplicate"),
+    "merge_help": ("把另一条记录(同一项目的重复)并入本项目:其规划出处与名称并入本项目,重复记录移出地图。",
+                   "Merge another record (the same project listed twice) into this one: its plan quotes and names move here, the duplicate leaves the map."),
+    "merge_other": ("重复记录的编号(如 P0123ABCD)", "Id of the duplicate (e.g. P0123ABCD)"),
+    "merge_button": ("合并", "Merge"),
+    "merge_target": ("将并入:{name}", "Will merge: {name}"),
+    "not_project_title": ("标记为非项目", "Mark as not a project"),
+    "not_project_how": ("性质", "What it is"),
+    "not_project_designation": ("区域称号、试点或机制(保留,地图默认隐藏)", "A designation, pilot or mechanism (kept, hidden from the map by default)"),
+    "not_project_removed": ("根本不是项目(移出目录)", "Not a project at all (leaves the catalog)"),
+    "not_project_button": ("标记", "Mark"),
 }
 
 

@@ -85,9 +85,9 @@ class Edit(Base):
     reverts: Mapped[int | None] = mapped_column(default=None)
 
     def describe(self) -> str:
-        """One line: ``#id time author: field before → after; …``."""
+        """One line: ``#id time author (reason): field before → after; …``."""
         fields = ", ".join(f"{f} {_short(c.get('before'))} → {_short(c.get('after'))}" for f, c in self.changes.items())
-        return f"edit #{self.id} by {self.author} at {self.created_at:%Y-%m-%d %H:%M} UTC: {fields}"
+        return f"edit #{self.id} by {self.author} at {self.created_at:%Y-%m-%d %H:%M} UTC ({_short(self.reason)}): {fields}"
 
 
 class Proposal(Base):

@@ -32,6 +32,8 @@ LOCAL_ASSETS: dict[str, str] = {
     "Control.FullScreen.css": "fullscreen/Control.FullScreen.css",
     "leaflet.groupedlayercontrol.min.js": "groupedlayercontrol/leaflet.groupedlayercontrol.min.js",
     "leaflet.groupedlayercontrol.min.css": "groupedlayercontrol/leaflet.groupedlayercontrol.min.css",
+    "leaflet_draw_js": "leaflet-draw/leaflet.draw.js",
+    "leaflet_draw_css": "leaflet-draw/leaflet.draw.css",
 }
 #: Assets we do not need at all (Bootstrap 3 glyphicons, a rotate helper for awesome markers).
 DROPPED_ASSETS = {"glyphicons_css", "awesome_rotate_css"}

@@ -10,7 +10,7 @@ fi
 nm=frontend/node_modules
 out=static/vendor
 rm -rf "$out"
-mkdir -p "$out"/{leaflet,jquery,bootstrap,fontawesome,awesome-markers,markercluster,fullscreen,groupedlayercontrol,protomaps}
+mkdir -p "$out"/{leaflet,jquery,bootstrap,fontawesome,awesome-markers,markercluster,fullscreen,groupedlayercontrol,protomaps,leaflet-draw}
 cp -r "$nm"/leaflet/dist/. "$out"/leaflet/
 cp "$nm"/jquery/dist/jquery.min.js "$out"/jquery/
 cp "$nm"/bootstrap/dist/js/bootstrap.bundle.min.js "$nm"/bootstrap/dist/css/bootstrap.min.css "$out"/bootstrap/
@@ -21,5 +21,7 @@ cp "$nm"/leaflet.fullscreen/Control.FullScreen.css "$nm"/leaflet.fullscreen/Cont
 cp -r "$nm"/leaflet-groupedlayercontrol/dist/. "$out"/groupedlayercontrol/
 # protomaps-leaflet: draws PMTiles vector tiles (national-scale map, layers/vector_tiles.py).
 cp "$nm"/protomaps-leaflet/dist/protomaps-leaflet.js "$nm"/protomaps-leaflet/LICENSE "$out"/protomaps/ 2>/dev/null || cp "$nm"/protomaps-leaflet/dist/protomaps-leaflet.js "$out"/protomaps/
+# leaflet-draw: the workbench's edit mode on the map (folium.plugins.Draw, layers/edit.py).
+cp -r "$nm"/leaflet-draw/dist/leaflet.draw.js "$nm"/leaflet-draw/dist/leaflet.draw.css "$nm"/leaflet-draw/dist/images "$out"/leaflet-draw/
 touch "$out"/.complete
 echo "assets in $out ($(du -sh "$out" | cut -f1))"

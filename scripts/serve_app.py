@@ -24,10 +24,12 @@ class AppDidNotStart(RuntimeError):
 
 
 @contextlib.contextmanager
-def running_app(*, timeout_s: float = 60, script: str = "app.py") -> Iterator[str]:
+def running_app(*, timeout_s: float = 60, script: str = "app.py", env: dict[str, str] | None = None) -> Iterator[str]:
     """Start the app with local front-end assets; yield its URL (no trailing slash); stop it on exit.
 
     ``script`` is the entry script, relative to the repository root (a bench may run another one).
+    ``env`` adds to (or overrides) the app's environment, e.g. ``{"ATLAS_DB": "sqlite:///…"}`` so a
+    browser test writes to a temporary store, never to ``data/atlas.db``.
 
     Raises
     ------
@@ -39,7 +41,7 @@ def running_app(*, timeout_s: float = 60, script: str = "app.py") -> Iterator[st
         port = s.getsockname()[1]
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true"],
-        cwd=ROOT, env={**os.environ, "ATLAS_ASSETS": "local"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env={**os.environ, "ATLAS_ASSETS": "local", **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
