@@ -79,7 +79,9 @@ def load(path: str | Path | None = None) -> gpd.GeoDataFrame:
     Cached on the file's path and modification time: a rebuilt catalog is
     read again, an unchanged one is not.
     """
-    path = Path(path or settings.projects_path)
+    from geo import _files
+
+    path = _files.input_file(Path(path or settings.projects_path))  # missing, a loop, a FIFO: a clear DataFileError
     return _load(str(path), path.stat().st_mtime).copy()
 
 
