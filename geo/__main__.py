@@ -203,8 +203,7 @@ def _write_table(table, out) -> None:
     from geo import io
 
     if out:
-        with io.atomic_path(out) as tmp:
-            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        io.write_csv(table, out)
         print(f"{len(table)} rows written to {out}")
     else:
         import pandas as pd

@@ -52,6 +52,29 @@ def write_text_atomic(target: str | os.PathLike, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
+def spreadsheet_safe_table(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` whose text cells a spreadsheet shows as text: a leading ``= + - @`` (or tab/CR)
+    gets an apostrophe (:func:`geo._files.spreadsheet_safe`, OWASP CSV injection)."""
+    out = pd.DataFrame(table).copy()
+    for column in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_bool_dtype(out[column]):
+            out[column] = out[column].astype(object).map(_files.spreadsheet_safe)
+    return out
+
+
+def write_csv(table: pd.DataFrame, target: str | os.PathLike) -> None:
+    """Write ``table`` as CSV for people and spreadsheets, atomically.
+
+    UTF-8 with a byte-order mark (Excel opens Chinese correctly), formula
+    starts neutralised (:func:`spreadsheet_safe_table`), CRLF line ends so
+    that every field holding a CR or LF (a name with a line break) is quoted
+    and stays one cell (RFC 4180).
+    """
+    safe = spreadsheet_safe_table(table)
+    with atomic_path(target) as tmp:
+        safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+
+
 def rfc7946_geometries(geometries, *, precision: int = settings.coordinate_precision) -> np.ndarray:
     """GeoJSON geometry strings per RFC 7946: exterior rings counter-clockwise,
     holes clockwise, coordinates rounded to ``precision`` decimals.
@@ -624,6 +647,7 @@ def _zip_attributions(zf) -> dict[str, list[dict]] | None:
     table = pd.read_csv(_io.BytesIO(zf.read("attributions.csv")), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     out: dict[str, list[dict]] = {}
     for row in table.to_dict(orient="records"):
+        row = {k: _files.spreadsheet_unescape(v) for k, v in row.items()}
         year = row.pop("target_year", "")
         try:
             row["target_year"] = int(float(year)) if year else None
