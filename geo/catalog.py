@@ -70,6 +70,12 @@ def _load(path: str, mtime: float) -> gpd.GeoDataFrame:
     report = check_records(frame, source=path)
     if problems or not report.ok:
         raise ValidationFailed(report)
+    if frame.empty:  # an empty FeatureCollection is a valid, empty catalog: give it the columns
+        from geo.model import REQUIRED_FIELDS
+
+        for column in (*REQUIRED_FIELDS, "plans", "aliases"):
+            if column not in frame.columns:
+                frame[column] = pd.Series([], dtype=object)
     return add_derived_columns(frame)
 
 

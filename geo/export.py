@@ -67,7 +67,7 @@ def flat_table(projects: gpd.GeoDataFrame, joined: pd.DataFrame) -> gpd.GeoDataF
             "source_crs": projects["source_crs"].to_numpy(),
             "plan_ids": [";".join(p) for p in projects["plan_ids"]],
             "target_year": projects["target_year"].astype("float").to_numpy(),
-            "districts": projects["id"].map(names).fillna("").to_numpy(),
+            "districts": projects["id"].map(names).astype(object).fillna("").to_numpy(),
             "length_km": projects["length_km"].round(3).to_numpy(),
             "area_km2": projects["area_km2"].round(3).to_numpy(),
             "plans": [json.dumps(p, ensure_ascii=False) for p in projects["plans"]],
