@@ -175,6 +175,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "save": ("保存", "Save"),
     "edit_conflict": ("保存冲突:此项目刚被他人改动(见下)。表单已基于新版本,请核对后再次保存。", "Conflict: someone changed this record meanwhile (below). The form now starts from the new version; check and save again."),
     "done_proposal": ("已提交提议 #{n},等待审核人审核。", "Proposal #{n} submitted for a reviewer."),
+    # harden (issue 11): busy screenshots, a catalog that changed on disk
+    "screenshot_busy": ("服务器正在生成其他截图,请稍后再试。", "The server is busy taking other screenshots; please try again in a minute."),
+    "catalog_reload_failed": ("磁盘上的项目目录已更改但无法读取,仍显示上一个有效版本:", "The catalog file changed on disk but cannot be read; still showing the last good version: "),
 }
 
 
