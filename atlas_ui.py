@@ -7,6 +7,8 @@ connects widgets, the query string and the session to them.
 from __future__ import annotations
 
 import html
+import re
+import threading
 
 import streamlit as st
 
@@ -16,6 +18,34 @@ from geo.filters import FilterSpec
 from geo.i18n import t
 from geo.model import ACTIONS, CATEGORIES, PRECISIONS, STATUSES, label
 from geo.tiles import BASEMAPS
+
+#: Characters Streamlit's markdown gives a meaning to (CommonMark, GFM autolinks, ``:colour[…]``, ``$math$``).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:>])")
+#: Longest value echoed back from the URL in a notice.
+_ECHO_CHARS = 60
+
+
+def md_escape(value: object) -> str:
+    """Text that did not come from our own code (names, notes, quotes, URL values), safe for ``st.markdown``.
+
+    HTML is escaped and every markdown control character gets a backslash, so
+    ``![t](http://x)`` never fetches an image, ``[log in](…)`` never becomes a
+    link, ``http://x`` is not auto-linked and ``$…$`` is not math. Line breaks
+    become spaces (no new block can start). The one helper for every page.
+    """
+    text = html.escape(str(value), quote=False).replace("\r", " ").replace("\n", " ")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def echo(value: object) -> str:
+    """A URL value quoted back in a notice: cut to a readable length, then :func:`md_escape`."""
+    text = str(value)
+    return md_escape(text if len(text) <= _ECHO_CHARS else text[: _ECHO_CHARS - 1] + "…")
+
+
+def image_text(value: str) -> str:
+    """A user's text for a matplotlib image, drawn as typed (``$…$`` is not math)."""
+    return str(value).replace("$", r"\$")
 
 
 @st.cache_resource(show_spinner=False)
@@ -68,12 +98,13 @@ def language() -> str:
 
 def sidebar_filters(atlas: Atlas, lang: str) -> FilterSpec:
     """The filter widgets, initialised from the URL once per session; bad URL values get a notice."""
+    catalog_notice(lang)
     if "spec" not in st.session_state:
         spec, notices = FilterSpec.from_query(dict(st.query_params), plan_ids=list(atlas.plans), district_codes=atlas.district_codes)
         st.session_state.spec = spec
         st.session_state.url_notices = notices
     if st.session_state.get("url_notices"):
-        st.warning(t("notice_bad_query", lang) + " " + "; ".join(st.session_state.url_notices))
+        st.warning(md_escape(t("notice_bad_query", lang)) + " " + "; ".join(echo(n) for n in st.session_state.url_notices))
     spec: FilterSpec = st.session_state.spec
     sb = st.sidebar
     sb.header(t("filters", lang))
@@ -136,7 +167,7 @@ def show_detail(atlas: Atlas, project_id: str, lang: str) -> dict | None:
         d = _detail_without_geometry(atlas, project_id)
     if d is None:
         return None
-    e = html.escape
+    e = md_escape
     name = d["name_zh"] if lang == "zh" else d["name_en"]
     other = d["name_en"] if lang == "zh" else d["name_zh"]
     st.markdown(f"#### {e(name)}\n{e(other)} · `{e(d['id'])}`")
@@ -258,6 +289,10 @@ def sign_in_box(lang: str) -> dict | None:
 
 _atlas_cached = get_atlas
 _store_seen: dict[str, object] = {"token": None}
+#: The last catalog that loaded (module state, not a Streamlit cache: a cache clear, which any
+#: websocket client can ask for, never drops it), the state it was loaded at and why a reload failed.
+_last_good: dict[str, object] = {"atlas": None, "key": None, "error": None}
+_atlas_lock = threading.Lock()
 
 
 def store_token() -> object:
@@ -276,16 +311,53 @@ def store_token() -> object:
         return None
 
 
+def catalog_stamp() -> tuple[int, int] | None:
+    """(modification time in ns, size) of the catalog file, or None when it cannot be stat'ed."""
+    from geo import settings
+
+    try:
+        info = settings.projects_path.stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
 def get_atlas() -> Atlas:
-    """The cached :class:`Atlas`, loaded again when the store gained edits (from any process:
-    the app, another app process on the same store, or the command line), so a reload shows them."""
-    token = store_token()
-    if token != _store_seen["token"]:
-        if _store_seen["token"] is not None or token is not None:
-            _atlas_cached.clear()
-            filtered_ids.clear()
-        _store_seen["token"] = token
-    return _atlas_cached()
+    """The :class:`Atlas`, loaded again when the catalog file or the store changed.
+
+    A new catalog that loads replaces the old one; one that does not (corrupt,
+    invalid, missing) leaves the last good catalog in service with a visible
+    notice (:func:`catalog_notice`). Only the very first load can fail the page.
+    """
+    key = (catalog_stamp(), store_token(), _store_seen["token"])
+    with _atlas_lock:
+        if _last_good["atlas"] is None or key != _last_good["key"]:
+            _reload_atlas(key)
+        atlas = _last_good["atlas"]
+    return atlas  # type: ignore[return-value]
+
+
+def _reload_atlas(key: tuple) -> None:
+    from geo._errors import AtlasError
+
+    try:
+        _atlas_cached.clear()
+        atlas = _atlas_cached()
+    except AtlasError as exc:
+        if _last_good["atlas"] is None:
+            raise
+        _last_good.update(key=key, error=str(exc))  # not retried on every rerun: only when the file changes again
+        return
+    _last_good.update(atlas=atlas, key=key, error=None)
+    filtered_ids.clear()
+
+
+def catalog_notice(lang: str) -> None:
+    """Say so when the catalog on disk could not be loaded and the last good one is shown."""
+    error = _last_good.get("error")
+    if error:
+        text = str(error)
+        st.warning(md_escape(t("catalog_reload_failed", lang)) + " " + md_escape(text if len(text) <= 300 else text[:299] + "…"))
 
 
 def refresh_after_edit() -> None:
@@ -320,11 +392,11 @@ def show_history(record_id: str, lang: str) -> None:
     except StoreError as exc:
         st.caption(t("store_unavailable", lang) + str(exc))
         return
-    st.markdown(f"**{html.escape(t('record_history', lang))}**")
+    st.markdown(f"**{md_escape(t('record_history', lang))}**")
     if not rows:
         st.caption(t("no_edits", lang))
         return
-    e = html.escape
+    e = md_escape
     lines = []
     for edit in reversed(rows):
         head = f"- `#{edit.id}` {edit.created_at:%Y-%m-%d %H:%M} UTC · {e(edit.author)} · {e(edit.reason)}" + (f" ({e(edit.source)})" if edit.source else "")
@@ -496,9 +568,9 @@ def init_view_and_selection(atlas: Atlas, lang: str) -> None:
         st.session_state.last_click = None
     for key, fmt in st.session_state.map_notices:
         if key == "notice_bad_query":
-            st.warning(t(key, lang) + " " + fmt["extra"])
+            st.warning(md_escape(t(key, lang)) + " " + echo(fmt["extra"]))
         else:
-            st.warning(t(key, lang, **fmt))
+            st.warning(t(key, lang, **{k: echo(v) for k, v in fmt.items()}))
 
 
 def shading_values(shown, shade: str):
@@ -633,7 +705,7 @@ def _place_list(atlas: Atlas, shown, lang: str, selected: str, *, editing: bool 
         st.info(t("notice_not_shown", lang))
         return
     g = hit.iloc[0]
-    st.markdown("**" + html.escape(t("group_list", lang, place=g["name"], n=g.n, level=label(PRECISIONS, g.precision, lang=lang))) + "**")
+    st.markdown("**" + md_escape(t("group_list", lang, place=g["name"], n=g.n, level=label(PRECISIONS, g.precision, lang=lang))) + "**")
     query = st.text_input(t("group_search", lang), key=f"place_q_{selected}")
     frame = shown[shown.id.isin(g.ids)]
     if query.strip():

@@ -17,7 +17,7 @@ from layers.projects import build_map, map_html
 
 st.set_page_config(page_title="导出 Export", layout="wide")
 atlas, lang, spec, shown = ui.page("export_page")
-st.markdown(spec.describe(lang=lang, plan_titles=atlas.plan_titles(lang=lang), district_names=atlas.district_names(lang=lang)))
+st.markdown(ui.md_escape(spec.describe(lang=lang, plan_titles=atlas.plan_titles(lang=lang), district_names=atlas.district_names(lang=lang))))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -78,7 +78,7 @@ def briefing_image(ids: tuple[str, ...], fmt: str, preset: str, title: str, subt
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"briefing.{fmt}"
         result = render_mod.render(
-            subset, ui.web_units(), out, title=title, subtitle=subtitle, lang=img_lang, preset=preset, dpi=dpi, extent=extent,
+            subset, ui.web_units(), out, title=ui.image_text(title), subtitle=ui.image_text(subtitle), lang=img_lang, preset=preset, dpi=dpi, extent=extent,
             sources=render_mod.source_line(atlas, subset, lang=img_lang), tiles=None if tiles == "none" else tiles,
         )
         return out.read_bytes(), result.tiles_error
@@ -99,9 +99,13 @@ st.download_button(
 
 st.subheader(t("screenshot", lang))
 if st.button(t("screenshot_button", lang), key="shot_btn"):
-    from geo.screenshot import screenshot
+    from geo.screenshot import ScreenshotBusy, screenshot
 
-    with tempfile.TemporaryDirectory() as tmp:
-        png = screenshot(shown, ui.web_units(), Path(tmp) / "map.png", plans=atlas.plans, lang=lang, basemap=seen_base if seen_base in BASEMAPS else "none").read_bytes()
-    st.image(png)
-    st.download_button(f"{t('download', lang)} PNG", data=png, file_name=f"{stem}_screenshot.png", key="dl_shot")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            png = screenshot(shown, ui.web_units(), Path(tmp) / "map.png", plans=atlas.plans, lang=lang, basemap=seen_base if seen_base in BASEMAPS else "none").read_bytes()
+    except ScreenshotBusy:
+        st.warning(t("screenshot_busy", lang))
+    else:
+        st.image(png)
+        st.download_button(f"{t('download', lang)} PNG", data=png, file_name=f"{stem}_screenshot.png", key="dl_shot")

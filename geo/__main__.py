@@ -6,6 +6,7 @@ Run ``python -m geo --help`` or ``python -m geo <command> --help``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import warnings
@@ -90,11 +91,27 @@ def cmd_boundaries(args) -> int:
     return 0
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
 def cmd_validate(args) -> int:
-    from geo import io
+    from geo import _files, io
+    from geo._errors import DataFileError
     from geo.validate import validate_file
 
-    frame, report = validate_file(args.file, input_crs=args.input_crs)
+    if args.repair:
+        _files.output_file(args.repair)
+        if _same_file(args.file, args.repair):
+            raise DataFileError(args.repair, "is the input file: --repair never overwrites its input; give another file name")
+    try:
+        field_map = io.parse_field_map(args.field_map)
+    except ValueError as exc:
+        raise FilterError("field-map", args.field_map, [str(exc)]) from None
+    frame, report = validate_file(args.file, input_crs=args.input_crs, field_map=field_map)
     print(report)
     if args.repair and report.repaired is not None and frame is not None:
         fixed = frame.set_geometry(report.repaired.values)
@@ -186,8 +203,7 @@ def _write_table(table, out) -> None:
     from geo import io
 
     if out:
-        with io.atomic_path(out) as tmp:
-            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        io.write_csv(table, out)
         print(f"{len(table)} rows written to {out}")
     else:
         import pandas as pd
@@ -240,9 +256,9 @@ def cmd_render(args) -> int:
         except (ValueError, AssertionError):
             raise FilterError("extent", args.extent, ["west,south,east,north in degrees"]) from None
     subtitle = spec.describe(lang=args.lang, plan_titles=atlas.plan_titles(lang=args.lang), district_names=atlas.district_names(lang=args.lang))
-    title = args.title or t("briefing_title", args.lang)
+    title = _plain_text(args.title) if args.title else t("briefing_title", args.lang)
     result = render.render(
-        shown, boundaries.filter_units(resolution="web"), args.out, title=title, subtitle=f"{subtitle} · {len(shown)}",
+        shown, boundaries.filter_units(resolution="web"), args.out, title=title, subtitle=_plain_text(f"{subtitle} · {len(shown)}"),
         lang=args.lang, preset=args.preset, dpi=args.dpi, extent=extent, sources=render.source_line(atlas, shown, lang=args.lang),
         tiles=args.tiles, tiles_attribution=args.tiles_attribution,
     )
@@ -250,6 +266,11 @@ def cmd_render(args) -> int:
         print(f"warning: {result.tiles_error}; drawn without base-map tiles", file=sys.stderr)
     print(f"{len(result.drawn_ids)} projects drawn to {result.path}")
     return 0
+
+
+def _plain_text(text: str) -> str:
+    """A user's text for matplotlib, drawn as typed: ``$…$`` is not parsed as math (``\\$`` is a plain dollar)."""
+    return text.replace("$", r"\$")
 
 
 def cmd_screenshot(args) -> int:
@@ -491,7 +512,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("validate", help="check a project file (GeoJSON, GeoPackage, CSV, shapefile)")
     p.add_argument("file", type=Path)
     p.add_argument("--input-crs", choices=["WGS84", "CGCS2000", "GCJ-02", "BD-09"], help="coordinates of the file, converted to WGS84 on reading")
-    p.add_argument("--repair", type=Path, help="write the records with invalid geometries repaired to this GeoJSON file")
+    p.add_argument("--repair", type=Path, help="write the records with invalid geometries repaired to this GeoJSON file (never the input)")
+    p.add_argument("--field-map", help="rename fields of another tool first: old=new,old2=new2 (common aliases such as 名称, plan_id, coord_sys are recognised anyway)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("join", help="projects × districts with km/area shares (CSV)")
@@ -585,6 +607,31 @@ def main(argv: list[str] | None = None) -> int:
     _add_ingest(sub)
 
     args = parser.parse_args(argv)
+    with _terminate_as_exception():
+        return _run(args)
+
+
+@contextlib.contextmanager
+def _terminate_as_exception():
+    """SIGTERM raises :class:`KeyboardInterrupt` while a command runs, so atomic writes remove their temporary file."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _raise(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, _raise)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args) -> int:
     try:
         return args.func(args)
     except (FilterError, TileSourceError) as exc:

@@ -150,3 +150,10 @@ def spreadsheet_safe(value: object) -> object:
     except ValueError:
         return "'" + value
     return value
+
+
+def spreadsheet_unescape(value: object) -> object:
+    """The inverse of :func:`spreadsheet_safe` for our own exports read back: ``'=x`` → ``=x``."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value

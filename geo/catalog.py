@@ -70,6 +70,12 @@ def _load(path: str, mtime: float) -> gpd.GeoDataFrame:
     report = check_records(frame, source=path)
     if problems or not report.ok:
         raise ValidationFailed(report)
+    if frame.empty:  # an empty FeatureCollection is a valid, empty catalog: give it the columns
+        from geo.model import REQUIRED_FIELDS
+
+        for column in (*REQUIRED_FIELDS, "plans", "aliases"):
+            if column not in frame.columns:
+                frame[column] = pd.Series([], dtype=object)
     return add_derived_columns(frame)
 
 
@@ -79,7 +85,9 @@ def load(path: str | Path | None = None) -> gpd.GeoDataFrame:
     Cached on the file's path and modification time: a rebuilt catalog is
     read again, an unchanged one is not.
     """
-    path = Path(path or settings.projects_path)
+    from geo import _files
+
+    path = _files.input_file(Path(path or settings.projects_path))  # missing, a loop, a FIFO: a clear DataFileError
     return _load(str(path), path.stat().st_mtime).copy()
 
 

@@ -7,13 +7,17 @@ GeoJSON
     RFC 7946: no ``crs`` member, counter-clockwise exterior rings, 6
     decimals. Plan attributions stay nested (``plans`` is an array).
 GeoPackage
-    Layer ``projects`` (attributions as JSON text in ``plans``), layer
+    Layers ``projects_point``, ``projects_line``, ``projects_polygon`` (one
+    geometry type each, multi-part; attributions as JSON text in ``plans``),
+    table ``projects_no_geometry`` (region records, no geometry), layer
     ``project_districts`` (the district join, one row per project and unit,
     no geometry) and layer ``attributions`` (one row per project and plan).
 CSV
     UTF-8 with a byte-order mark (Excel opens Chinese correctly), geometry as
     ``wkt`` plus ``lon``/``lat`` of a representative point (inside the
-    polygon, on the line).
+    polygon, on the line). Text starting with ``= + - @`` gets a leading
+    apostrophe (never a live formula) and fields holding line breaks are
+    quoted (:func:`geo.io.write_csv`).
 Shapefile (zipped)
     One shapefile per geometry kind (``projects_point``, ``projects_line``,
     ``projects_polygon``), a ``.cpg`` saying UTF-8, field names cut to ten
@@ -63,7 +67,7 @@ def flat_table(projects: gpd.GeoDataFrame, joined: pd.DataFrame) -> gpd.GeoDataF
             "source_crs": projects["source_crs"].to_numpy(),
             "plan_ids": [";".join(p) for p in projects["plan_ids"]],
             "target_year": projects["target_year"].astype("float").to_numpy(),
-            "districts": projects["id"].map(names).fillna("").to_numpy(),
+            "districts": projects["id"].map(names).astype(object).fillna("").to_numpy(),
             "length_km": projects["length_km"].round(3).to_numpy(),
             "area_km2": projects["area_km2"].round(3).to_numpy(),
             "plans": [json.dumps(p, ensure_ascii=False) for p in projects["plans"]],
@@ -106,6 +110,26 @@ def file_stem(spec, *, district_names: dict[str, str] | None = None, day: str | 
     return re.sub(r'[\\/:*?"<>|\s]+', "-", stem)
 
 
+#: GeoPackage layers of the projects, by geometry dimension (multi-kinds promoted to multi).
+GPKG_LAYERS = {0: ("projects_point", "MultiPoint"), 1: ("projects_line", "MultiLineString"), 2: ("projects_polygon", "MultiPolygon")}
+GPKG_NO_GEOMETRY = "projects_no_geometry"
+
+
+def _write_gpkg_projects(flat: gpd.GeoDataFrame, target: Path) -> None:
+    """One layer per geometry kind, each of one declared type (GIS tools want that), plus a
+    non-spatial table of the records without geometry (region records); every record in exactly one."""
+    geoms = flat.geometry.values
+    dims = shapely.get_dimensions(geoms)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    for dim, (layer, geometry_type) in GPKG_LAYERS.items():
+        part = flat[(dims == dim) & ~missing]
+        if len(part):
+            pyogrio.write_dataframe(part, target, layer=layer, driver="GPKG", promote_to_multi=True, geometry_type=geometry_type)
+    rest = flat[missing]
+    if len(rest):
+        pyogrio.write_dataframe(pd.DataFrame(rest.drop(columns=flat.geometry.name)), target, layer=GPKG_NO_GEOMETRY, driver="GPKG")
+
+
 def export(projects: gpd.GeoDataFrame, joined: pd.DataFrame, path: str | Path, *, fmt: str) -> Path:
     """Write ``projects`` (already filtered) to ``path`` in ``fmt``; atomic.
 
@@ -127,11 +151,10 @@ def export(projects: gpd.GeoDataFrame, joined: pd.DataFrame, path: str | Path, *
         table["lon"] = shapely.get_x(rep).round(6)
         table["lat"] = shapely.get_y(rep).round(6)
         table["wkt"] = shapely.to_wkt(flat.geometry.values, rounding_precision=6)
-        with io.atomic_path(path) as tmp:
-            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        io.write_csv(table, path)
     elif fmt == "gpkg":
         with io.atomic_path(path) as tmp:
-            pyogrio.write_dataframe(flat, tmp, layer="projects", driver="GPKG", geometry_type="Unknown")
+            _write_gpkg_projects(flat, tmp)
             pyogrio.write_dataframe(pd.DataFrame(joined).reset_index(drop=True), tmp, layer="project_districts", driver="GPKG", append=False)
             pyogrio.write_dataframe(attributions_table(projects), tmp, layer="attributions", driver="GPKG")
             from geo.edits import history_rows
@@ -146,7 +169,7 @@ def export(projects: gpd.GeoDataFrame, joined: pd.DataFrame, path: str | Path, *
                 part = short[kinds == dim]
                 if len(part):
                     pyogrio.write_dataframe(part, work / f"projects_{kind}.shp", encoding="UTF-8", promote_to_multi=True)
-            attributions_table(projects).to_csv(work / "attributions.csv", index=False, encoding="utf-8-sig")
+            io.spreadsheet_safe_table(attributions_table(projects)).to_csv(work / "attributions.csv", index=False, encoding="utf-8-sig", lineterminator="\r\n")
             (work / "FIELDS.txt").write_text(
                 "Shapefile field names (10-character limit) and the attributes they hold:\n"
                 + "".join(f"{v:<11}{k}\n" for k, v in SHAPEFILE_FIELDS.items())

@@ -232,6 +232,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "not_project_designation": ("区域称号、试点或机制(保留,地图默认隐藏)", "A designation, pilot or mechanism (kept, hidden from the map by default)"),
     "not_project_removed": ("根本不是项目(移出目录)", "Not a project at all (leaves the catalog)"),
     "not_project_button": ("标记", "Mark"),
+    # harden (issue 11): busy screenshots, a catalog that changed on disk
+    "screenshot_busy": ("服务器正在生成其他截图,请稍后再试。", "The server is busy taking other screenshots; please try again in a minute."),
+    "catalog_reload_failed": ("磁盘上的项目目录已更改但无法读取,仍显示上一个有效版本:", "The catalog file changed on disk but cannot be read; still showing the last good version: "),
 }
 
 

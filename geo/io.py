@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo import settings
+from geo import _files, settings
 from geo._errors import DataFileError
 
 
@@ -27,9 +27,12 @@ from geo._errors import DataFileError
 def atomic_path(target: str | os.PathLike, *, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success replace ``target`` with it.
 
-    On an exception the temporary file is removed and ``target`` is untouched.
+    On an exception (also a SIGTERM, which the CLI turns into one) the
+    temporary file is removed and ``target`` is untouched. ``target`` must be
+    a path a writer may replace (:func:`geo._files.output_file`): never a
+    device, a symlink or a directory.
     """
-    target = Path(target)
+    target = _files.output_file(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or target.suffix, dir=target.parent)
     os.close(fd)
@@ -47,6 +50,29 @@ def write_text_atomic(target: str | os.PathLike, text: str) -> None:
     """Write UTF-8 text to ``target`` atomically."""
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def spreadsheet_safe_table(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` whose text cells a spreadsheet shows as text: a leading ``= + - @`` (or tab/CR)
+    gets an apostrophe (:func:`geo._files.spreadsheet_safe`, OWASP CSV injection)."""
+    out = pd.DataFrame(table).copy()
+    for column in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_bool_dtype(out[column]):
+            out[column] = out[column].astype(object).map(_files.spreadsheet_safe)
+    return out
+
+
+def write_csv(table: pd.DataFrame, target: str | os.PathLike) -> None:
+    """Write ``table`` as CSV for people and spreadsheets, atomically.
+
+    UTF-8 with a byte-order mark (Excel opens Chinese correctly), formula
+    starts neutralised (:func:`spreadsheet_safe_table`), CRLF line ends so
+    that every field holding a CR or LF (a name with a line break) is quoted
+    and stays one cell (RFC 4180).
+    """
+    safe = spreadsheet_safe_table(table)
+    with atomic_path(target) as tmp:
+        safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
 
 
 def rfc7946_geometries(geometries, *, precision: int = settings.coordinate_precision) -> np.ndarray:
@@ -115,13 +141,15 @@ def read_geojson_features(path: str | os.PathLike) -> tuple[list[dict], dict]:
     """Read a GeoJSON FeatureCollection as raw features, keeping nested properties.
 
     Returns the features and the collection's other members (``crs`` if any).
+    Only a regular file of bounded size is read (:func:`geo._files.input_file`).
 
     Raises
     ------
     DataFileError
-        The file is missing, not UTF-8, not JSON, or not a FeatureCollection.
+        The file is missing, not a regular file, too big, not UTF-8, not JSON,
+        nested too deeply (a recursion bomb), or not a FeatureCollection.
     """
-    path = Path(path)
+    path = _files.input_file(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -130,42 +158,96 @@ def read_geojson_features(path: str | os.PathLike) -> tuple[list[dict], dict]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DataFileError(path, f"not UTF-8 (byte {exc.start}); GeoJSON must be UTF-8 (RFC 7946)") from exc
+    del raw
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DataFileError(path, f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
+    except RecursionError:
+        raise DataFileError(path, "JSON nested too deeply (a recursion bomb?); refused") from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
         raise DataFileError(path, "not a GeoJSON FeatureCollection")
+    if _depth_over(doc, settings_max_depth()):
+        raise DataFileError(path, f"JSON nested deeper than {settings_max_depth()} levels (a recursion bomb?); refused")
     meta = {k: v for k, v in doc.items() if k not in ("type", "features")}
     return doc["features"], meta
+
+
+def settings_max_depth() -> int:
+    """Deepest JSON nesting accepted in a project file (a MultiPolygon needs 4 inside its feature)."""
+    return int(getattr(settings, "max_json_depth", 32))
+
+
+def _depth_over(value: object, limit: int) -> bool:
+    """True when ``value`` nests lists/dicts deeper than ``limit`` (iterative: no recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
+    return False
+
+
+#: Share of non-ASCII characters that must be common Chinese (GB2312) for a non-UTF-8 file to be read as GBK.
+_GBK_PLAUSIBLE = 0.95
+
+
+def _plausible_gbk(text: str) -> bool:
+    """True when the non-ASCII characters of ``text`` are mostly common Chinese characters and punctuation.
+
+    Latin-1 and UTF-8 mojibake decode as GB18030 too (it maps almost any byte
+    sequence), but into rare characters outside GB2312; real GBK Chinese text
+    is almost all inside it.
+    """
+    wide = [c for c in text if ord(c) > 127]
+    if not wide:
+        return True
+    common = 0
+    for c in wide:
+        try:
+            c.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        common += 1
+    return common / len(wide) >= _GBK_PLAUSIBLE
 
 
 def read_csv_text(path: str | os.PathLike) -> tuple[pd.DataFrame, str]:
     """Read a CSV as strings, trying UTF-8 then GBK (GB18030); return it and the encoding used.
 
+    GBK is accepted only when it decodes to plausible Chinese text
+    (:func:`_plausible_gbk`); Latin-1 or mojibake is "unknown encoding".
+
     Raises
     ------
     DataFileError
-        Neither encoding decodes the file, or it is not a CSV.
+        Not a regular file, too big, an unknown encoding, or not a CSV.
     """
-    path = Path(path)
+    path = _files.input_file(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from exc
-    for encoding in ("utf-8-sig", "gb18030"):
+    try:
+        text, encoding = raw.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError as exc:
         try:
-            text = raw.decode(encoding)
+            text, encoding = raw.decode("gb18030"), "GBK"
         except UnicodeDecodeError:
-            continue
-        import io as _io
+            text = ""
+        if not text or not _plausible_gbk(text):
+            raise DataFileError(path, f"unknown encoding: not UTF-8 (byte {exc.start}) and not Chinese GBK text; save the file as UTF-8") from None
+    import io as _io
 
-        try:
-            frame = pd.read_csv(_io.StringIO(text), dtype=str, keep_default_na=False)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise DataFileError(path, f"not a readable CSV: {exc}") from exc
-        return frame, "GBK" if encoding == "gb18030" else "UTF-8"
-    raise DataFileError(path, "neither UTF-8 nor GBK: cannot decode the text")
+    try:
+        frame = pd.read_csv(_io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataFileError(path, f"not a readable CSV: {exc}") from exc
+    return frame, encoding
 
 
 # --- projects ------------------------------------------------------------
@@ -177,6 +259,50 @@ _WKT_NAMES = ("wkt", "geometry", "geom", "the_geom")
 #: Properties that hold JSON when they arrive as text (CSV, GeoPackage, shapefile).
 JSON_FIELDS = ("plans", "admin_stated", "osm_ids")
 
+#: Field names other tools use, by lower-cased name → our field. Applied only when our field is absent.
+FIELD_ALIASES = {
+    "project_id": "id", "plan_id": "status_source", "编号": "id", "项目编号": "id",
+    "name": "name_zh", "名称": "name_zh", "项目名称": "name_zh", "name_cn": "name_zh",
+    "英文名称": "name_en", "name_english": "name_en",
+    "类别": "category", "类型": "category", "状态": "status", "状态日期": "status_as_of",
+    "精度": "location_precision", "precision": "location_precision",
+    "coord_sys": "input_crs", "坐标系": "input_crs", "crs": "input_crs",
+}
+
+
+def parse_field_map(text: str | None) -> dict[str, str]:
+    """``"old=new,old2=new2"`` → ``{"old": "new", …}`` (the ``--field-map`` option).
+
+    Raises
+    ------
+    ValueError
+        An item without ``=`` or with an empty side.
+    """
+    out: dict[str, str] = {}
+    for item in (text or "").split(","):
+        if not item.strip():
+            continue
+        old, sep, new = item.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise ValueError(f"--field-map: expected old=new, got {item!r}")
+        out[old.strip()] = new.strip()
+    return out
+
+
+def _rename_fields(frame: pd.DataFrame, field_map: dict[str, str] | None, meta: dict) -> pd.DataFrame:
+    """Rename the explicit ``field_map`` and then known aliases (only where our field is absent); say which in ``meta``."""
+    renames = {old: new for old, new in (field_map or {}).items() if old in frame.columns}
+    present = set(frame.columns) - set(renames) | set(renames.values())
+    for column in frame.columns:
+        target = FIELD_ALIASES.get(str(column).strip().lower()) or FIELD_ALIASES.get(str(column).strip())
+        if column not in renames and target and target not in present and str(column) != target:
+            renames[column] = target
+            present.add(target)
+    if renames:
+        meta["field_map"] = {str(k): v for k, v in renames.items()}
+        frame = frame.rename(columns=renames)
+    return frame
+
 
 def _parse_geometry(value, *, kind: str):
     """Parse one geometry; return (geometry or None, error message or None)."""
@@ -184,6 +310,8 @@ def _parse_geometry(value, *, kind: str):
         return None, "missing geometry"
     try:
         if kind == "geojson":
+            if not isinstance(value, dict):
+                return None, f"unreadable geometry: a GeoJSON geometry object is expected, not {type(value).__name__}"
             return shapely.from_geojson(json.dumps(value)), None
         return shapely.from_wkt(value), None
     except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
@@ -196,32 +324,143 @@ def _decode_json_fields(frame: pd.DataFrame, problems: list[tuple[int, str, str]
             continue
         values = frame[field].tolist()
         for i, value in enumerate(values):
-            if isinstance(value, str):
-                if not value.strip():
-                    values[i] = []
-                    continue
-                try:
-                    values[i] = json.loads(value)
-                except json.JSONDecodeError as exc:
-                    problems.append((i, field, f"not valid JSON: {exc.msg}"))
+            if not isinstance(value, str):
+                continue
+            if not value.strip():
+                values[i] = []
+                continue
+            try:
+                values[i] = json.loads(value)
+            except json.JSONDecodeError as exc:
+                problems.append((i, field, f"not valid JSON: {exc.msg}"))
+            except RecursionError:
+                values[i] = None
+                problems.append((i, field, "JSON nested too deeply; refused"))
         frame[field] = pd.Series(values, index=frame.index, dtype=object)
+
+
+#: CRS names a GeoJSON file may declare: WGS84 in its spellings, and CGCS2000 (equal to WGS84 at map scale).
+_WGS84_NAMES = ("4326", "CRS84", "4490", "WGS84", "WGS 84")
 
 
 def _declared_crs(meta: dict) -> str | None:
     crs = meta.get("crs")
     if not crs:
         return None
-    name = (crs.get("properties") or {}).get("name") if isinstance(crs, dict) else str(crs)
-    return name
+    name = (crs.get("properties") or {}).get("name") if isinstance(crs, dict) and isinstance(crs.get("properties"), dict) else str(crs)
+    return None if name is None else str(name)
 
 
-def read_projects(path: str | os.PathLike, *, input_crs: str | None = None) -> tuple[gpd.GeoDataFrame, list[tuple[int, str, str]], dict]:
+def _check_declared_crs(path: Path, declared: str | None) -> None:
+    """One reading path for every command: a GeoJSON declaring a CRS other than WGS84 is refused."""
+    if declared and not any(code in declared.replace("::", ":") for code in _WGS84_NAMES):
+        error = DataFileError(path, f"declares CRS {declared[:80]!r}; RFC 7946 GeoJSON is WGS84 only: reproject to EPSG:4326 first")
+        error.field = "crs"  # type: ignore[attr-defined]
+        raise error
+
+
+def _read_geojson(path: Path, problems: list, meta: dict) -> gpd.GeoDataFrame:
+    """Features → rows in file order; a feature that is not a Feature, or whose properties are not an object, is kept empty and reported."""
+    features, extra = read_geojson_features(path)
+    meta["declared_crs"] = _declared_crs(extra)
+    _check_declared_crs(path, meta["declared_crs"])
+    rows: list[dict] = []
+    geoms: list = []
+    for i, feature in enumerate(features):
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            found = feature.get("type") if isinstance(feature, dict) else type(feature).__name__
+            problems.append((i, "type", f'not a GeoJSON Feature ("type" is {found!r}, expected "Feature"); record kept empty'))
+            rows.append({})
+            geoms.append(None)
+            continue
+        props = feature.get("properties")
+        if props is not None and not isinstance(props, dict):
+            problems.append((i, "properties", f"must be an object, not {type(props).__name__}"))
+            props = None
+        rows.append(dict(props or {}))
+        geom, err = _parse_geometry(feature.get("geometry"), kind="geojson")
+        if err:
+            problems.append((i, "geometry", err))
+        geoms.append(geom)
+    meta["encoding"] = "UTF-8"
+    if not features:
+        meta.setdefault("warnings", []).append((None, "features", "the FeatureCollection is empty: no records"))
+    return gpd.GeoDataFrame(pd.DataFrame(rows, index=range(len(rows))), geometry=np.array(geoms, dtype=object), crs=settings.storage_crs)
+
+
+def _csv_points(table: pd.DataFrame, lon_col: str, lat_col: str, problems: list) -> list:
+    lon = pd.to_numeric(table[lon_col], errors="coerce")
+    lat = pd.to_numeric(table[lat_col], errors="coerce")
+    bad = lon.isna() | lat.isna()
+    blank = (table[lon_col].str.strip() == "") & (table[lat_col].str.strip() == "")
+    for i in np.flatnonzero(bad):
+        message = "missing geometry" if blank.iat[i] else f"not a number: {table[lon_col].iat[i][:40]!r}, {table[lat_col].iat[i][:40]!r}"
+        problems.append((int(i), f"{lon_col}/{lat_col}", message))
+    pts = shapely.points(lon.to_numpy(), lat.to_numpy())
+    pts[bad.to_numpy()] = None
+    return list(pts)
+
+
+def _read_csv(path: Path, problems: list, meta: dict, field_map: dict[str, str] | None) -> gpd.GeoDataFrame:
+    table, meta["encoding"] = read_csv_text(path)
+    table = _rename_fields(table, field_map, meta)
+    lower = {str(c).lower().strip(): c for c in table.columns}
+    wkt_col = next((lower[n] for n in _WKT_NAMES if n in lower), None)
+    lon_col = next((lower[n] for n in _LON_NAMES if n in lower), None)
+    lat_col = next((lower[n] for n in _LAT_NAMES if n in lower), None)
+    geoms: list = []
+    if wkt_col is not None:
+        for i, text in enumerate(table[wkt_col]):
+            geom, err = _parse_geometry(text, kind="wkt")
+            if err:
+                problems.append((i, wkt_col, err))
+            geoms.append(geom)
+    elif lon_col is not None and lat_col is not None:
+        geoms = _csv_points(table, lon_col, lat_col, problems)
+    else:
+        raise DataFileError(path, "CSV needs a 'wkt' column or 'lon' and 'lat' columns")
+    drop = [c for c in (wkt_col, lon_col, lat_col) if c is not None]
+    frame = gpd.GeoDataFrame(table.drop(columns=drop), geometry=np.array(geoms, dtype=object), crs=settings.storage_crs)
+    if "target_year" in frame:
+        frame["target_year"] = pd.to_numeric(frame["target_year"], errors="coerce")
+    return frame
+
+
+def _finite_geometries(frame: gpd.GeoDataFrame, problems: list) -> None:
+    """Geometries with a NaN or infinite coordinate are reported and dropped (GEOS cannot repair them)."""
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    xy, owner = shapely.get_coordinates(geoms, return_index=True)
+    if not len(xy):
+        return
+    bad_rows = np.unique(owner[~np.isfinite(xy).all(axis=1)])
+    for i in bad_rows:
+        problems.append((int(i), "geometry", "a coordinate is not a finite number (NaN or infinity)"))
+    if len(bad_rows):
+        geoms = geoms.copy()
+        geoms[bad_rows] = None
+        frame.geometry = gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs).values
+
+
+def _drop_z(frame: gpd.GeoDataFrame, meta: dict) -> None:
+    """Z values are dropped (the catalog is 2D), with one warning naming how many records had them."""
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    has_z = shapely.has_z(geoms)
+    if has_z.any():
+        frame.geometry = gpd.GeoSeries(shapely.force_2d(geoms), index=frame.index, crs=frame.crs).values
+        first = int(np.flatnonzero(has_z)[0])
+        meta.setdefault("warnings", []).append((first, "geometry", f"Z values (heights) dropped from {int(has_z.sum())} records; the catalog is 2D"))
+
+
+def read_projects(
+    path: str | os.PathLike, *, input_crs: str | None = None, field_map: dict[str, str] | None = None
+) -> tuple[gpd.GeoDataFrame, list[tuple[int, str, str]], dict]:
     """Read a project file of any supported format, losing no record.
 
     Formats by extension: ``.geojson``/``.json``, ``.gpkg``, ``.csv`` (with
     ``lon``/``lat`` columns or a ``wkt`` column; UTF-8 or GBK), ``.shp`` and
     ``.zip`` (zipped shapefile). A record whose geometry cannot be parsed is
-    kept with an empty geometry and a problem.
+    kept with an empty geometry and a problem. Only regular files of bounded
+    size are read, zips only after :func:`geo._files.checked_zip`.
 
     Parameters
     ----------
@@ -233,78 +472,40 @@ def read_projects(path: str | os.PathLike, *, input_crs: str | None = None) -> t
         Coordinates are converted to WGS84 here, at the door, and each
         record's ``source_crs`` records what they were. A per-record
         ``input_crs`` property does the same for one record.
+    field_map
+        Field renames ``{old: new}`` applied before the known aliases
+        (:data:`FIELD_ALIASES`: ``名称`` → ``name_zh``, ``coord_sys`` →
+        ``input_crs``…); ``meta["field_map"]`` says which were used.
 
     Returns
     -------
     frame
         One row per record, in file order, geometry in WGS84 (None where
-        unreadable). Nested fields (``plans``, ``admin_stated``) are Python
-        lists.
+        unreadable or not finite; Z dropped). Nested fields (``plans``,
+        ``admin_stated``) are Python lists.
     problems
         ``(row, field, message)`` for what could not be read.
     meta
-        What the reader learnt: ``format``, ``encoding``, ``declared_crs``.
+        What the reader learnt: ``format``, ``encoding``, ``declared_crs``,
+        ``field_map``, and ``warnings`` (``(row or None, field, message)``:
+        Z dropped, empty collection).
 
     Raises
     ------
     DataFileError
-        The file as a whole cannot be read.
+        The file as a whole cannot be read (also: not a regular file, too
+        big, a zip bomb, a GeoJSON declaring a CRS other than WGS84).
     """
     path = Path(path)
     suffix = path.suffix.lower()
     problems: list[tuple[int, str, str]] = []
     meta: dict = {"format": suffix.lstrip(".")}
     if suffix in (".geojson", ".json"):
-        features, extra = read_geojson_features(path)
-        meta["declared_crs"] = _declared_crs(extra)
-        rows, geoms = [], []
-        for i, feature in enumerate(features):
-            if not isinstance(feature, dict) or feature.get("type") != "Feature":
-                problems.append((i, "feature", "not a GeoJSON Feature"))
-                rows.append({})
-                geoms.append(None)
-                continue
-            rows.append(dict(feature.get("properties") or {}))
-            geom, err = _parse_geometry(feature.get("geometry"), kind="geojson")
-            if err:
-                problems.append((i, "geometry", err))
-            geoms.append(geom)
-        frame = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=np.array(geoms, dtype=object), crs=settings.storage_crs)
-        meta["encoding"] = "UTF-8"
+        frame = _rename_fields(_read_geojson(path, problems, meta), field_map, meta)
     elif suffix == ".csv":
-        table, encoding = read_csv_text(path)
-        meta["encoding"] = encoding
-        lower = {c.lower().strip(): c for c in table.columns}
-        wkt_col = next((lower[n] for n in _WKT_NAMES if n in lower), None)
-        lon_col = next((lower[n] for n in _LON_NAMES if n in lower), None)
-        lat_col = next((lower[n] for n in _LAT_NAMES if n in lower), None)
-        geoms = []
-        if wkt_col is not None:
-            for i, text in enumerate(table[wkt_col]):
-                geom, err = _parse_geometry(text, kind="wkt")
-                if err:
-                    problems.append((i, wkt_col, err))
-                geoms.append(geom)
-        elif lon_col is not None and lat_col is not None:
-            lon = pd.to_numeric(table[lon_col], errors="coerce")
-            lat = pd.to_numeric(table[lat_col], errors="coerce")
-            bad = lon.isna() | lat.isna()
-            blank = (table[lon_col].str.strip() == "") & (table[lat_col].str.strip() == "")
-            for i in np.flatnonzero(bad):
-                message = "missing geometry" if blank.iat[i] else f"not a number: {table[lon_col].iat[i]!r}, {table[lat_col].iat[i]!r}"
-                problems.append((int(i), f"{lon_col}/{lat_col}", message))
-            pts = shapely.points(lon.to_numpy(), lat.to_numpy())
-            pts[bad.to_numpy()] = None
-            geoms = list(pts)
-        else:
-            raise DataFileError(path, "CSV needs a 'wkt' column or 'lon' and 'lat' columns")
-        drop = [c for c in (wkt_col, lon_col, lat_col) if c is not None]
-        frame = gpd.GeoDataFrame(table.drop(columns=drop), geometry=np.array(geoms, dtype=object), crs=settings.storage_crs)
-        for column in ("target_year",):
-            if column in frame:
-                frame[column] = pd.to_numeric(frame[column], errors="coerce")
+        frame = _read_csv(path, problems, meta, field_map)
     elif suffix in (".gpkg", ".shp", ".zip"):
-        frame = _read_ogr(path, suffix)
+        frame = _rename_fields(_read_ogr(_files.input_file(path), suffix), field_map, meta)
         meta["declared_crs"] = frame.crs.to_string() if frame.crs is not None else None
         if frame.crs is not None and not frame.crs.equals(settings.storage_crs):
             frame = frame.to_crs(settings.storage_crs)
@@ -312,6 +513,8 @@ def read_projects(path: str | os.PathLike, *, input_crs: str | None = None) -> t
         meta["encoding"] = "UTF-8"
     else:
         raise DataFileError(path, f"unknown format {suffix!r}: use .geojson, .gpkg, .csv, .shp or .zip")
+    _finite_geometries(frame, problems)
+    _drop_z(frame, meta)
     _decode_json_fields(frame, problems)
     frame = _convert_input_crs(frame, input_crs=input_crs, problems=problems)
     return frame.reset_index(drop=True), _null_geometry_allowed(frame, problems), meta
@@ -371,26 +574,55 @@ SHAPEFILE_FIELDS = {
 }
 
 
-def _read_ogr(path: Path, suffix: str) -> gpd.GeoDataFrame:
-    """GeoPackage (layer ``projects`` if present), shapefile, or a zip of shapefiles (all of them)."""
+def _gpkg_layers(path: Path) -> list[str]:
+    """The project layers of a GeoPackage: ``projects_point``/``_line``/``_polygon``/``_no_geometry`` (our
+    export), or a plain ``projects`` layer, or else the first layer."""
     import pyogrio
 
+    layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+    ours = [name for name in layers if name.startswith("projects_")]
+    if ours:
+        return ours
+    return ["projects"] if "projects" in layers else layers[:1]
+
+
+def _read_gpkg(path: Path) -> gpd.GeoDataFrame:
+    """Every project layer of a GeoPackage, in id order of the export (points, lines, polygons, then the rest)."""
+    import pyogrio
+
+    frames = []
+    crs = None
+    for layer in _gpkg_layers(path):
+        part = pyogrio.read_dataframe(path, layer=layer)
+        if not isinstance(part, gpd.GeoDataFrame):
+            part = gpd.GeoDataFrame(part, geometry=np.array([None] * len(part), dtype=object))
+        crs = crs or part.crs
+        frames.append(part)
+    if not frames:
+        raise DataFileError(path, "the GeoPackage holds no layer")
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=crs)
+
+
+def _read_ogr(path: Path, suffix: str) -> gpd.GeoDataFrame:
+    """GeoPackage (:func:`_read_gpkg`), shapefile, or a zip of shapefiles (all of them, after :func:`geo._files.checked_zip`)."""
+    import pyogrio
+
+    attributions = None
     try:
         if suffix == ".gpkg":
-            layers = [name for name, _ in pyogrio.list_layers(path)]
-            return pyogrio.read_dataframe(path, layer="projects" if "projects" in layers else None)
-        attributions = None
-        if suffix == ".shp":
-            sources = [str(path)]
+            frame = _read_gpkg(path)
+            frames = [frame]
         else:
-            import zipfile
-
-            with zipfile.ZipFile(path) as zf:
-                sources = [f"/vsizip/{path}/{n}" for n in sorted(zf.namelist()) if n.lower().endswith(".shp")]
-                attributions = _zip_attributions(zf)
-            if not sources:
-                raise DataFileError(path, "the zip holds no shapefile")
-        frames = [pyogrio.read_dataframe(s, encoding="UTF-8") for s in sources]
+            if suffix == ".shp":
+                sources = [str(path)]
+            else:
+                with _files.checked_zip(path) as zf:
+                    sources = [f"/vsizip/{path}/{n}" for n in sorted(zf.namelist()) if n.lower().endswith(".shp")]
+                    attributions = _zip_attributions(zf)
+                if not sources:
+                    raise DataFileError(path, "the zip holds no shapefile")
+            frames = [pyogrio.read_dataframe(s, encoding="UTF-8") for s in sources]
     except DataFileError:
         raise
     except Exception as exc:  # pyogrio raises several DataSource errors
@@ -404,7 +636,10 @@ def _read_ogr(path: Path, suffix: str) -> gpd.GeoDataFrame:
 
 
 def _zip_attributions(zf) -> dict[str, list[dict]] | None:
-    """Plan attributions from the ``attributions.csv`` beside zipped shapefiles (see :mod:`geo.export`)."""
+    """Plan attributions from the ``attributions.csv`` beside zipped shapefiles (see :mod:`geo.export`).
+
+    The archive was checked by :func:`geo._files.checked_zip` (sizes, ratios) before this reads a member.
+    """
     if "attributions.csv" not in zf.namelist():
         return None
     import io as _io
@@ -412,7 +647,11 @@ def _zip_attributions(zf) -> dict[str, list[dict]] | None:
     table = pd.read_csv(_io.BytesIO(zf.read("attributions.csv")), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     out: dict[str, list[dict]] = {}
     for row in table.to_dict(orient="records"):
-        year = row.pop("target_year")
-        row["target_year"] = int(float(year)) if year else None
-        out.setdefault(row.pop("id"), []).append(row)
+        row = {k: _files.spreadsheet_unescape(v) for k, v in row.items()}
+        year = row.pop("target_year", "")
+        try:
+            row["target_year"] = int(float(year)) if year else None
+        except ValueError:
+            row["target_year"] = year
+        out.setdefault(row.pop("id", ""), []).append(row)
     return out

@@ -69,7 +69,8 @@ def pinyin(text: str, *, capitalize: bool = True) -> str:
         if not chunk:
             continue
         if re.match(r"[\u3400-\u9fff]", chunk):
-            word = "".join(lazy_pinyin(chunk, style=Style.NORMAL, errors="ignore"))
+            # Runs are read in pieces of 200 characters: pypinyin's phrase segmentation is super-linear in the run's length.
+            word = "".join("".join(lazy_pinyin(chunk[k : k + 200], style=Style.NORMAL, errors="ignore")) for k in range(0, len(chunk), 200))
             out.append(word.capitalize() if capitalize else word)
         else:
             out.append(chunk)

@@ -12,9 +12,47 @@ of folium at import time.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+
+from geo._errors import AtlasError
+
+
+class ScreenshotBusy(AtlasError):
+    """As many screenshots as ``settings.max_screenshots`` are being taken; try again shortly."""
+
+
+_slots_lock = threading.Lock()
+_slots: dict[int, threading.BoundedSemaphore] = {}
+
+
+def _semaphore() -> threading.BoundedSemaphore:
+    """One process-wide semaphore per limit (the limit is read from settings at call time)."""
+    from geo import settings
+
+    limit = max(1, int(getattr(settings, "max_screenshots", 2)))
+    with _slots_lock:
+        return _slots.setdefault(limit, threading.BoundedSemaphore(limit))
+
+
+@contextlib.contextmanager
+def screenshot_slot(*, wait_s: float = 0.5) -> Iterator[None]:
+    """Hold one of the ``settings.max_screenshots`` (default 2) Chromium slots, or raise :class:`ScreenshotBusy`.
+
+    Each screenshot launches a Chromium (≈ 200 MB, one core); an anonymous page
+    user clicking repeatedly must not be able to start more than that at once.
+    """
+    slot = _semaphore()
+    if not slot.acquire(timeout=wait_s):
+        raise ScreenshotBusy("screenshot: the server is busy with other screenshots; try again in a minute")
+    try:
+        yield
+    finally:
+        slot.release()
 
 #: Flags for Debian's Chromium here: without the background-networking ones it tries Google's hosts.
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-quic"]
@@ -29,14 +67,25 @@ def chromium_path() -> str:
 
 
 def screenshot(projects, units, out: str | Path, *, plans: dict, lang: str = "zh", basemap: str = "none", width: int = 1600, height: int = 1000, timeout_s: float = 60) -> Path:
-    """Save a PNG of the web map of ``projects`` (already filtered) to ``out``."""
+    """Save a PNG of the web map of ``projects`` (already filtered) to ``out``.
+
+    At most ``settings.max_screenshots`` run at once in a process
+    (:func:`screenshot_slot`); one more raises :class:`ScreenshotBusy` at once.
+    """
+    with screenshot_slot():
+        return _screenshot(projects, units, out, plans=plans, lang=lang, basemap=basemap, width=width, height=height, timeout_s=timeout_s)
+
+
+def _screenshot(projects, units, out: str | Path, *, plans: dict, lang: str, basemap: str, width: int, height: int, timeout_s: float) -> Path:
     from playwright.sync_api import sync_playwright
 
     from layers.assets import inline_local_assets
     from layers.projects import build_map, map_html
 
     html = inline_local_assets(map_html(build_map(projects, units, plans=plans, lang=lang, basemap=basemap)))
-    out = Path(out)
+    from geo import _files
+
+    out = _files.output_file(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         page_path = Path(tmp) / "map.html"

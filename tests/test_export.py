@@ -58,16 +58,43 @@ def test_geojson_is_rfc7946(data, tmp_path):
     assert pyogrio.read_info(path)["crs"] == "EPSG:4326"
 
 
-def test_gpkg_has_the_district_join_layer(data, tmp_path):
+def test_gpkg_has_one_layer_per_geometry_kind_and_the_join_layers(data, tmp_path):
     projects, joined = data
     path = export(projects, joined, tmp_path / "out.gpkg", fmt="gpkg")
-    layers = [name for name, _ in pyogrio.list_layers(path)]
-    assert layers[:3] == ["projects", "project_districts", "attributions"]
+    layers = dict(pyogrio.list_layers(path))
+    assert layers["projects_point"] == "MultiPoint"
+    assert layers["projects_line"] == "MultiLineString"
+    assert layers["projects_polygon"] == "MultiPolygon"
+    assert {"project_districts", "attributions", "history"} <= set(layers)
+    assert "projects" not in layers  # no mixed-geometry layer any more
     districts = pyogrio.read_dataframe(path, layer="project_districts")
     assert len(districts) == len(joined)
     assert set(districts.name_zh) == {"甲区", "乙区", "丙县"}
-    main = pyogrio.read_dataframe(path, layer="projects")
-    assert set(FLAT_COLUMNS) <= set(main.columns)
+    points = pyogrio.read_dataframe(path, layer="projects_point")
+    assert set(FLAT_COLUMNS) <= set(points.columns)
+    assert set(points.id) == set(projects.id[projects.geometry.geom_type.isin(["Point", "MultiPoint"])])
+
+
+def test_gpkg_round_trip_keeps_every_record_incl_those_without_geometry(data, tmp_path):
+    from geopandas.testing import assert_geoseries_equal
+
+    projects, joined = data
+    projects = projects.copy()
+    region = projects.index[-1]
+    projects.loc[region, "location_precision"] = "region"
+    projects.loc[region, "location_source"] = "none"
+    projects.loc[region, "scope"] = "甲区"
+    projects.geometry = projects.geometry.where(projects.index != region, None)
+    path = export(projects, joined, tmp_path / "out.gpkg", fmt="gpkg")
+    layers = dict(pyogrio.list_layers(path))
+    assert layers["projects_no_geometry"] is None  # a plain table
+    frame, problems, _ = io.read_projects(path)
+    assert problems == []
+    back = frame.set_index("id").loc[list(projects["id"])]
+    assert list(back.name_zh) == list(projects.name_zh)
+    # Multi-part on disk, the same shapes (topologically) as before; the region record has none.
+    assert_geoseries_equal(gpd.GeoSeries(back.geometry.values, crs="EPSG:4326"), gpd.GeoSeries(projects.geometry.values, crs="EPSG:4326"), check_geom_type=False)
+    assert back.geometry.isna().sum() == 1
 
 
 def test_csv_has_wkt_and_representative_lon_lat(data, tmp_path):
@@ -127,3 +154,30 @@ def test_file_names_say_what_was_filtered():
     assert file_stem(spec, district_names={"500107": "九龙坡区"}, day="2026-12-06") == "atlas_九龙坡区_rail_2026-12-06"
     assert file_stem(FilterSpec(text='a/b:"c"'), day="2026-12-06") == "atlas_a-b-c-_2026-12-06"
     assert file_stem(FilterSpec(), day="2026-12-06") == "atlas_2026-12-06"
+
+
+def test_csv_export_has_no_live_formula_and_one_row_per_record(data, tmp_path):
+    import csv
+
+    projects, joined = data
+    projects = projects.copy()
+    hostile = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", "甲\r乙", "丙\n丁"]
+    projects.loc[projects.index[: len(hostile)], "name_zh"] = hostile
+    projects.loc[projects.index[0], "name_en"] = "=1+1"
+    path = export(projects, joined, tmp_path / "out.csv", fmt="csv")
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert len(rows) == len(projects) + 1  # a CR/LF inside a name never makes an extra row
+    cells = [cell for row in rows[1:] for cell in row]
+    live = [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r") or (c[:1] == "-" and not _number(c))]
+    assert live == []
+    names = [r[rows[0].index("name_zh")] for r in rows[1:]]
+    assert "'=HYPERLINK(\"http://x\",\"y\")" in names and "甲\r乙" in names and "丙\n丁" in names
+
+
+def _number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
