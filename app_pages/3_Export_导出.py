@@ -67,19 +67,18 @@ frame_choice = st.radio(t("image_frame", lang), frames, index=1 if spec.district
 extent = ui.image_extent(frame_choice, spec, lang)
 default_title = t("briefing_title", img_lang)
 title = st.text_input(t("image_title", lang), value=default_title, key="img_title")
-subtitle = spec.describe(lang=img_lang, plan_titles=atlas.plan_titles(lang=img_lang), district_names=atlas.district_names(lang=img_lang))
+subtitle = render_mod.briefing_subtitle(atlas, spec, shown, lang=img_lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def briefing_image(ids: tuple[str, ...], fmt: str, preset: str, title: str, subtitle: str, img_lang: str, dpi: int, tiles: str, extent) -> tuple[bytes, str]:
     """The image's bytes and why the tiles are missing ("" when drawn or not asked for)."""
     subset = atlas.projects[atlas.projects.id.isin(set(ids))]
-    subset = subset[~(subset.geometry.isna() | subset.geometry.is_empty)]  # region-wide records have no place to draw
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"briefing.{fmt}"
-        result = render_mod.render(
-            subset, ui.web_units(), out, title=title, subtitle=subtitle, lang=img_lang, preset=preset, dpi=dpi, extent=extent,
-            sources=render_mod.source_line(atlas, subset, lang=img_lang), tiles=None if tiles == "none" else tiles,
+        result = render_mod.briefing(
+            atlas, subset, out, title=title, subtitle=subtitle, lang=img_lang, units=ui.web_units(),
+            preset=preset, dpi=dpi, extent=extent, tiles=None if tiles == "none" else tiles,
         )
         return out.read_bytes(), result.tiles_error
 

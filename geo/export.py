@@ -36,6 +36,7 @@ import shapely
 
 from geo import io
 from geo.io import SHAPEFILE_FIELDS
+from geo.join import unit_names
 from geo.model import CATEGORIES, STATUSES, label
 
 FORMATS = ("geojson", "gpkg", "csv", "shp")
@@ -47,7 +48,7 @@ FLAT_COLUMNS = list(SHAPEFILE_FIELDS)
 
 def flat_table(projects: gpd.GeoDataFrame, joined: pd.DataFrame) -> gpd.GeoDataFrame:
     """The exported attributes, one scalar per field, plus ``plans`` and ``admin_stated`` as JSON text."""
-    names = joined.groupby("id", sort=False).unit_name_zh.agg(lambda s: ";".join(dict.fromkeys(s)))
+    names = unit_names(joined, lang="zh", sep=";")
     out = gpd.GeoDataFrame(
         {
             "id": projects["id"].to_numpy(),
@@ -138,8 +139,8 @@ def export(projects: gpd.GeoDataFrame, joined: pd.DataFrame, path: str | Path, *
 
             pyogrio.write_dataframe(history_rows(projects["id"]), tmp, layer="history", driver="GPKG")
     else:
-        with io.atomic_path(path) as tmp, tempfile.TemporaryDirectory() as work:
-            work = Path(work)
+        with io.atomic_path(path) as tmp, tempfile.TemporaryDirectory() as work_dir:
+            work = Path(work_dir)
             short = flat.drop(columns=["plans", "admin_stated"]).rename(columns=SHAPEFILE_FIELDS)
             kinds = shapely.get_dimensions(short.geometry.values)
             for dim, kind in ((0, "point"), (1, "line"), (2, "polygon")):

