@@ -161,3 +161,15 @@ class IngestError(AtlasError):
         self.source = str(source)
         self.reason = reason
         super().__init__(f"{self.source}: {reason}")
+
+
+# --- issue 12 ("craft"): one error for a bad option of a library call ---
+class OptionError(AtlasError, ValueError):
+    """An option is not one of the values a function accepts (image format, preset, export format,
+    join engine, coordinate system). Also a :class:`ValueError`, which callers may catch."""
+
+    def __init__(self, option: str, value: object, allowed: Iterable[object]) -> None:
+        self.option = option
+        self.value = value
+        self.allowed = list(allowed)
+        super().__init__(f"{option}: unknown value {value!r}; expected one of: {', '.join(map(str, self.allowed))}")

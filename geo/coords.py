@@ -22,6 +22,7 @@ import pyproj
 import shapely
 
 from geo import settings
+from geo._errors import OptionError
 
 # The published GCJ-02 constants (Krasovsky 1940 ellipsoid).
 _GCJ_A = 6378245.0
@@ -154,7 +155,7 @@ def convert(geometries, *, source: str, target: str = "WGS84"):
     try:
         fn = _CONVERTERS[(src, dst)]
     except KeyError:
-        raise ValueError(f"unknown coordinate system pair {source!r} → {target!r}") from None
+        raise OptionError("coordinate systems", f"{source} → {target}", [f"{a} → {b}" for a, b in _CONVERTERS]) from None
     return shapely.transform(geometries, lambda xy: _convert_xy(xy, fn))
 
 

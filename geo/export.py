@@ -35,6 +35,7 @@ import pyogrio
 import shapely
 
 from geo import io
+from geo._errors import OptionError
 from geo.io import SHAPEFILE_FIELDS
 from geo.join import unit_names
 from geo.model import CATEGORIES, STATUSES, label
@@ -113,7 +114,7 @@ def export(projects: gpd.GeoDataFrame, joined: pd.DataFrame, path: str | Path, *
     ``joined`` is the district join (:func:`geo.join.join`) of at least these projects.
     """
     if fmt not in FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        raise OptionError("export format", fmt, FORMATS)
     path = Path(path)
     joined = joined[joined["id"].isin(projects["id"])]
     flat = flat_table(projects, joined)

@@ -53,6 +53,7 @@ import pandas as pd
 import shapely
 
 from geo import coords
+from geo._errors import OptionError
 from geo.i18n import t
 
 JOIN_COLUMNS = [
@@ -242,7 +243,7 @@ def _city_level_rows(rows: pd.DataFrame, city_ids: set) -> pd.DataFrame:
 def _join_other_engine(projects, units, *, engine: str, scheduler: str | None) -> pd.DataFrame:
     """Dispatch :func:`join` to an engine other than geopandas."""
     if engine != "dask":
-        raise ValueError(f"unknown join engine {engine!r}; expected 'geopandas' or 'dask'")
+        raise OptionError("join engine", engine, ("geopandas", "dask"))
     from geo import join_dask
 
     return join_dask.join(projects, units, scheduler=scheduler)

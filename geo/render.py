@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 
 from geo import settings
-from geo._errors import FilterError, TileError
+from geo._errors import FilterError, OptionError, TileError
 from geo.boundaries import REGION, credit
 from geo.i18n import t
 from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
@@ -140,9 +140,9 @@ def render(
     out = Path(out)
     fmt = out.suffix.lstrip(".").lower()
     if fmt not in FORMATS:
-        raise ValueError(f"unknown image format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        raise OptionError("image format", fmt, FORMATS)
     if preset not in PRESETS:
-        raise ValueError(f"unknown preset {preset!r}; expected one of {', '.join(PRESETS)}")
+        raise OptionError("preset", preset, PRESETS)
     if tiles:
         from geo import tiles as tile_sources
 
