@@ -7,8 +7,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -165,7 +167,7 @@ def project_detail(atlas: Atlas, project_id: str) -> dict | None:
     }
 
 
-def note(row, *, lang: str = "zh") -> str:
+def note(row: Mapping[str, Any] | pd.Series, *, lang: str = "zh") -> str:
     """The record's location note in ``lang``; a v1 record's ``location_note`` when the v2 fields are absent."""
     value = row.get(f"location_note_{lang}")
     if isinstance(value, str) and value:

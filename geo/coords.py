@@ -14,8 +14,9 @@ in degrees.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import TypeAlias
 
 import numpy as np
 import pyproj
@@ -23,6 +24,9 @@ import shapely
 
 from geo import settings
 from geo._errors import OptionError
+
+#: What the measuring and converting functions accept: one geometry (or None), or an array-like of them.
+GeometryLike: TypeAlias = shapely.Geometry | np.ndarray | Sequence[shapely.Geometry | None] | None
 
 # The published GCJ-02 constants (Krasovsky 1940 ellipsoid).
 _GCJ_A = 6378245.0
@@ -129,7 +133,7 @@ def _convert_xy(xy: np.ndarray, convert: Callable) -> np.ndarray:
     return np.column_stack([lon, lat])[inverse.reshape(-1)]
 
 
-def convert(geometries, *, source: str, target: str = "WGS84"):
+def convert(geometries: GeometryLike, *, source: str, target: str = "WGS84") -> GeometryLike:
     """Convert geometries between WGS84, CGCS2000, GCJ-02 and BD-09.
 
     Parameters
@@ -170,7 +174,7 @@ def _area_transformer(source: str, target: str) -> pyproj.Transformer:
     return pyproj.Transformer.from_crs(source, target, always_xy=True)
 
 
-def geodesic_length_m(geometries) -> np.ndarray:
+def geodesic_length_m(geometries: GeometryLike) -> np.ndarray:
     """Geodesic length in metres of each geometry on ``settings.ellipsoid``.
 
     Parameters
@@ -215,7 +219,7 @@ def geodesic_length_m(geometries) -> np.ndarray:
     return result
 
 
-def area_m2(geometries) -> np.ndarray:
+def area_m2(geometries: GeometryLike) -> np.ndarray:
     """Area in square metres of each geometry, in the equal-area ``settings.area_crs``.
 
     Parameters

@@ -54,6 +54,7 @@ import shapely
 
 from geo import coords
 from geo._errors import OptionError
+from geo.coords import GeometryLike
 from geo.i18n import t
 
 JOIN_COLUMNS = [
@@ -92,7 +93,7 @@ def _unit_columns(units: gpd.GeoDataFrame, idx: np.ndarray) -> dict:
     return {c: sub[c].to_numpy() for c in ("adcode", "name_zh", "name_en", "unit_adcode", "unit_name_zh", "unit_name_en")}
 
 
-def assign_points(points, units: gpd.GeoDataFrame) -> np.ndarray:
+def assign_points(points: GeometryLike, units: gpd.GeoDataFrame) -> np.ndarray:
     """Index (position in ``units``) of the unit holding each point, or -1.
 
     Border rule: among all units covering the point, the lowest adcode wins.

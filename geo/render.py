@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -25,6 +26,12 @@ from geo import settings
 from geo._errors import FilterError, OptionError, TileError
 from geo.boundaries import REGION, credit
 from geo.i18n import t
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from geo.catalog import Atlas
+    from geo.filters import FilterSpec
 from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
 from geo.styles import (
     CATEGORY_COLORS,
@@ -298,7 +305,7 @@ def _family_handles(categories: list[str], *, lang: str) -> list:
     return handles
 
 
-def draw_projects(ax, frame: gpd.GeoDataFrame, *, per_project: bool = False) -> int:
+def draw_projects(ax: Axes, frame: gpd.GeoDataFrame, *, per_project: bool = False) -> int:
     """Draw individually placed projects on ``ax``: one plot call per style group; returns the number of calls.
 
     A style group is (category, status, geometry kind, exact or not): every
@@ -359,14 +366,14 @@ def drawable(projects: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return projects[~(projects.geometry.isna() | projects.geometry.is_empty)] if len(projects) else projects
 
 
-def briefing_subtitle(atlas, spec, projects: gpd.GeoDataFrame, *, lang: str = "zh") -> str:
+def briefing_subtitle(atlas: Atlas, spec: FilterSpec, projects: gpd.GeoDataFrame, *, lang: str = "zh") -> str:
     """The subtitle of a briefing image: what was filtered, then how many records are drawn."""
     described = spec.describe(lang=lang, plan_titles=atlas.plan_titles(lang=lang), district_names=atlas.district_names(lang=lang))
     return f"{described} · {len(drawable(projects))}"
 
 
 def briefing(
-    atlas,
+    atlas: Atlas,
     projects: gpd.GeoDataFrame,
     out: str | Path,
     *,
@@ -393,7 +400,7 @@ def briefing(
     )
 
 
-def source_line(atlas, projects: pd.DataFrame, *, lang: str = "zh") -> str:
+def source_line(atlas: Atlas, projects: pd.DataFrame, *, lang: str = "zh") -> str:
     """"Sources: plans …; boundaries …; data as of …" for the bottom of an image."""
     plan_ids = list(dict.fromkeys(p for ids in projects.plan_ids for p in ids)) or list(atlas.plans)
     plans = t("plan_sep", lang).join(atlas.plans[p].short(lang) for p in plan_ids)

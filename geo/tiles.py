@@ -25,10 +25,14 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geo import settings
 from geo._errors import TileError, TileSourceError
 from geo.i18n import TEXT
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,7 @@ def zoom_for(bounds_3857: tuple[float, float, float, float], width_px: int, *, m
     return zoom
 
 
-def add_tiles(ax, source: str, *, crs: str, width_px: int, attribution: str | None = None, cache_dir: Path | None = None, timeout: float | None = None) -> str:
+def add_tiles(ax: Axes, source: str, *, crs: str, width_px: int, attribution: str | None = None, cache_dir: Path | None = None, timeout: float | None = None) -> str:
     """Lay the tiles of ``source`` under what ``ax`` shows; return the credit line to print.
 
     ``ax`` is in ``crs`` (projected metres) and keeps its limits. Tiles are
