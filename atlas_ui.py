@@ -43,11 +43,6 @@ def echo(value: object) -> str:
     return md_escape(text if len(text) <= _ECHO_CHARS else text[: _ECHO_CHARS - 1] + "…")
 
 
-def image_text(value: str) -> str:
-    """A user's text for a matplotlib image, drawn as typed (``$…$`` is not math)."""
-    return str(value).replace("$", r"\$")
-
-
 @st.cache_resource(show_spinner=False)
 def get_atlas() -> Atlas:
     """Catalog, boundaries and the district join, loaded and joined once per process."""
@@ -202,22 +197,23 @@ def show_detail(atlas: Atlas, project_id: str, lang: str) -> dict | None:
 
 def image_extent(choice: str, spec: FilterSpec, lang: str) -> tuple[float, float, float, float] | None:
     """The briefing image's frame (west, south, east, north) for the Export page's choice; None = the projects' extent."""
-    from geo.render import REGION
+    from geo.boundaries import REGION
 
     if choice == "region":
         return REGION
     if choice == "district":
         units = web_units()
         chosen = units[units.adcode.isin(spec.districts)]
-        return tuple(float(v) for v in chosen.total_bounds) if len(chosen) else None
+        w, s, e, n = (float(v) for v in chosen.total_bounds)
+        return (w, s, e, n) if len(chosen) else None
     if choice == "extent":
         text = st.text_input(t("extent_input", lang), value="106.2,29.2,106.6,29.65", key="img_extent")
+        from geo._errors import FilterError
+        from geo.render import parse_extent
+
         try:
-            w, s, e, n = (float(v) for v in text.replace("，", ",").split(","))
-            if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
-                raise ValueError
-            return (w, s, e, n)
-        except ValueError:
+            return parse_extent(text)
+        except FilterError:
             st.warning(t("bad_extent", lang))
     return None
 

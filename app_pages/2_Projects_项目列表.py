@@ -6,19 +6,20 @@ import streamlit as st
 
 import atlas_ui as ui
 from geo.i18n import t
+from geo.join import unit_names
 from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
 
 st.set_page_config(page_title="项目列表 Projects", layout="wide")
 atlas, lang, spec, shown = ui.page("projects_page")
 user = ui.sign_in_box(lang)
 
-districts = atlas.joined.groupby("id").unit_name_zh.agg(lambda s: "、".join(dict.fromkeys(s))) if lang == "zh" else atlas.joined.groupby("id").unit_name_en.agg(lambda s: ", ".join(dict.fromkeys(s)))
+districts = unit_names(atlas.joined, lang=lang)
 table = shown.assign(
     name=shown.name_zh if lang == "zh" else shown.name_en,
     category_label=[label(CATEGORIES, c, lang=lang) for c in shown.category],
     status_label=[label(STATUSES, s, lang=lang) for s in shown.status],
     precision_label=[label(PRECISIONS, p, lang=lang) for p in shown.location_precision],
-    plans_label=[", ".join(atlas.plans[p].short(lang) for p in ids) for ids in shown.plan_ids],
+    plans_label=[t("plan_sep", lang).join(atlas.plans[p].short(lang) for p in ids) for ids in shown.plan_ids],
     districts=shown.id.map(districts).fillna(""),
 )[["id", "name", "category_label", "status_label", "status_as_of", "plans_label", "target_year", "precision_label", "districts", "length_km"]]
 table.columns = ["id", t("name", lang), t("category", lang), t("status", lang), t("as_of", lang), t("plan", lang), t("target_year", lang), t("precision", lang), t("district", lang), t("length_km", lang)]
@@ -39,4 +40,4 @@ if rows:
         ui.edit_form(atlas, pid, lang, user)
         ui.show_history(pid, lang)
 else:
-    st.info(t("click_hint", lang).replace("地图上的", "表格中的").replace("on the map", "in the table"))
+    st.info(t("click_table_hint", lang))

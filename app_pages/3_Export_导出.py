@@ -54,7 +54,7 @@ from geo import render as render_mod  # noqa: E402
 c1, c2, c3, c4 = st.columns(4)
 fmt = c1.selectbox(t("image_format", lang), ["png", "pdf", "svg"], format_func=lambda f: t("fmt_" + f, lang), key="img_fmt")
 preset = c2.selectbox(t("image_layout", lang), list(render_mod.PRESETS), format_func=lambda p: t("preset_" + p, lang), key="img_preset")
-img_lang = c3.selectbox(t("language", lang), ["zh", "en"], index=0 if lang == "zh" else 1, format_func=lambda v: "中文" if v == "zh" else "English", key="img_lang")
+img_lang = c3.selectbox(t("language", lang), ["zh", "en"], index=0 if lang == "zh" else 1, format_func=lambda v: t("lang_name_" + v, lang), key="img_lang")
 # Tiles are optional: "none" by default (works offline); the map page's base map is offered first when it can be printed.
 printable = ["none"] + [k for k in available() if BASEMAPS[k].tiles and BASEMAPS[k].crs == "WGS84"]
 seen_base = st.query_params.get("base", "none")
@@ -67,19 +67,18 @@ frame_choice = st.radio(t("image_frame", lang), frames, index=1 if spec.district
 extent = ui.image_extent(frame_choice, spec, lang)
 default_title = t("briefing_title", img_lang)
 title = st.text_input(t("image_title", lang), value=default_title, key="img_title")
-subtitle = spec.describe(lang=img_lang, plan_titles=atlas.plan_titles(lang=img_lang), district_names=atlas.district_names(lang=img_lang))
+subtitle = render_mod.briefing_subtitle(atlas, spec, shown, lang=img_lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def briefing_image(ids: tuple[str, ...], fmt: str, preset: str, title: str, subtitle: str, img_lang: str, dpi: int, tiles: str, extent) -> tuple[bytes, str]:
     """The image's bytes and why the tiles are missing ("" when drawn or not asked for)."""
     subset = atlas.projects[atlas.projects.id.isin(set(ids))]
-    subset = subset[~(subset.geometry.isna() | subset.geometry.is_empty)]  # region-wide records have no place to draw
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"briefing.{fmt}"
-        result = render_mod.render(
-            subset, ui.web_units(), out, title=ui.image_text(title), subtitle=ui.image_text(subtitle), lang=img_lang, preset=preset, dpi=dpi, extent=extent,
-            sources=render_mod.source_line(atlas, subset, lang=img_lang), tiles=None if tiles == "none" else tiles,
+        result = render_mod.briefing(
+            atlas, subset, out, title=title, subtitle=subtitle, lang=img_lang, units=ui.web_units(),
+            preset=preset, dpi=dpi, extent=extent, tiles=None if tiles == "none" else tiles,
         )
         return out.read_bytes(), result.tiles_error
 

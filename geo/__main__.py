@@ -14,7 +14,6 @@ from pathlib import Path
 
 from geo import settings
 from geo._errors import AtlasError, FilterError, RecordError, StoreError, TileSourceError
-from geo.i18n import t
 
 
 def _add_filters(p: argparse.ArgumentParser) -> None:
@@ -245,32 +244,18 @@ def cmd_catalog(args) -> int:
 
 
 def cmd_render(args) -> int:
-    from geo import boundaries, render
+    from geo import render
 
     atlas, spec, shown = _filtered(args)
-    extent = None
-    if args.extent:
-        try:
-            extent = tuple(float(v) for v in args.extent.split(","))
-            assert len(extent) == 4 and extent[0] < extent[2] and extent[1] < extent[3]
-        except (ValueError, AssertionError):
-            raise FilterError("extent", args.extent, ["west,south,east,north in degrees"]) from None
-    subtitle = spec.describe(lang=args.lang, plan_titles=atlas.plan_titles(lang=args.lang), district_names=atlas.district_names(lang=args.lang))
-    title = _plain_text(args.title) if args.title else t("briefing_title", args.lang)
-    result = render.render(
-        shown, boundaries.filter_units(resolution="web"), args.out, title=title, subtitle=_plain_text(f"{subtitle} · {len(shown)}"),
-        lang=args.lang, preset=args.preset, dpi=args.dpi, extent=extent, sources=render.source_line(atlas, shown, lang=args.lang),
-        tiles=args.tiles, tiles_attribution=args.tiles_attribution,
+    extent = render.parse_extent(args.extent) if args.extent else None
+    result = render.briefing(
+        atlas, shown, args.out, title=args.title, subtitle=render.briefing_subtitle(atlas, spec, shown, lang=args.lang), lang=args.lang,
+        preset=args.preset, dpi=args.dpi, extent=extent, tiles=args.tiles, tiles_attribution=args.tiles_attribution,
     )
     if result.tiles_error:
         print(f"warning: {result.tiles_error}; drawn without base-map tiles", file=sys.stderr)
     print(f"{len(result.drawn_ids)} projects drawn to {result.path}")
     return 0
-
-
-def _plain_text(text: str) -> str:
-    """A user's text for matplotlib, drawn as typed: ``$…$`` is not parsed as math (``\\$`` is a plain dollar)."""
-    return text.replace("$", r"\$")
 
 
 def cmd_screenshot(args) -> int:
@@ -542,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("catalog", help="build data/projects.geojson from data/catalog/")
     p.add_argument("action", choices=["build"])
-    p.add_argument("--out", type=Path, default=settings.projects_path)
+    p.add_argument("--out", type=Path, default=None, help="default: settings.projects_path")
     p.set_defaults(func=cmd_catalog)
 
     p = sub.add_parser("render", help="briefing image (PNG, PDF, SVG) of the filtered projects, no browser")

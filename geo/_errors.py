@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class AtlasError(Exception):
     """Base class of every error Project Atlas raises on purpose."""
@@ -45,7 +47,7 @@ class ValidationFailed(AtlasError):
 class FilterError(AtlasError):
     """A filter value is not in the vocabulary (bad CLI option or URL value)."""
 
-    def __init__(self, field: str, value: object, allowed: object | None = None) -> None:
+    def __init__(self, field: str, value: object, allowed: Iterable[object] | None = None) -> None:
         self.field = field
         self.value = value
         hint = f"; expected one of: {', '.join(map(str, allowed))}" if allowed else ""
@@ -159,3 +161,15 @@ class IngestError(AtlasError):
         self.source = str(source)
         self.reason = reason
         super().__init__(f"{self.source}: {reason}")
+
+
+# --- issue 12 ("craft"): one error for a bad option of a library call ---
+class OptionError(AtlasError, ValueError):
+    """An option is not one of the values a function accepts (image format, preset, export format,
+    join engine, coordinate system). Also a :class:`ValueError`, which callers may catch."""
+
+    def __init__(self, option: str, value: object, allowed: Iterable[object]) -> None:
+        self.option = option
+        self.value = value
+        self.allowed = list(allowed)
+        super().__init__(f"{option}: unknown value {value!r}; expected one of: {', '.join(map(str, self.allowed))}")

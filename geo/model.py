@@ -44,6 +44,10 @@ STATUSES: dict[str, tuple[str, str]] = {
     "shelved": ("搁置", "Shelved"),
     "cancelled": ("取消", "Cancelled"),
 }
+#: Rank of each status when several documents disagree: the highest rank wins (ties: the later
+#: document). ``shelved`` and ``cancelled`` rank above ``operating`` on purpose — no plan announces
+#: them ahead, so a report of one outranks any ladder status; a revival is a workbench edit
+#: (docs/DATA_MODEL.md, "Ranking").
 STATUS_RANK: dict[str, int] = {s: i for i, s in enumerate(STATUSES)}
 
 ACTIONS: dict[str, tuple[str, str]] = {

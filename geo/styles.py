@@ -13,7 +13,12 @@ representative point.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from geo.model import CATEGORIES
+
+if TYPE_CHECKING:
+    from matplotlib.typing import LineStyleType
 
 #: Categories grouped into families; one colour per family from the Okabe–Ito palette
 #: (distinguishable with the common colour-vision deficiencies). Within a family,
@@ -33,6 +38,13 @@ FAMILY_NAMES_EN = {
     "utilities": "Energy, water, digital", "industry": "Industry, science parks, new towns",
     "public": "Public services", "ecology": "Ecology and parks", "other": "Other",
 }
+
+
+def family_name(family: str, *, lang: str = "zh") -> str:
+    """The name of a colour family of :data:`FAMILIES` in ``lang`` (legends of the map and the images)."""
+    return FAMILIES[family][1] if lang == "zh" else FAMILY_NAMES_EN[family]
+
+
 FAMILY_OF: dict[str, str] = {c: f for f, (_, _, cats) in FAMILIES.items() for c in cats}
 CATEGORY_COLORS: dict[str, str] = {c: FAMILIES[f][0] for c, f in FAMILY_OF.items()}
 assert set(CATEGORY_COLORS) == set(CATEGORIES)
@@ -67,8 +79,8 @@ STATUS_FILL: dict[str, float] = {
     "shelved": 0.0,
     "cancelled": 0.0,
 }
-#: matplotlib line styles matching STATUS_DASH.
-STATUS_LINESTYLE: dict[str, object] = {
+#: matplotlib line styles matching STATUS_DASH: a named style or ``(offset, (on, off, ...))`` in points.
+STATUS_LINESTYLE: dict[str, LineStyleType] = {
     "proposed": (0, (1, 3)),
     "preparatory": (0, (4, 2, 1, 2)),
     "under_construction": (0, (5, 3)),

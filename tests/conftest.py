@@ -39,6 +39,17 @@ def fixture_projects() -> gpd.GeoDataFrame:
 
 
 @pytest.fixture(scope="session")
+def fixture_joined(fixture_projects, fixture_units):
+    """:func:`geo.join.join` of the fixture projects and districts, computed once per session.
+
+    Tests must not modify it (copy first).
+    """
+    from geo.join import join
+
+    return join(fixture_projects, fixture_units)
+
+
+@pytest.fixture(scope="session")
 def atlas():
     from geo.catalog import Atlas
 

@@ -142,11 +142,31 @@ def test_selected_project_shows_detail_with_quotes():
         assert att["quote"] in text
 
 
+def _interface_words(at: AppTest) -> list[str]:
+    """Titles, headers, captions and widget labels: the page's interface, not its data."""
+    words = [e.value for kind in ("title", "header", "subheader", "caption") for e in getattr(at, kind)]
+    for kind in ("button", "selectbox", "multiselect", "radio", "text_input", "slider", "checkbox", "toggle", "number_input", "select_slider"):
+        words += [w.label for w in getattr(at, kind)]
+    words += [b.label for b in at.get("download_button")]
+    return [w for w in words if w]
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_in_both_languages(page):
-    for lang in ("zh", "en"):
-        at = run(page, {"lang": lang} if lang == "en" else None)
-        assert at.title[0].value
+    from geo.i18n import TEXT
+
+    zh, en = (run(page, {"lang": lang} if lang == "en" else None) for lang in ("zh", "en"))
+    assert zh.title[0].value != en.title[0].value
+    zh_words, en_words = _interface_words(zh), _interface_words(en)
+    english = {e for _, e in TEXT.values()}
+    chinese = {z for z, e in TEXT.values() if z != e and "{" not in z}
+    # The English page speaks English: its title and labels come from the table's English side…
+    assert en.title[0].value in english
+    assert sum(w in english for w in en_words) >= 2, en_words
+    # …and no Chinese interface phrase of the table is left in it (data such as place names may be Chinese).
+    assert not [w for w in en_words if w in chinese], en_words
+    assert zh.title[0].value in {z for z, _ in TEXT.values()}
+    assert zh_words != en_words
 
 
 def test_districts_page_filter_changes_table():

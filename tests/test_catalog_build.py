@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import shapely
 
 from geo import catalog_build as cb
 from geo import placement, settings
@@ -213,3 +214,33 @@ def test_curated_district_only_entry_is_unplaced_without_word_search(gazetteer_d
     got = placement.place(ev)
     assert (got.precision, got.source, got.geometry, got.scope) == ("district", "none", None, "九龙坡区")
     assert "代表点" not in got.note_zh  # the entry's note describes a point that is not drawn
+
+
+def _sketched(lon, lat):
+    loc = {"kind": "point", "places": [{"name": "草图点", "lon": lon, "lat": lat, "precision": "exact", "source": "well_known"}],
+           "district": "甲区", "note_zh": "按草图定位", "note_en": "From a sketch"}
+    return {"locations": [loc], "admin_stated": ["甲区"], "mentions": [{"plan": "jlp14", "quote": "建设测试水厂"}],
+            "name_zh": "测试水厂", "aliases": [], "category": "water"}
+
+
+def test_sketch_outside_its_stated_district_is_not_used(gazetteer_dir, fixture_units):
+    # Tiny fixture: 甲区 spans 106.0–106.1; a sketch at 106.25 lies in 丙县.
+    inside = cb.locate(_sketched(106.05, 29.05), None, fixture_units)
+    assert (inside.precision, inside.geometry.x) == ("exact", 106.05) and "not used" not in inside.note_en
+    outside = cb.locate(_sketched(106.25, 29.05), None, fixture_units)
+    assert outside.precision not in ("exact", "approximate")
+    assert outside.geometry is None or not shapely.intersects(outside.geometry, shapely.Point(106.25, 29.05))
+    assert "not used" in outside.note_en and "未采用" in outside.note_zh
+
+
+def test_status_rank_orders_the_ladder_and_keeps_off_ladder_states_last():
+    from geo.model import STATUS_RANK
+
+    assert sorted(STATUS_RANK, key=STATUS_RANK.get) == ["proposed", "preparatory", "under_construction", "completed", "operating", "shelved", "cancelled"]
+    plans = load_plans()
+    # A report of a shelving outranks an operating status, even from a later document (docs/DATA_MODEL.md).
+    assert cb.derive_status([_m("news2023", "shelved"), _m("cq2023", "operating")], plans)[0] == "shelved"
+    assert cb.derive_status([_m("cq2023", "cancelled"), _m("news2023", "shelved")], plans)[:2] == ("cancelled", plans["cq2023"].date)
+    # Equal statuses: the later document dates the status.
+    later = max(("cq2023", "lj2023"), key=lambda p: plans[p].date)
+    assert cb.derive_status([_m("cq2023", "proposed"), _m("lj2023", "proposed")], plans)[2] == later

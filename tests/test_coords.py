@@ -31,7 +31,10 @@ def test_bd09_round_trip():
 def test_cgcs2000_is_wgs84_and_unknown_system_fails():
     p = shapely.Point(106.5, 29.5)
     assert coords.convert(p, source="CGCS2000") is p
-    with pytest.raises(ValueError, match="unknown"):
+    from geo._errors import AtlasError
+
+    # One error vocabulary: an AtlasError (the CLI prints it as one line), naming the option and the value.
+    with pytest.raises(AtlasError, match=r"coordinate systems: unknown value 'Mars → WGS84'"):
         coords.convert(p, source="Mars")
 
 
@@ -85,3 +88,27 @@ def test_inverses_round_trip_within_millimetres(china_grid):
     for there, back, metres in cases:
         b_lon, b_lat = back(*there(lon, lat))
         assert geod.inv(lon, lat, b_lon, b_lat)[2].max() < metres
+
+
+def test_missing_geometry_has_zero_length_and_zero_area():
+    # Decided (docs/DATA_MODEL.md): no geometry → no extent, 0 in both measures, never NaN.
+    line = shapely.LineString([(106.0, 29.0), (106.1, 29.0)])
+    square = shapely.box(106.0, 29.0, 106.1, 29.1)
+    lengths = coords.geodesic_length_m([None, shapely.Point(), line])
+    areas = coords.area_m2([None, shapely.Polygon(), square])
+    assert lengths[0] == 0.0 and lengths[1] == 0.0 and lengths[2] > 9000
+    assert areas[0] == 0.0 and areas[1] == 0.0 and areas[2] > 1e8
+    assert coords.geodesic_length_m(None).tolist() == [0.0] and coords.area_m2(None).tolist() == [0.0]
+
+
+def test_settings_are_read_at_call_time(monkeypatch):
+    from geo import settings
+
+    line = shapely.LineString([(106.0, 29.0), (107.0, 29.0)])
+    on_wgs84 = coords.geodesic_length_m(line)[0]
+    monkeypatch.setattr(settings, "ellipsoid", "sphere")
+    assert abs(coords.geodesic_length_m(line)[0] - on_wgs84) > 100  # another ellipsoid, another length
+    square = shapely.box(106.0, 29.0, 106.1, 29.1)
+    albers = coords.area_m2(square)[0]
+    monkeypatch.setattr(settings, "area_crs", "EPSG:3857")  # not equal-area: a different figure
+    assert abs(coords.area_m2(square)[0] - albers) / albers > 0.1

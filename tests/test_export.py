@@ -13,12 +13,11 @@ import shapely
 
 from geo import io
 from geo.export import EXTENSIONS, FLAT_COLUMNS, export
-from geo.join import join
 
 
 @pytest.fixture(scope="module")
-def data(fixture_projects, fixture_units):
-    return fixture_projects, join(fixture_projects, fixture_units)
+def data(fixture_projects, fixture_joined):
+    return fixture_projects, fixture_joined
 
 
 def _same_features(back, projects):
@@ -181,3 +180,17 @@ def _number(text):
     except ValueError:
         return False
     return True
+def test_region_record_without_geometry_is_exported(fixture_units, tmp_path):
+    from geo.join import join
+
+    from .helpers import assert_join_rows, make_frame, make_record
+
+    region = make_record("T09", geometry=None, kind="designation", category="new_town", location_precision="region", location_source="none", scope="甲区")
+    frame = make_frame([make_record("T01"), region], tmp_path)
+    joined = join(frame, fixture_units)
+    assert_join_rows(joined, "T01", ["500901"], measure="count")
+    path = export(frame, joined, tmp_path / "out.geojson", fmt="geojson")
+    back = {f["properties"]["id"]: f for f in json.loads(path.read_text(encoding="utf-8"))["features"]}
+    # No geometry, and it counts for its scope unit (geo.join's region rows).
+    assert back["T09"]["geometry"] is None and back["T09"]["properties"]["districts"] == "甲区"
+    assert back["T09"]["properties"]["location_precision"] == "region"

@@ -4,7 +4,6 @@ import pytest
 
 from geo._errors import FilterError
 from geo.filters import FilterSpec
-from geo.join import join
 
 PLANS = ["lj2023", "cq2023", "joint2021", "news2023", "jlp14"]
 UNITS = ["500901", "500902", "500903"]
@@ -32,8 +31,8 @@ def test_strict_mode_raises():
         FilterSpec.from_options(plan_ids=PLANS, district_codes=UNITS, statuses="bogus")
 
 
-def test_mask_semantics(fixture_projects, fixture_units):
-    joined = join(fixture_projects, fixture_units)
+def test_mask_semantics(fixture_projects, fixture_joined):
+    joined = fixture_joined
     ids = lambda spec: list(spec.apply(fixture_projects, joined)["id"])  # noqa: E731
     assert len(ids(FilterSpec())) == 12
     assert ids(FilterSpec(plans=("cq2023",))) == ["F11"]
@@ -46,3 +45,15 @@ def test_mask_semantics(fixture_projects, fixture_units):
     assert "F01" in ids(FilterSpec(text="PROJECT F01"))
     with pytest.raises(ValueError):
         FilterSpec(districts=("500901",)).mask(fixture_projects)
+
+
+def test_designations_are_hidden_unless_asked_for(fixture_units, tmp_path):
+    from geo.join import join
+
+    from .helpers import assert_join_rows, make_frame, make_record
+
+    frame = make_frame([make_record("T01"), make_record("T02", kind="designation", category="new_town", location_precision="approximate")], tmp_path)
+    joined = join(frame, fixture_units)
+    assert_join_rows(joined, "T02", ["500901"])  # a designation still counts where it lies
+    assert list(FilterSpec().apply(frame, joined)["id"]) == ["T01"]
+    assert list(FilterSpec(kinds=("project", "designation")).apply(frame, joined)["id"]) == ["T01", "T02"]

@@ -9,19 +9,17 @@ from geo.join import assign_points, join
 from geo.stats import district_stats
 
 from .conftest import geodesic_km
+from .helpers import assert_join_rows, make_frame, make_record
+from .helpers import join_rows as rows
 
 
-@pytest.fixture(scope="module")
-def joined(fixture_projects, fixture_units):
-    return join(fixture_projects, fixture_units)
-
-
-def rows(joined, pid):
-    return joined[joined.id == pid].set_index("adcode")
+@pytest.fixture
+def joined(fixture_joined):
+    return fixture_joined
 
 
 def test_point_inside(joined):
-    assert list(rows(joined, "F01").index) == ["500901"]
+    assert_join_rows(joined, "F01", ["500901"], shares={"500901": 1.0}, measure="count")
 
 
 def test_point_on_shared_border_goes_to_lowest_adcode(joined, fixture_units):
@@ -56,10 +54,8 @@ def test_line_leaving_the_region_has_shares_below_one(joined):
 
 
 def test_polygon_area_shares(joined):
-    r = rows(joined, "F05")
-    assert list(r.index) == ["500901", "500902"]
+    r = assert_join_rows(joined, "F05", ["500901", "500902"], shares={"500901": 0.5, "500902": 0.5}, measure="area")
     assert r.share.sum() == pytest.approx(1.0, abs=1e-6)
-    assert r.loc["500901", "share"] == pytest.approx(0.5, rel=1e-3)
     assert (r.area_km2 > 30).all()  # ~5 km × 6.7 km each side
 
 
@@ -97,3 +93,10 @@ def test_city_level_records_count_for_their_city_only(fixture_projects, fixture_
     out = join(city_level, sichuan).set_index("id")
     assert out.loc["F12", "adcode"] == "519900" and out.loc["F12", "name_zh"] == "戊市"
     assert out.loc["F01", "adcode"] == "519901"  # a district-level record keeps its county
+
+
+def test_a_made_record_joins_like_the_fixture(fixture_units, tmp_path):
+    # A line from 甲区 into 乙区 built with the record factory: two rows, shares by geodesic length.
+    line = {"type": "LineString", "coordinates": [[106.05, 29.05], [106.15, 29.05]]}
+    frame = make_frame([make_record("T01", geometry=line, category="rail", location_precision="approximate")], tmp_path)
+    assert_join_rows(join(frame, fixture_units), "T01", ["500901", "500902"], shares={"500901": 0.5, "500902": 0.5}, measure="length")

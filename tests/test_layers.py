@@ -178,3 +178,43 @@ def test_same_colour_categories_have_different_shapes():
     five = ("proposed", "preparatory", "under_construction", "completed", "operating")
     assert len({point_svg("hospital", s, "exact")[0] for s in five}) == 5
     assert "<rect" in point_svg("airport", "operating", "exact")[0]  # second of its family: a square, not a circle
+
+
+def test_place_badge_tooltips_are_escaped(fixture_projects, fixture_units):
+    # A place name from the gazetteer or a unit name is text, never markup, in the badge's tooltip.
+    import folium
+
+    from layers.projects import grouped_points, project_layers
+
+    groups = grouped_points(fixture_projects)
+    hostile = {(lon, lat): ("<script>alert(2)</script>镇", "<b onmouseover=x>Town</b>") for lon, lat in zip(groups.lon, groups.lat, strict=True)}
+    for lang, raw, escaped in (("zh", "<script>alert(2)</script>", "&lt;script&gt;alert(2)&lt;/script&gt;"), ("en", "<b onmouseover=x>", "&lt;b onmouseover=x&gt;")):
+        m = folium.Map()
+        for layer in project_layers(fixture_projects, plans=load_plans(), units=fixture_units, place_names=hostile, lang=lang):
+            layer.add_to(m)
+        html = map_html(m).replace("\\u0026", "&")
+        assert raw not in html, lang
+        assert escaped in html, lang
+
+
+def test_detail_panel_escapes_names_notes_and_quotes(fixture_projects, fixture_joined, monkeypatch):
+    # atlas_ui.show_detail writes markdown with unsafe_allow_html off; escaping still guards every field it prints.
+    from types import SimpleNamespace
+
+    import atlas_ui
+
+    shown: list[str] = []
+    monkeypatch.setattr(atlas_ui.st, "markdown", lambda text, *a, **k: shown.append(text))
+    projects = fixture_projects.copy()
+    i = projects.index[projects.id == "F10"][0]
+    projects.at[i, "location_note_en"] = "<iframe src=evil>"
+    projects.at[i, "plans"] = [{**projects.at[i, "plans"][0], "quote": "<svg onload=alert(3)>"}]
+    atlas = SimpleNamespace(projects=projects, joined=fixture_joined, plan_titles=lambda *, lang="zh": {})
+    for lang in ("zh", "en"):
+        shown.clear()
+        assert atlas_ui.show_detail(atlas, "F10", lang) is not None
+        text = "\n".join(shown)
+        for raw in ("<script>", "<img src=x", "<svg onload", "<iframe"):
+            assert raw not in text, (lang, raw)
+        assert "&lt;svg onload=alert(3)&gt;" in text
+    assert "&lt;iframe src=evil&gt;" in text and "&lt;img src=x onerror=alert(1)&gt;" in text

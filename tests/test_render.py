@@ -11,6 +11,7 @@ from PIL import Image
 
 from geo import boundaries, render
 from geo.__main__ import main
+from geo._errors import AtlasError
 from geo.filters import FilterSpec
 
 
@@ -70,7 +71,7 @@ def test_bad_options_fail_clearly(tmp_path, capsys, rail, units):
     assert main(["render", "--status", "bogus", "--out", str(tmp_path / "x.png")]) == 2
     assert "unknown value 'bogus'" in capsys.readouterr().err
     assert main(["render", "--extent", "1,2,3", "--out", str(tmp_path / "x.png")]) == 2
-    with pytest.raises(ValueError, match="image format"):
+    with pytest.raises(AtlasError, match="image format"):
         render.render(rail, units, tmp_path / "x.gif", title="x")
     assert not (tmp_path / "x.png").exists()
 
