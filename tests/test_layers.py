@@ -216,5 +216,6 @@ def test_detail_panel_escapes_names_notes_and_quotes(fixture_projects, fixture_j
         text = "\n".join(shown)
         for raw in ("<script>", "<img src=x", "<svg onload", "<iframe"):
             assert raw not in text, (lang, raw)
-        assert "&lt;svg onload=alert(3)&gt;" in text
-    assert "&lt;iframe src=evil&gt;" in text and "&lt;img src=x onerror=alert(1)&gt;" in text
+        plain = text.replace("\\", "")  # markdown escapes (\( \)) come on top of the HTML escapes
+        assert "&lt;svg onload=alert(3)&gt;" in plain
+    assert "&lt;iframe src=evil&gt;" in plain and "&lt;img src=x onerror=alert(1)&gt;" in plain
