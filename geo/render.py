@@ -394,7 +394,7 @@ def parse_extent(text: str) -> tuple[float, float, float, float]:
 
 def drawable(projects: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The records an image can draw: region-wide records (null geometry) have no place and are left out."""
-    return projects[~(projects.geometry.isna() | projects.geometry.is_empty)] if len(projects) else projects
+    return projects[~(projects.geometry.isna() | projects.geometry.is_empty).to_numpy()] if len(projects) else projects
 
 
 def briefing_subtitle(atlas: Atlas, spec: FilterSpec, projects: gpd.GeoDataFrame, *, lang: str = "zh") -> str:
