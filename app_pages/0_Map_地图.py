@@ -19,7 +19,7 @@ from geo.tiles import BASEMAPS, available
 from layers.legend import legend_html
 from layers.projects import base_map, project_layers
 
-st.set_page_config(page_title="项目一张图 Project Atlas", page_icon="🗺️", layout="wide")
+st.set_page_config(page_title=" ".join(t("app_title", lang) for lang in ("zh", "en")), page_icon="🗺️", layout="wide")
 ui.map_page_css()
 
 atlas = ui.get_atlas()

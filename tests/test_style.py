@@ -50,3 +50,26 @@ def test_the_scan_finds_what_it_looks_for(tmp_path, monkeypatch):
     src = "from geo import settings\nX = settings.data_dir\ndef f(p=settings.data_dir):\n    return p\ndef g(p=None):\n    return p or settings.data_dir\n"
     monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: src)
     assert import_time_reads(bad) == {("geo/settings.py", "X"), ("geo/settings.py", "f")}
+
+
+def _interface_literals(path: Path) -> list[tuple[int, str]]:
+    """Chinese string literals of a module that are not docstrings: interface words that skipped geo.i18n."""
+    import re
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(n.body[0].value) for n in ast.walk(tree)
+        if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef)) and ast.get_docstring(n) is not None
+    }
+    return [
+        (n.lineno, n.value) for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and cjk.search(n.value) and id(n) not in docstrings
+        and not n.value.startswith("app_pages/") and "_" not in n.value  # page scripts and their fixed addresses
+    ]
+
+
+def test_interface_words_come_from_the_i18n_table():
+    files = [*sorted((ROOT / "app_pages").glob("[0-4]_*.py")), ROOT / "app.py", ROOT / "geo" / "render.py", ROOT / "geo" / "stats.py", *sorted((ROOT / "layers").glob("*.py"))]
+    found = {f.relative_to(ROOT).as_posix(): lits for f in files if (lits := _interface_literals(f))}
+    assert found == {}, f"put these words in geo/i18n.py and use t(key, lang): {found}"
