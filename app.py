@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import streamlit as st
 
+from geo.i18n import t
+
+#: (script, title key of geo.i18n, fixed address). The sidebar names each page in both languages:
+#: it is drawn before the language is known.
 PAGES = [
-    ("app_pages/0_Map_地图.py", "地图 Map", ""),
-    ("app_pages/1_Districts_区县统计.py", "区县统计 Districts", "Districts_区县统计"),
-    ("app_pages/2_Projects_项目列表.py", "项目列表 Projects", "Projects_项目列表"),
-    ("app_pages/3_Export_导出.py", "导出 Export", "Export_导出"),
-    ("app_pages/4_Data_quality_数据质量.py", "数据质量 Data quality", "Data_quality_数据质量"),
-    ("app_pages/5_History_改动记录.py", "改动记录 History", "History_改动记录"),
-    ("app_pages/6_Review_审核.py", "审核 Review", "Review_审核"),
-    ("app_pages/7_Import_导入.py", "导入 Import", "Import_导入"),
+    ("app_pages/0_Map_地图.py", "page_map", ""),
+    ("app_pages/1_Districts_区县统计.py", "page_districts", "Districts_区县统计"),
+    ("app_pages/2_Projects_项目列表.py", "page_projects", "Projects_项目列表"),
+    ("app_pages/3_Export_导出.py", "page_export", "Export_导出"),
+    ("app_pages/4_Data_quality_数据质量.py", "page_quality", "Data_quality_数据质量"),
+    ("app_pages/5_History_改动记录.py", "page_history", "History_改动记录"),
+    ("app_pages/6_Review_审核.py", "page_review", "Review_审核"),
+    ("app_pages/7_Import_导入.py", "page_import", "Import_导入"),
 ]
 
-navigation = st.navigation([st.Page(path, title=title, url_path=url or None, default=not url) for path, title, url in PAGES])
+navigation = st.navigation([st.Page(path, title=f"{t(key, 'zh')} {t(key, 'en')}", url_path=url or None, default=not url) for path, key, url in PAGES])
 navigation.run()

@@ -45,7 +45,7 @@ def tiles_layer(spec: FilterSpec, shown, basemap: str | None, lang: str):
     return vector_tile_layer(url, lang=lang, categories=list(spec.categories) or None, statuses=list(spec.statuses) or None)
 
 
-st.set_page_config(page_title="项目一张图 Project Atlas", page_icon="🗺️", layout="wide")
+st.set_page_config(page_title=" ".join(t("app_title", lang) for lang in ("zh", "en")), page_icon="🗺️", layout="wide")
 ui.map_page_css()
 
 atlas = ui.get_atlas()

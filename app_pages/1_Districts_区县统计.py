@@ -11,7 +11,7 @@ from geo.model import CATEGORIES, STATUSES, label
 from geo.stats import district_stats
 from layers.projects import build_map
 
-st.set_page_config(page_title="区县统计 Districts", layout="wide")
+st.set_page_config(page_title=" ".join(t("page_districts", lang) for lang in ("zh", "en")), layout="wide")  # before the language is known: both
 atlas, lang, spec, shown = ui.page("districts_page")
 
 stats = district_stats(shown, atlas.joined, atlas.units)

@@ -9,7 +9,7 @@ from geo.i18n import t
 from geo.join import unit_names
 from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
 
-st.set_page_config(page_title="项目列表 Projects", layout="wide")
+st.set_page_config(page_title=" ".join(t("page_projects", lang) for lang in ("zh", "en")), layout="wide")  # before the language is known: both
 atlas, lang, spec, shown = ui.page("projects_page")
 user = ui.sign_in_box(lang)
 

@@ -15,7 +15,7 @@ from geo.tiles import BASEMAPS, available
 from layers.assets import inline_local_assets
 from layers.projects import build_map, map_html
 
-st.set_page_config(page_title="导出 Export", layout="wide")
+st.set_page_config(page_title=" ".join(t("page_export", lang) for lang in ("zh", "en")), layout="wide")  # before the language is known: both
 atlas, lang, spec, shown = ui.page("export_page")
 st.markdown(ui.md_escape(spec.describe(lang=lang, plan_titles=atlas.plan_titles(lang=lang), district_names=atlas.district_names(lang=lang))))
 

@@ -13,7 +13,7 @@ from geo.model import PRECISIONS, label
 from geo.stats import counts, precision_shares
 from geo.validate import validate_file
 
-st.set_page_config(page_title="数据质量 Data quality", layout="wide")
+st.set_page_config(page_title=" ".join(t("page_quality", lang) for lang in ("zh", "en")), layout="wide")  # before the language is known: both
 atlas = ui.get_atlas()
 lang = ui.language()
 st.title(t("quality_page", lang))

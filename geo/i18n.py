@@ -277,7 +277,12 @@ TEXT.update(
         "km_of": ("{label}(公里)", "{label} (km)"),
         "km2_of": ("{label}(平方公里)", "{label} (km²)"),
         "click_table_hint": ("点击表格中的项目查看详情与出处。", "Click a project in the table to see its detail and sources."),
+        "page_map": ("地图", "Map"),
         "page_districts": ("区县统计", "Districts"),
+        "page_export": ("导出", "Export"),
+        "page_history": ("改动记录", "History"),
+        "page_review": ("审核", "Review"),
+        "page_import": ("导入", "Import"),
         "page_projects": ("项目列表", "Projects"),
         "page_quality": ("数据质量", "Data quality"),
     }

@@ -31,6 +31,7 @@ from geo.i18n import t
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
     from geo.catalog import Atlas
     from geo.filters import FilterSpec
@@ -145,11 +146,7 @@ def render(
     import matplotlib
 
     matplotlib.use("Agg")
-    from matplotlib import patheffects
     from matplotlib import pyplot as plt
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Circle
-    from matplotlib_scalebar.scalebar import ScaleBar
 
     out = Path(out)
     fmt = out.suffix.lstrip(".").lower()
@@ -193,34 +190,80 @@ def render(
         base.plot(ax=ax, facecolor="none", edgecolor="#3b4650", linewidth=0.6, zorder=1)
     else:
         base.plot(ax=ax, facecolor="#fbfbf8", edgecolor="#8a97a3", linewidth=0.5, zorder=1)
+    _unit_labels(ax, base, view, lang=lang)
+
+    drawn = _projected(projects) if len(projects) else projects
+    individual = drawn[~drawn.location_precision.isin(GROUPED_PRECISIONS)] if len(drawn) else drawn
+    draw_projects(ax, individual, per_project=per_project)
+    _place_badges(ax, projects, view)
+    _scale_and_north(ax, font=family, lang=lang)
+    visible = drawn[drawn.intersects(shapely.box(*view))] if len(drawn) else drawn  # the legend lists what is in the frame
+    categories, statuses, precisions = _legend(fig, visible, lang=lang, portrait=portrait)
+
+    fig.text(0.03, 0.955, title, fontsize=17, weight="bold", va="top")
+    if subtitle:
+        fig.text(0.03, 0.905, subtitle, fontsize=10, color="#444", va="top")
+    if tiles_credit:
+        sources = f"{sources} {t('basemap', lang)}: {tiles_credit}".strip()
+    fig.text(0.03, 0.03, sources, fontsize=6.5, color="#555", va="bottom", wrap=True)
+
+    inset = (view[2] - view[0]) < 0.5 * (_region_width())
+    if inset:
+        _locator_inset(ax, base, view)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    from geo.io import atomic_path
+
+    with atomic_path(out) as tmp:
+        fig.savefig(tmp, dpi=dpi, format=fmt)
+    plt.close(fig)
+    return Rendered(path=out, drawn_ids=list(projects.id), categories=categories, statuses=statuses, precisions=precisions, extent=box, inset=bool(inset), tiles_credit=tiles_credit, tiles_error=tiles_error)
+
+
+def _unit_labels(ax: Axes, base: gpd.GeoDataFrame, view, *, lang: str) -> None:
+    """Unit names at their representative points, inside the frame and apart (:func:`label_positions`)."""
+    from matplotlib import patheffects
+
     reps = shapely.point_on_surface(base.geometry.values)
     inside = label_positions(shapely.get_x(reps), shapely.get_y(reps), view)
     names = base.name_zh if lang == "zh" else base.name_en
     label_drop = 0.035 * (view[3] - view[1])  # below the place's badge, which sits on the same point
     halo = [patheffects.withStroke(linewidth=2, foreground="white", alpha=0.8)]
     for pt, name in zip(reps[inside], names[inside], strict=True):
-        ax.annotate(name, (pt.x, pt.y - label_drop), fontsize=7,  color="#55626e", ha="center", va="top", zorder=8, path_effects=halo)
+        ax.annotate(name, (pt.x, pt.y - label_drop), fontsize=7, color="#55626e", ha="center", va="top", zorder=8, path_effects=halo)
 
-    drawn = _projected(projects) if len(projects) else projects
-    individual = drawn[~drawn.location_precision.isin(GROUPED_PRECISIONS)] if len(drawn) else drawn
-    draw_projects(ax, individual, per_project=per_project)
-    symbols = symbol_points(projects) if len(projects) else pd.DataFrame(columns=["lon", "lat", "id"])
-    if len(symbols):
-        x, y = _to_area(settings.area_crs).transform(symbols.lon.to_numpy(), symbols.lat.to_numpy())
-        places = pd.DataFrame({"x": np.round(x, 1), "y": np.round(y, 1), "id": symbols.id.to_numpy()}).groupby(["x", "y"]).id.nunique()
-        span = view[2] - view[0]
-        for (x, y), n in places.items():
-            r = span * (0.006 + 0.0025 * np.log2(max(n, 1)))
-            ax.add_patch(Circle((x, y), r, facecolor="white", edgecolor="#555", linestyle=(0, (2, 1.5)), linewidth=0.9, alpha=0.9, zorder=6))
-            ax.annotate(str(n), (x, y), fontsize=6, ha="center", va="center", color="#333", zorder=7)
+
+def _place_badges(ax: Axes, projects: gpd.GeoDataFrame, view) -> None:
+    """One dashed numbered circle per place of town/district/city-level records (never a surveyed-looking point);
+    records known only to a unit count in that unit's circle (:func:`geo.catalog.symbol_points`)."""
+    from matplotlib.patches import Circle
+
+    symbols = symbol_points(projects) if len(projects) else None
+    if symbols is None or symbols.empty:
+        return
+    x, y = _to_area(settings.area_crs).transform(symbols.lon.to_numpy(), symbols.lat.to_numpy())
+    places = pd.DataFrame({"x": np.round(x, 1), "y": np.round(y, 1), "id": symbols.id.to_numpy()}).groupby(["x", "y"]).id.nunique()
+    span = view[2] - view[0]
+    for (px, py), n in places.items():
+        r = span * (0.006 + 0.0025 * np.log2(max(n, 1)))
+        ax.add_patch(Circle((px, py), r, facecolor="white", edgecolor="#555", linestyle=(0, (2, 1.5)), linewidth=0.9, alpha=0.9, zorder=6))
+        ax.annotate(str(n), (px, py), fontsize=6, ha="center", va="center", color="#333", zorder=7)
+
+
+def _scale_and_north(ax: Axes, *, font: str, lang: str) -> None:
+    """Scale bar (the axes are in metres of the equal-area projection) and north arrow."""
+    from matplotlib_scalebar.scalebar import ScaleBar
 
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.add_artist(ScaleBar(1, units="m", location="lower right", length_fraction=0.22, box_alpha=0.7, font_properties={"family": family, "size": 8}))
+    ax.add_artist(ScaleBar(1, units="m", location="lower right", length_fraction=0.22, box_alpha=0.7, font_properties={"family": font, "size": 8}))
     ax.annotate("", xy=(0.96, 0.96), xytext=(0.96, 0.88), xycoords="axes fraction", arrowprops={"facecolor": "#222", "width": 3, "headwidth": 10, "headlength": 10})
     ax.annotate(t("north", lang), xy=(0.96, 0.855), xycoords="axes fraction", ha="center", va="top", fontsize=10, weight="bold")
 
-    visible = drawn[drawn.intersects(shapely.box(*view))] if len(drawn) else drawn  # the legend lists what is in the frame
+
+def _legend(fig: Figure, visible: gpd.GeoDataFrame, *, lang: str, portrait: bool) -> tuple[list[str], list[str], list[str]]:
+    """The legend of what is in the frame: category families, statuses, precisions; returns those three lists."""
+    from matplotlib.lines import Line2D
+
     categories = [c for c in CATEGORIES if c in set(visible.category)] if len(visible) else []
     statuses = [s for s in STATUSES if s in set(visible.status)] if len(visible) else []
     precisions = [p for p in PRECISIONS if p in set(visible.location_precision)] if len(visible) else []
@@ -233,32 +276,22 @@ def render(
     legend_anchor = (0.75, 0.88) if not portrait else (0.05, 0.25)
     ncol = 2 if portrait else 1  # family labels are long: one column beside the map
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=legend_anchor, fontsize=7 if len(handles) > 16 else 7.5, frameon=False, title=t("legend", lang), title_fontsize=9, ncol=ncol)
+    return categories, statuses, precisions
 
-    fig.text(0.03, 0.955, title, fontsize=17, weight="bold", va="top")
-    if subtitle:
-        fig.text(0.03, 0.905, subtitle, fontsize=10, color="#444", va="top")
-    if tiles_credit:
-        sources = f"{sources} {t('basemap', lang)}: {tiles_credit}".strip()
-    fig.text(0.03, 0.03, sources, fontsize=6.5, color="#555", va="bottom", wrap=True)
 
-    inset = (view[2] - view[0]) < 0.5 * (_region_width())
-    if inset:
-        ins = ax.inset_axes((0.0, 0.0, 0.24, 0.24))  # lower-left corner of the map, above the scale bar's row
-        ins.set_facecolor("white")
-        base.plot(ax=ins, facecolor="#f0f0ec", edgecolor="#aaa", linewidth=0.2)
-        ins.add_patch(matplotlib.patches.Rectangle((view[0], view[1]), view[2] - view[0], view[3] - view[1], fill=False, edgecolor="#d62728", linewidth=1.2))
-        ins.set_xticks([])
-        ins.set_yticks([])
-        ins.set_xlabel("")
-        ins.set_ylabel("")
-        ins.set_aspect("equal")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    from geo.io import atomic_path
+def _locator_inset(ax: Axes, base: gpd.GeoDataFrame, view) -> None:
+    """A small map of the whole region with the frame in red, in the map's lower-left corner."""
+    from matplotlib.patches import Rectangle
 
-    with atomic_path(out) as tmp:
-        fig.savefig(tmp, dpi=dpi, format=fmt)
-    plt.close(fig)
-    return Rendered(path=out, drawn_ids=list(projects.id), categories=categories, statuses=statuses, precisions=precisions, extent=box, inset=bool(inset), tiles_credit=tiles_credit, tiles_error=tiles_error)
+    ins = ax.inset_axes((0.0, 0.0, 0.24, 0.24))  # lower-left corner of the map, above the scale bar's row
+    ins.set_facecolor("white")
+    base.plot(ax=ins, facecolor="#f0f0ec", edgecolor="#aaa", linewidth=0.2)
+    ins.add_patch(Rectangle((view[0], view[1]), view[2] - view[0], view[3] - view[1], fill=False, edgecolor="#d62728", linewidth=1.2))
+    ins.set_xticks([])
+    ins.set_yticks([])
+    ins.set_xlabel("")
+    ins.set_ylabel("")
+    ins.set_aspect("equal")
 
 
 def _fill_frame(view, *, aspect: float):
@@ -374,8 +407,8 @@ def drawable(projects: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     have no place and are left out."""
     if not len(projects):
         return projects
-    placed = ~(projects.geometry.isna() | projects.geometry.is_empty)
-    in_symbol = projects["id"].isin(symbol_points(projects)["id"])
+    placed = ~(projects.geometry.isna() | projects.geometry.is_empty).to_numpy()
+    in_symbol = projects["id"].isin(symbol_points(projects)["id"]).to_numpy()
     return projects[placed | in_symbol]
 
 

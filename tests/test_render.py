@@ -247,3 +247,25 @@ def test_labels_stay_inside_the_frame_and_apart():
     y = np.array([0.5, 0.505, 0.5, 0.5, 0.99])
     kept = render.label_positions(x, y, (0.0, 0.0, 1.0, 1.0))
     assert kept.tolist() == [True, False, False, False, False]
+
+
+def test_extent_text_is_parsed_or_refused_with_the_option_named():
+    assert render.parse_extent("106.2，29.2,106.6,29.65") == (106.2, 29.2, 106.6, 29.65)
+    for bad in ("106,29,105,30", "1,2,3", "a,b,c,d", "0,-91,1,0"):
+        with pytest.raises(AtlasError, match="extent"):
+            render.parse_extent(bad)
+
+
+def test_briefing_leaves_region_records_out_and_names_what_it_drew(atlas, rail, units, tmp_path):
+    # The CLI and the Export page make the image through this one function.
+    import pandas as pd
+
+    placed = rail[rail.geometry.notna().to_numpy()].iloc[:3]
+    region = placed.iloc[:1].copy()
+    region["id"], region["location_precision"] = "P0000RE61", "region"
+    region = region.set_geometry([None], crs=rail.crs)
+    frame = pd.concat([placed, region])
+    spec = FilterSpec(categories=("rail",))
+    result = render.briefing(atlas, frame, tmp_path / "b.png", subtitle=render.briefing_subtitle(atlas, spec, frame, lang="en"), lang="en", units=units, dpi=30)
+    assert result.drawn_ids == list(placed.id)
+    assert render.briefing_subtitle(atlas, spec, frame, lang="en").endswith(" · 3")
