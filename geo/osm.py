@@ -703,12 +703,14 @@ def osm_categories(categories: list[str] | None) -> list[str]:
 def enrich(records: gpd.GeoDataFrame, *, categories: list[str] | None = None, xml: str | Path | None = None, pbf: str | Path | None = None, min_score: float | None = None) -> list[Match]:
     """Match every record of an OSM-mapped category against OSM; return all candidates.
 
-    Records without geometry (region records) and records already placed from
-    OpenStreetMap are skipped. With ``xml`` or ``pbf`` the file is read once;
+    Records already placed from OpenStreetMap are skipped; a record without
+    geometry is sought within its ``scope`` unit (:func:`with_scope_areas`), a
+    region record with a wider scope is skipped. With ``xml`` or ``pbf`` the file is read once;
     without, one Overpass query per record (its buffered bounding box).
     """
     cats = osm_categories(categories)
-    todo = records[records["category"].isin(cats) & records.geometry.notna() & ~records.geometry.is_empty]
+    todo = with_scope_areas(records[records["category"].isin(cats)])
+    todo = todo[todo.geometry.notna() & ~todo.geometry.is_empty]
     if "location_source" in todo.columns:
         todo = todo[todo["location_source"].fillna("") != "openstreetmap"]
     if xml is not None or pbf is not None:
@@ -720,7 +722,34 @@ def enrich(records: gpd.GeoDataFrame, *, categories: list[str] | None = None, xm
             near, rels = read_overpass(area, categories=[record["category"]]), []
         else:
             near, rels = features[features.intersects(area)], relations
-        out.extend(match_record(record, near, rels, min_score=min_score))
+        found = match_record(record, near, rels, min_score=min_score)
+        if record.get("_scope_area"):
+            for m in found:
+                m.reasons.insert(0, f"the record has no place of its own; sought within its scope {record['scope']}")
+        out.extend(found)
+    return out
+
+
+def with_scope_areas(records: gpd.GeoDataFrame, *, boundaries_dir: Path | None = None) -> gpd.GeoDataFrame:
+    """Records without geometry that are known to one district or city (``scope`` a unit of our
+    boundaries) get that unit's outline as the area to search and to score against, with
+    ``_scope_area`` True; the others are returned as they are (records with no scope unit keep
+    no geometry and are skipped). The outline is never proposed: a match proposes OSM geometry.
+    """
+    if "scope" not in records.columns or not records.geometry.isna().any():
+        return records.assign(_scope_area=False)
+    from geo import boundaries
+
+    units = boundaries.load(levels=("district", "city", "county"), directory=boundaries_dir)
+    outline = dict(zip(units["name_zh"], units.geometry, strict=True))
+    out = records.copy()
+    placeless = out.geometry.isna().to_numpy()
+    areas = np.array([outline.get(scope) if isinstance(scope, str) else None for scope in out["scope"]], dtype=object)
+    use = placeless & np.array([a is not None for a in areas], dtype=bool)
+    geoms = np.asarray(out.geometry.values, dtype=object)
+    geoms[use] = areas[use]
+    out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))
+    out["_scope_area"] = use
     return out
 
 
