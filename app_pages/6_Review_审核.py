@@ -70,6 +70,8 @@ with left:
     st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
     if chosen.source == "openstreetmap" and chosen.evidence:
         osm_panel(chosen.evidence, lang)
+    if chosen.source == "ingest" and chosen.evidence and chosen.evidence.get("quote"):
+        st.markdown(f"**{t('quote', lang)}** ({chosen.evidence.get('plan', '')}):\n\n> {chosen.evidence['quote']}")
     if chosen.evidence:
         with st.expander(t("evidence", lang)):
             st.code(json.dumps(chosen.evidence, ensure_ascii=False, indent=1), language="json")

@@ -56,7 +56,7 @@ LICENSE = "ODbL-1.0"
 
 #: OSM tags per catalog category (osmnx ``tags`` form). ``route`` values are
 #: route relations (read from files only); the rest are nodes, ways, areas.
-CATEGORY_TAGS: dict[str, dict[str, bool | list[str]]] = {
+CATEGORY_TAGS: dict[str, dict[str, bool | str | list[str]]] = {
     "rail": {"railway": ["rail", "construction", "proposed", "light_rail"], "route": ["train"]},
     "metro": {"railway": ["subway", "light_rail", "monorail", "construction", "proposed"], "route": ["subway", "light_rail", "monorail"]},
     "highway": {"highway": ["motorway", "trunk", "construction", "proposed"], "route": ["road"]},
@@ -214,15 +214,22 @@ def record_names(record: pd.Series) -> list[str]:
 # ----------------------------------------------------------------------------- reading
 
 
-def tags_for(categories: list[str]) -> dict[str, bool | list[str]]:
+def _values(value: bool | str | list[str] | None) -> list[str]:
+    """The tag values of a ``tags`` entry as a list (``True`` and None: none listed)."""
+    if isinstance(value, str):
+        return [value]
+    return list(value) if isinstance(value, list) else []
+
+
+def tags_for(categories: list[str]) -> dict[str, bool | str | list[str]]:
     """Union of :data:`CATEGORY_TAGS` over ``categories`` (osmnx ``tags`` form)."""
-    tags: dict[str, bool | list[str]] = {}
+    tags: dict[str, bool | str | list[str]] = {}
     for cat in categories:
         for key, values in CATEGORY_TAGS[cat].items():
             if values is True or tags.get(key) is True:
                 tags[key] = True
             else:
-                tags[key] = sorted(set(tags.get(key, [])) | set(values))
+                tags[key] = sorted(set(_values(tags.get(key))) | set(_values(values)))
     return tags
 
 
@@ -526,15 +533,16 @@ def clip_to_section(line_m, ends_m, *, tolerance_m: float) -> tuple[object, list
     if not any(near):
         return line_m, reasons
     if line_m.geom_type != "LineString":
-        clipped = _strip_clip(line_m, *ends_m, near)
+        clipped = _strip_clip(line_m, ends_m[0], ends_m[1], near)
         how = f"{shapely.get_num_geometries(line_m)} separate parts cut between the perpendiculars at the section ends"
     else:
-        pos = [float(shapely.line_locate_point(line_m, e)) if ok else None for e, ok in zip(ends_m, near, strict=True)]
-        if pos[0] is None:
-            pos[0] = 0.0 if pos[1] > line_m.length / 2 else line_m.length
-        if pos[1] is None:
-            pos[1] = line_m.length if pos[0] < line_m.length / 2 else 0.0
-        lo, hi = sorted(pos)
+        at = [float(shapely.line_locate_point(line_m, e)) for e in ends_m]
+        first, last = at
+        if not near[0]:  # an end not near: the line is kept whole on that side
+            first = 0.0 if last > line_m.length / 2 else line_m.length
+        if not near[1]:
+            last = line_m.length if first < line_m.length / 2 else 0.0
+        lo, hi = sorted((first, last))
         if hi - lo < 1.0:
             return line_m, [*reasons, "section ends project onto the same point; not clipped"]
         clipped = ops.substring(line_m, lo, hi)
@@ -665,7 +673,7 @@ def match_record(record: pd.Series, features: gpd.GeoDataFrame, relations: list[
     cats = features[_category_mask(features, category)]
     if category in LINE_CATEGORIES:
         ways_by_id = dict(zip(features.loc[features["element"] == "way", "id"].astype(int), features.loc[features["element"] == "way"].geometry, strict=True))
-        routes = set(CATEGORY_TAGS[category].get("route", []))
+        routes = set(_values(CATEGORY_TAGS[category].get("route")))
         rels = [r for r in relations if r["route"] in routes]
         named = [(g, name_score(names, g["names"])) for g in _line_groups(cats, rels, ways_by_id)]
         matches = [_line_match(record, g, category, n) for g, n in named if n[0] >= REPORT_FLOOR]
@@ -703,16 +711,20 @@ def osm_categories(categories: list[str] | None) -> list[str]:
 def enrich(records: gpd.GeoDataFrame, *, categories: list[str] | None = None, xml: str | Path | None = None, pbf: str | Path | None = None, min_score: float | None = None) -> list[Match]:
     """Match every record of an OSM-mapped category against OSM; return all candidates.
 
-    Records without geometry (region records) and records already placed from
-    OpenStreetMap are skipped. With ``xml`` or ``pbf`` the file is read once;
+    Records already placed from OpenStreetMap are skipped; a record without
+    geometry is sought within its ``scope`` unit (:func:`with_scope_areas`), a
+    region record with a wider scope is skipped. With ``xml`` or ``pbf`` the file is read once;
     without, one Overpass query per record (its buffered bounding box).
     """
     cats = osm_categories(categories)
-    todo = records[records["category"].isin(cats) & records.geometry.notna() & ~records.geometry.is_empty]
+    todo = with_scope_areas(records[records["category"].isin(cats)])
+    todo = todo[todo.geometry.notna() & ~todo.geometry.is_empty]
     if "location_source" in todo.columns:
         todo = todo[todo["location_source"].fillna("") != "openstreetmap"]
-    if xml is not None or pbf is not None:
-        features, relations = read_xml(xml, categories=cats) if xml is not None else read_pbf(pbf, categories=cats)
+    if xml is not None:
+        features, relations = read_xml(xml, categories=cats)
+    elif pbf is not None:
+        features, relations = read_pbf(pbf, categories=cats)
     out: list[Match] = []
     for _, record in todo.iterrows():
         area = search_area(record.geometry, buffer_km=search_km(record["category"], record.geometry))
@@ -720,7 +732,34 @@ def enrich(records: gpd.GeoDataFrame, *, categories: list[str] | None = None, xm
             near, rels = read_overpass(area, categories=[record["category"]]), []
         else:
             near, rels = features[features.intersects(area)], relations
-        out.extend(match_record(record, near, rels, min_score=min_score))
+        found = match_record(record, near, rels, min_score=min_score)
+        if record.get("_scope_area"):
+            for m in found:
+                m.reasons.insert(0, f"the record has no place of its own; sought within its scope {record['scope']}")
+        out.extend(found)
+    return out
+
+
+def with_scope_areas(records: gpd.GeoDataFrame, *, boundaries_dir: Path | None = None) -> gpd.GeoDataFrame:
+    """Records without geometry that are known to one district or city (``scope`` a unit of our
+    boundaries) get that unit's outline as the area to search and to score against, with
+    ``_scope_area`` True; the others are returned as they are (records with no scope unit keep
+    no geometry and are skipped). The outline is never proposed: a match proposes OSM geometry.
+    """
+    if "scope" not in records.columns or not records.geometry.isna().any():
+        return records.assign(_scope_area=False)
+    from geo import boundaries
+
+    units = boundaries.load(levels=("district", "city", "county"), directory=boundaries_dir)
+    outline = dict(zip(units["name_zh"], units.geometry, strict=True))
+    out = records.copy()
+    placeless = out.geometry.isna().to_numpy()
+    areas = np.array([outline.get(scope) if isinstance(scope, str) else None for scope in out["scope"]], dtype=object)
+    use = placeless & np.array([a is not None for a in areas], dtype=bool)
+    geoms = np.asarray(out.geometry.values, dtype=object)
+    geoms[use] = areas[use]
+    out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))
+    out["_scope_area"] = use
     return out
 
 

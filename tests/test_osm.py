@@ -502,3 +502,23 @@ def test_cli_prints_the_incomplete_extract_warning(catalog_file, tmp_path, capsy
     assert "warning: " in err
     assert "R1 渝西高铁 [rail] → way/101, way/102 “渝西高速铁路”: ACCEPTED" in out
     assert "    section end is 4.9 km from the OSM line; not clipped there" in out
+
+
+def test_record_known_only_to_its_district_is_sought_within_it(extract):
+    """A record with no point (precision district, scope the unit) is matched inside its unit's outline;
+    a record whose scope is wider than a unit is not sought at all."""
+    feats = catalog_features()
+    for f in feats:
+        if f["properties"]["id"] == "R3":
+            f["geometry"] = None
+            f["properties"].update(location_precision="district", scope="江津区")
+    far = _record("R9", "重庆西站", "station_hub", None, precision="region")
+    far["properties"]["scope"] = "重庆市"
+    frame = gpd.GeoDataFrame.from_features([*feats, far], crs=settings.storage_crs)
+    matches = osm.enrich(frame, categories=["station_hub"], xml=extract)
+    m = _accepted(matches, "R3")
+    assert m.osm_ids == ["node/900"] and m.geometry.geom_type == "Point"
+    assert m.reasons[0] == "the record has no place of its own; sought within its scope 江津区"
+    assert not [x for x in matches if x.record_id == "R9"]
+    p = osm.proposal(m)
+    assert p["changes"]["location_precision"] == "exact" and p["changes"]["geometry"]["type"] == "Point"

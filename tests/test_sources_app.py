@@ -134,3 +134,18 @@ def test_bad_uploads_are_a_notice(workbench, monkeypatch, data, words):
     at = fill_plan(run(INGEST, {"name": "rita", "role": "reviewer"}), raw)
     assert at.error and words in at.error[0].value and "plan.txt" in at.error[0].value
     assert not at.dataframe and review.list_proposals() == []
+
+
+def test_reviewer_sees_the_plan_quote_of_an_ingest_proposal_and_accepts_the_new_record(workbench):
+    at = fill_plan(run(INGEST, {"name": "ed", "role": "editor"}), PLAN_TEXT.encode("utf-8"))
+    next(b for b in at.button if b.label.startswith("作为提议发送")).click().run()
+    new = next(p for p in review.list_proposals() if p.record_id is None)
+    at = run(REVIEW, {"name": "rita", "role": "reviewer"})
+    at.selectbox(key="proposal_pick").set_value(new.id).run()
+    assert any(new.evidence["quote"] in m.value and m.value.startswith("**原文**") for m in at.markdown)
+    at.text_input(key="decision_reason").input("a new project of the plan")
+    next(b for b in at.button if b.label == "采纳").click().run()
+    assert not at.error, [e.value for e in at.error]
+    rid = review.get_proposal(new.id).record_id
+    row = edits.current_catalog().frame.set_index("id").loc[rid]
+    assert row.name_zh == new.changes["name_zh"] and row.geometry is None and row.scope == "九龙坡区"

@@ -147,3 +147,22 @@ def test_every_ingest_proposal_of_a_plan_validates(workbench, tmp_path):
     ingest.register_plan(PLAN["plan_id"], title=PLAN["title"], date=PLAN["date"])
     ids = ingest.submit(dicts)
     assert len(ids) == len(dicts)
+
+
+def test_osm_place_for_a_record_known_only_to_its_district(workbench, tmp_path, capsys):
+    """A station with no point (precision district, scope 江津区) gets the OSM station node once accepted."""
+    features = v2_catalog()
+    for f in features:
+        if f["properties"]["id"] == "R3":
+            f["geometry"] = None
+            f["properties"].update(location_precision="district", location_source="none", scope="江津区")
+    catalog = workbench(features)
+    extract = tmp_path / "extract.osm"
+    write_osm_xml(extract)
+    assert main(["enrich", "osm", "--xml", str(extract), "--category", "station_hub", "--propose"]) == 0
+    (n,) = _proposal_ids(capsys.readouterr().out)
+    assert main(["review", "accept", str(n), "--reviewer", "rita", "--reason", "the station is there"]) == 0
+    assert main(["publish"]) == 0
+    rec = published(catalog)["R3"]
+    assert rec["geometry"] == {"type": "Point", "coordinates": [106.061, 29.0125]}
+    assert (rec["location_precision"], rec["location_source"], rec["osm_ids"]) == ("exact", "openstreetmap", ["node/900"])
