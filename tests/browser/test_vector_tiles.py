@@ -18,6 +18,8 @@ from geo.styles import CATEGORY_COLORS
 from layers.vector_tiles import standalone_map
 from scripts.range_server import serving
 
+pytestmark = pytest.mark.browser
+
 
 def _rgb(color: str) -> np.ndarray:
     return np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)])
