@@ -283,6 +283,7 @@ TEXT.update(
         "page_history": ("改动记录", "History"),
         "page_review": ("审核", "Review"),
         "page_import": ("导入", "Import"),
+        "image_osm_credit": ("部分项目几何:{credit}。", " Some project geometry: {credit}."),
         "page_projects": ("项目列表", "Projects"),
         "page_quality": ("数据质量", "Data quality"),
     }

@@ -462,4 +462,4 @@ def _osm_credit(projects: pd.DataFrame, lang: str) -> str:
     line = credit_line(projects, lang=lang)
     if line is None:
         return ""
-    return f"部分项目几何:{line}。" if lang == "zh" else f" Some project geometry: {line}."
+    return t("image_osm_credit", lang, credit=line)
