@@ -723,12 +723,16 @@ def add_edit_tools(m, atlas: Atlas, basemap: str):
     from layers.edit import add_draw_tools
 
     selected = st.session_state.get("selected")
-    geom = None
-    if selected and not selected.startswith("G:"):
-        hit = atlas.projects[atlas.projects["id"] == selected]
-        if len(hit):
-            geom = hit.geometry.iat[0]
-    return add_draw_tools(m, geom, basemap=basemap)
+    # The geometry as it was when this drawing started: someone else's save meanwhile must not
+    # change this map (streamlit-folium would draw it anew and lose the drawing); the save then
+    # gets the conflict message instead.
+    started = st.session_state.setdefault("draw_started", {})
+    token = map_key(True)
+    if token not in started:
+        hit = atlas.projects[atlas.projects["id"] == selected] if selected and not selected.startswith("G:") else atlas.projects.iloc[:0]
+        started.clear()
+        started[token] = hit.geometry.iat[0] if len(hit) else None
+    return add_draw_tools(m, started[token], basemap=basemap)
 
 
 def drawing(out: dict | None, basemap: str):
