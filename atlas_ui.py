@@ -657,6 +657,8 @@ def selection_panel(atlas: Atlas, shown, lang: str, *, user: dict | None = None,
     if selected and selected.startswith("G:"):
         _place_list(atlas, shown, lang, selected, editing=user is not None)
     elif selected:
+        if user is not None and drawn is not None:  # edit mode with a drawing: its save form comes first
+            geometry_form(atlas, selected, lang, user, drawn)
         detail = show_detail(atlas, selected, lang)
         if detail and detail.get("centroid") and st.button(t("zoom_to", lang), key="zoom_btn"):
             n = (st.session_state.frame_request or ("p", selected, 0))[2] + 1
@@ -797,7 +799,8 @@ def geometry_form(atlas: Atlas, record_id: str, lang: str, user: dict, drawn) ->
     if drawn is None or (current is not None and not shapely.is_empty(current) and shapely.equals_exact(drawn, current, 1e-6)):
         st.info(t("draw_hint", lang))
         return
-    st.markdown(f"**{html.escape(t('new_geometry', lang))}:** {html.escape(_value_text(shapely.geometry.mapping(drawn)))}")
+    name = base["values"]["name_zh" if lang == "zh" else "name_en"]
+    st.markdown(f"**{html.escape(t('new_geometry', lang))} · {html.escape(str(name))}:** {html.escape(_value_text(shapely.geometry.mapping(drawn)))}")
     now = base["values"]["location_precision"]
     options = list(DRAWN_PRECISIONS)
     with st.form(f"geom_{record_id}"):
@@ -868,7 +871,8 @@ def edit_panel(atlas: Atlas, record_id: str, lang: str, user: dict, drawn) -> No
         st.success(st.session_state.pop("edit_flash"))
     if f"edit_msg_{record_id}" in st.session_state:
         st.error(st.session_state.pop(f"edit_msg_{record_id}"))
-    geometry_form(atlas, record_id, lang, user, drawn)
+    if drawn is None:  # with a drawing, the panel showed its form above the detail
+        geometry_form(atlas, record_id, lang, user, drawn)
     edit_form(atlas, record_id, lang, user)
     merge_form(atlas, record_id, lang, user)
     not_project_form(atlas, record_id, lang, user)
