@@ -214,3 +214,28 @@ def test_bad_value_is_refused_and_nothing_written(workbench, store_edits, open_p
     edit.get_by_role("button", name=re.compile("^保存$")).click()
     p.page.get_by_text(re.compile(f"{REFUSED}.*status_as_of")).first.wait_for(timeout=30_000)
     assert len(store_edits()) == before
+
+
+def test_move_a_point_by_dragging_it(workbench, store_edits, open_page):
+    """leaflet-draw's "edit layers": the selected record's point is in the editable layer; drag it, save."""
+    url, _ = workbench
+    record = "P0A3C154C"  # 园博园: an approximate point
+    p = open_page(f"{url}/?p={record}")
+    frame = start_editing(p, "ana")
+    frame.locator(".leaflet-draw-edit-edit").click()
+    marker = frame.locator(".leaflet-marker-icon.leaflet-edit-marker-selected")
+    marker.wait_for(timeout=30_000)
+    box = marker.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] - 4
+    p.page.mouse.move(x, y)
+    p.page.mouse.down()
+    p.page.mouse.move(x + 40, y + 20, steps=8)
+    p.page.mouse.up()
+    frame.locator(".leaflet-draw-actions a").filter(has_text="Save").click()
+    save_geometry(p, "入口在南侧")
+    p.page.get_by_text(re.compile(r"已保存:改动 #\d+")).wait_for(timeout=30_000)
+    edit = store_edits(record)[-1]
+    old = shapely.geometry.shape(edit.changes["geometry"]["before"])
+    new = shapely.geometry.shape(edit.changes["geometry"]["after"])
+    assert edit.reason == "入口在南侧" and new.geom_type == "Point"
+    assert new.x > old.x and new.y < old.y  # dragged right and down
