@@ -32,12 +32,16 @@ EDITED_COLOR = "#d62728"
 class _OneDrawing(MacroElement):
     """Before leaflet-draw adds a new shape to the editable group, empty the group: one geometry per record.
 
-    Also points Leaflet's default marker images at the local copies (drawn and moved points use them)."""
+    Also points streamlit-folium's ``window.drawnItems`` (what it returns as ``all_drawings``) at
+    this map's editable group on every drawing or edit (a rerun can leave it pointing at a group
+    of an earlier render, and a moved point then came back unmoved), and points Leaflet's default
+    marker images at the local copies (drawn and moved points use them)."""
 
     _template = Template(
         """{% macro script(this, kwargs) %}
 L.Icon.Default.imagePath = {{ this.image_path|tojson }};
 {{ this._parent.get_name() }}.on('draw:created', function(e) { {{ this.group }}.clearLayers(); });
+{{ this._parent.get_name() }}.on('draw:created draw:edited', function(e) { window.drawnItems = {{ this.group }}; });
 {% endmacro %}"""
     )
 

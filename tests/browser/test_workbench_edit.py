@@ -226,7 +226,7 @@ def test_move_a_point_by_dragging_it(workbench, store_edits, open_page):
     marker = frame.locator(".leaflet-marker-icon.leaflet-edit-marker-selected")
     marker.wait_for(timeout=30_000)
     box = marker.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] - 4
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 3
     p.page.mouse.move(x, y)
     p.page.mouse.down()
     p.page.mouse.move(x + 40, y + 20, steps=8)
