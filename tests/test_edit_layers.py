@@ -42,20 +42,23 @@ def test_edit_map_has_draw_with_local_assets_and_the_current_geometry():
 
 def test_drawn_geometry_one_feature_parts_and_gcj02():
     point = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [106.123456789, 29.5]}, "properties": {}}
-    assert drawn_geometry([point]).equals(shapely.Point(106.123457, 29.5))
+    one = drawn_geometry([point])
+    assert one is not None and one.equals(shapely.Point(106.123457, 29.5))
     assert drawn_geometry([]) is None and drawn_geometry(None) is None
     line = {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[106, 29], [106.1, 29.1]]}}
     line2 = {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[106.2, 29], [106.3, 29.1]]}}
-    assert drawn_geometry([line, line2]).geom_type == "MultiLineString"
-    assert drawn_geometry([line, point]).geom_type == "Point"  # mixed kinds: the last drawn wins
+    parts, mixed = drawn_geometry([line, line2]), drawn_geometry([line, point])
+    assert parts is not None and parts.geom_type == "MultiLineString"
+    assert mixed is not None and mixed.geom_type == "Point"  # mixed kinds: the last drawn wins
     shown = coords.convert(shapely.Point(106.5, 29.5), source="WGS84", target="GCJ-02")
     drawn = {"type": "Feature", "geometry": shapely.geometry.mapping(shown)}
     back = drawn_geometry([drawn], basemap="gaode")
-    assert back.distance(shapely.Point(106.5, 29.5)) < 1e-5  # stored in WGS84, not in the tiles' frame
+    assert back is not None and back.distance(shapely.Point(106.5, 29.5)) < 1e-5  # stored in WGS84, not in the tiles' frame
 
 
 def test_compare_map_shows_both_geometries():
     m = compare_map({"type": "Point", "coordinates": [106.5, 29.5]}, "POINT (106.51 29.51)", _units(), lang="zh")
+    assert m is not None
     html = m.get_root().render()
     assert "29.5, 106.5" in html.replace("[", "").replace("]", "") and "29.51, 106.51" in html.replace("[", "").replace("]", "")
     assert compare_map(None, None, _units(), lang="zh") is None
