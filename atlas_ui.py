@@ -658,6 +658,7 @@ def selection_panel(atlas: Atlas, shown, lang: str, *, user: dict | None = None,
         _place_list(atlas, shown, lang, selected, editing=user is not None)
     elif selected:
         if user is not None and drawn is not None:  # edit mode with a drawing: its save form comes first
+            _edit_messages(selected)
             geometry_form(atlas, selected, lang, user, drawn)
         detail = show_detail(atlas, selected, lang)
         if detail and detail.get("centroid") and st.button(t("zoom_to", lang), key="zoom_btn"):
@@ -865,12 +866,17 @@ def not_project_form(atlas: Atlas, record_id: str, lang: str, user: dict) -> Non
         _after_save(record_id, _done_text(*done, lang), deselect=done[0] == "edit")
 
 
-def edit_panel(atlas: Atlas, record_id: str, lang: str, user: dict, drawn) -> None:
-    """Everything the detail panel offers in edit mode for one record."""
+def _edit_messages(record_id: str) -> None:
+    """The last save's outcome (success, or the conflict with the other change), shown once."""
     if "edit_flash" in st.session_state:
         st.success(st.session_state.pop("edit_flash"))
     if f"edit_msg_{record_id}" in st.session_state:
         st.error(st.session_state.pop(f"edit_msg_{record_id}"))
+
+
+def edit_panel(atlas: Atlas, record_id: str, lang: str, user: dict, drawn) -> None:
+    """Everything the detail panel offers in edit mode for one record."""
+    _edit_messages(record_id)
     if drawn is None:  # with a drawing, the panel showed its form above the detail
         geometry_form(atlas, record_id, lang, user, drawn)
     edit_form(atlas, record_id, lang, user)
