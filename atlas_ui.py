@@ -725,6 +725,9 @@ def selection_panel(atlas: Atlas, shown, lang: str, *, user: dict | None = None,
     if selected and selected.startswith("G:"):
         _place_list(atlas, shown, lang, selected, editing=user is not None)
     elif selected:
+        if user is not None and drawn is not None:  # edit mode with a drawing: its save form comes first
+            _edit_messages(selected)
+            geometry_form(atlas, selected, lang, user, drawn)
         detail = show_detail(atlas, selected, lang)
         if detail and detail.get("centroid") and st.button(t("zoom_to", lang), key="zoom_btn"):
             n = (st.session_state.frame_request or ("p", selected, 0))[2] + 1
@@ -793,12 +796,16 @@ def add_edit_tools(m, atlas: Atlas, basemap: str):
     from layers.edit import add_draw_tools
 
     selected = st.session_state.get("selected")
-    geom = None
-    if selected and not selected.startswith("G:"):
-        hit = atlas.projects[atlas.projects["id"] == selected]
-        if len(hit):
-            geom = hit.geometry.iat[0]
-    return add_draw_tools(m, geom, basemap=basemap)
+    # The geometry as it was when this drawing started: someone else's save meanwhile must not
+    # change this map (streamlit-folium would draw it anew and lose the drawing); the save then
+    # gets the conflict message instead.
+    started = st.session_state.setdefault("draw_started", {})
+    token = map_key(True)
+    if token not in started:
+        hit = atlas.projects[atlas.projects["id"] == selected] if selected and not selected.startswith("G:") else atlas.projects.iloc[:0]
+        started.clear()
+        started[token] = hit.geometry.iat[0] if len(hit) else None
+    return add_draw_tools(m, started[token], basemap=basemap)
 
 
 def drawing(out: dict | None, basemap: str):
@@ -863,7 +870,8 @@ def geometry_form(atlas: Atlas, record_id: str, lang: str, user: dict, drawn) ->
     if drawn is None or (current is not None and not shapely.is_empty(current) and shapely.equals_exact(drawn, current, 1e-6)):
         st.info(t("draw_hint", lang))
         return
-    st.markdown(f"**{html.escape(t('new_geometry', lang))}:** {html.escape(_value_text(shapely.geometry.mapping(drawn)))}")
+    name = base["values"]["name_zh" if lang == "zh" else "name_en"]
+    st.markdown(f"**{html.escape(t('new_geometry', lang))} · {html.escape(str(name))}:** {html.escape(_value_text(shapely.geometry.mapping(drawn)))}")
     now = base["values"]["location_precision"]
     options = list(DRAWN_PRECISIONS)
     with st.form(f"geom_{record_id}"):
@@ -928,13 +936,19 @@ def not_project_form(atlas: Atlas, record_id: str, lang: str, user: dict) -> Non
         _after_save(record_id, _done_text(*done, lang), deselect=done[0] == "edit")
 
 
-def edit_panel(atlas: Atlas, record_id: str, lang: str, user: dict, drawn) -> None:
-    """Everything the detail panel offers in edit mode for one record."""
+def _edit_messages(record_id: str) -> None:
+    """The last save's outcome (success, or the conflict with the other change), shown once."""
     if "edit_flash" in st.session_state:
         st.success(st.session_state.pop("edit_flash"))
     if f"edit_msg_{record_id}" in st.session_state:
         st.error(st.session_state.pop(f"edit_msg_{record_id}"))
-    geometry_form(atlas, record_id, lang, user, drawn)
+
+
+def edit_panel(atlas: Atlas, record_id: str, lang: str, user: dict, drawn) -> None:
+    """Everything the detail panel offers in edit mode for one record."""
+    _edit_messages(record_id)
+    if drawn is None:  # with a drawing, the panel showed its form above the detail
+        geometry_form(atlas, record_id, lang, user, drawn)
     edit_form(atlas, record_id, lang, user)
     merge_form(atlas, record_id, lang, user)
     not_project_form(atlas, record_id, lang, user)

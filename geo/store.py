@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -164,6 +165,18 @@ def get_engine(*, create: bool = True) -> sa.Engine | None:
     engine = _engines.get(address)
     if engine is not None:
         return engine
+    with _engine_lock:  # the app's sessions are threads of one process; Alembic's command API is not thread-safe
+        engine = _engines.get(address)
+        if engine is not None:
+            return engine
+        return _open_engine(address, create=create)
+
+
+#: Serialises opening (and migrating) a store within one process.
+_engine_lock = threading.Lock()
+
+
+def _open_engine(address: str, *, create: bool) -> sa.Engine | None:
     if not create and _is_missing_sqlite(address):
         return None
     try:

@@ -30,18 +30,26 @@ EDITED_COLOR = "#d62728"
 
 
 class _OneDrawing(MacroElement):
-    """Before leaflet-draw adds a new shape to the editable group, empty the group: one geometry per record."""
+    """Before leaflet-draw adds a new shape to the editable group, empty the group: one geometry per record.
+
+    Also points streamlit-folium's ``window.drawnItems`` (what it returns as ``all_drawings``) at
+    this map's editable group on every drawing or edit (a rerun can leave it pointing at a group
+    of an earlier render, and a moved point then came back unmoved), and points Leaflet's default
+    marker images at the local copies (drawn and moved points use them)."""
 
     _template = Template(
         """{% macro script(this, kwargs) %}
+L.Icon.Default.imagePath = {{ this.image_path|tojson }};
 {{ this._parent.get_name() }}.on('draw:created', function(e) { {{ this.group }}.clearLayers(); });
+{{ this._parent.get_name() }}.on('draw:created draw:edited', function(e) { window.drawnItems = {{ this.group }}; });
 {% endmacro %}"""
     )
 
-    def __init__(self, group: folium.FeatureGroup) -> None:
+    def __init__(self, group: folium.FeatureGroup, *, asset_base: str) -> None:
         super().__init__()
         self._name = "OneDrawing"
         self.group = group.get_name()
+        self.image_path = f"{asset_base}/leaflet/images/"
 
 
 def _editable_parts(geometry, basemap: str) -> list:
@@ -67,10 +75,10 @@ def add_draw_tools(m: folium.Map, geometry: shapely.Geometry | None, *, basemap:
     draws it anew once), which the browse mode never pays for. Returns ``m``.
     """
     group = folium.FeatureGroup(name="atlas_edit", control=False)
+    _OneDrawing(group, asset_base=asset_base).add_to(m)  # first: the marker image path before any marker
     for layer in _editable_parts(geometry, basemap):
         layer.add_to(group)
     group.add_to(m)
-    _OneDrawing(group).add_to(m)
     draw = Draw(feature_group=group, draw_options=DRAW_OPTIONS, edit_options={"remove": False}, show_geometry_on_click=False, position="topleft")
     draw.add_to(m)
     localize(draw, base=asset_base)  # leaflet-draw from static/vendor, never a CDN

@@ -319,5 +319,5 @@ def test_a_save_that_raced_past_the_version_check_gets_the_conflict(db, monkeypa
     monkeypatch.setattr(edits, "_next_seq", lambda s, rid: 1)  # and numbers its edit as it would have then
     with pytest.raises(EditConflict) as info:
         edits.make_edit("F01", {"status": "operating"}, author="rita", reason="second", base_version=1)
-    assert "first" not in str(info.value) and "completed" in str(info.value)
+    assert "completed" in str(info.value) and "(first)" in str(info.value) and "operating" not in str(info.value)  # the other change, with its reason
     assert [e.reason for e in edits.load_edits()] == ["first"]

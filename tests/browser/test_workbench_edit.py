@@ -62,6 +62,7 @@ def store_edits(workbench, monkeypatch):
 
 
 def sign_in(p: Page, name: str, password: str = PASSWORD) -> None:
+    p.page.set_default_timeout(90_000)  # a shared 2-core machine: first renders can be slow
     sidebar = p.page.locator("[data-testid='stSidebar']")
     sidebar.locator("summary").filter(has_text=re.compile("(登录|Sign in)$")).click()
     sidebar.get_by_label(re.compile("用户名|User name")).fill(name)
@@ -156,7 +157,7 @@ def test_signed_out_browser_cannot_edit(workbench, store_edits, open_page):
     # a crafted address asking for the edit mode changes nothing
     p = open_page(f"{url}/?p={REFUSED}&edit_mode=true&edit=1")
     frame = p.map_frame()
-    p.page.get_by_text(re.compile("登录后可编辑|Sign in to edit|点击地图")).first.wait_for(timeout=30_000)
+    p.page.get_by_text("江口沉银遗址博物馆").first.wait_for(timeout=30_000)  # the detail panel is there
     assert p.page.get_by_text(re.compile("^(编辑模式|Edit mode)$")).count() == 0
     assert frame.locator(".leaflet-draw").count() == 0
     assert p.page.get_by_role("button", name=re.compile("保存|Save")).count() == 0
@@ -171,11 +172,15 @@ def test_two_sessions_conflict_and_both_kept(workbench, store_edits, open_page):
     url, _ = workbench
     a = open_page(f"{url}/?p={CONFLICT}")
     b = open_page(f"{url}/?p={CONFLICT}")
+    a.page.bring_to_front()  # a background tab may not render: each session is driven in front
     frame_a = start_editing(a, "ana")
+    b.page.bring_to_front()
     frame_b = start_editing(b, "ben")
+    a.page.bring_to_front()
     draw_point(frame_a, 50, 30)
     save_geometry(a, "ana 的修改")
     a.page.get_by_text(re.compile(r"已保存:改动 #\d+")).wait_for(timeout=30_000)
+    b.page.bring_to_front()
     draw_point(frame_b, -50, 30)
     save_geometry(b, "ben 的修改")
     conflict = b.page.get_by_text(re.compile("保存冲突"))
@@ -204,8 +209,33 @@ def test_bad_value_is_refused_and_nothing_written(workbench, store_edits, open_p
     p.page.get_by_text(re.compile(f"{REFUSED}.*reason.*every change needs a reason")).first.wait_for(timeout=30_000)
     # a status date that is not a date, with a reason: refused by the validator, naming record and field
     edit = p.page.locator("[data-testid='stForm']").filter(has=p.page.get_by_role("button", name=re.compile("^保存$")))
-    edit.get_by_label(re.compile("YYYY-MM-DD")).fill("2024-13-45")
+    edit.get_by_label(re.compile("YYYY-MM-DD")).fill("2024年3月")
     edit.get_by_label(re.compile("理由")).fill("日期测试")
     edit.get_by_role("button", name=re.compile("^保存$")).click()
     p.page.get_by_text(re.compile(f"{REFUSED}.*status_as_of")).first.wait_for(timeout=30_000)
     assert len(store_edits()) == before
+
+
+def test_move_a_point_by_dragging_it(workbench, store_edits, open_page):
+    """leaflet-draw's "edit layers": the selected record's point is in the editable layer; drag it, save."""
+    url, _ = workbench
+    record = "P0A3C154C"  # 园博园: an approximate point
+    p = open_page(f"{url}/?p={record}")
+    frame = start_editing(p, "ana")
+    frame.locator(".leaflet-draw-edit-edit").click()
+    marker = frame.locator(".leaflet-marker-icon.leaflet-edit-marker-selected")
+    marker.wait_for(timeout=30_000)
+    box = marker.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 3
+    p.page.mouse.move(x, y)
+    p.page.mouse.down()
+    p.page.mouse.move(x + 40, y + 20, steps=8)
+    p.page.mouse.up()
+    frame.locator(".leaflet-draw-actions a").filter(has_text="Save").click()
+    save_geometry(p, "入口在南侧")
+    p.page.get_by_text(re.compile(r"已保存:改动 #\d+")).wait_for(timeout=30_000)
+    edit = store_edits(record)[-1]
+    old = shapely.geometry.shape(edit.changes["geometry"]["before"])
+    new = shapely.geometry.shape(edit.changes["geometry"]["after"])
+    assert edit.reason == "入口在南侧" and new.geom_type == "Point"
+    assert new.x > old.x and new.y < old.y  # dragged right and down
