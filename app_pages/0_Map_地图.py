@@ -21,6 +21,7 @@ import atlas_ui as ui
 from geo import settings
 from geo.filters import FilterSpec
 from geo.i18n import t
+from geo.osm import credit_line
 from geo.tiles import BASEMAPS, available
 from layers.legend import legend_html
 from layers.projects import base_map, drawn_count, project_layers, project_tiles_url
@@ -92,7 +93,8 @@ with map_col:
         m, key=ui.map_key(editing), height=640, use_container_width=True, feature_group_to_add=layers or [folium.FeatureGroup(name="empty", control=False)],
         layer_control=folium.LayerControl(collapsed=True), returned_objects=returned,
     )
-    st.caption(t("share_link", lang))
+    credit = credit_line(shown, lang=lang)  # ODbL: geometry from OpenStreetMap is credited wherever it is shown
+    st.caption(t("share_link", lang) + (t("image_osm_credit", lang, credit=credit) if credit else ""))
 
 if ui.handle_click(out, shown, basemap, lang):
     st.rerun()
