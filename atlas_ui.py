@@ -21,6 +21,7 @@ from geo.tiles import BASEMAPS
 
 #: Characters Streamlit's markdown gives a meaning to (CommonMark, GFM autolinks, ``:colour[…]``, ``$math$``).
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:>])")
+_AUTOLINK = re.compile(r":/|[wW]\.|@", flags=0)
 #: Longest value echoed back from the URL in a notice.
 _ECHO_CHARS = 60
 
@@ -30,10 +31,12 @@ def md_escape(value: object) -> str:
 
     HTML is escaped and every markdown control character gets a backslash, so
     ``![t](http://x)`` never fetches an image, ``[log in](…)`` never becomes a
-    link, ``http://x`` is not auto-linked and ``$…$`` is not math. Line breaks
+    link, ``http://x``, ``www.x`` and ``a@b.c`` are not auto-linked (a zero-width space) and ``$…$`` is not math. Line breaks
     become spaces (no new block can start). The one helper for every page.
     """
     text = html.escape(str(value), quote=False).replace("\r", " ").replace("\n", " ")
+    # GFM autolinks ignore backslash escapes: a zero-width space breaks "://", "www." and "@" instead.
+    text = _AUTOLINK.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1:], text)
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
