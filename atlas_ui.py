@@ -7,8 +7,10 @@ connects widgets, the query string and the session to them.
 from __future__ import annotations
 
 import html
+import os
 import re
 import threading
+import time
 
 import streamlit as st
 
@@ -332,6 +334,7 @@ def get_atlas() -> Atlas:
     invalid, missing) leaves the last good catalog in service with a visible
     notice (:func:`catalog_notice`). Only the very first load can fail the page.
     """
+    start_memory_janitor()
     key = (catalog_stamp(), store_token(), _store_seen["token"])
     with _atlas_lock:
         if _last_good["atlas"] is None or key != _last_good["key"]:
@@ -353,6 +356,35 @@ def _reload_atlas(key: tuple) -> None:
         return
     _last_good.update(atlas=atlas, key=key, error=None)
     filtered_ids.clear()
+
+
+_janitor: dict[str, object] = {"thread": None}
+
+
+def start_memory_janitor(*, every_s: float = 20.0) -> None:
+    """Once per process: a daemon thread that releases memory (:func:`geo._memory.release_memory`) when
+    sessions have closed since its last look, so the server shrinks back after a burst of visitors."""
+    if _janitor["thread"] is not None or os.environ.get("ATLAS_MALLOC_TRIM") == "0":
+        return
+
+    def run() -> None:
+        from streamlit.runtime import Runtime
+
+        from geo._memory import release_memory
+
+        seen = 0
+        while True:
+            time.sleep(every_s)
+            try:
+                now = Runtime.instance()._session_mgr.num_sessions()
+            except Exception:  # no runtime (tests, bare mode): nothing to watch
+                return
+            if now < seen:
+                release_memory()
+            seen = now
+
+    _janitor["thread"] = threading.Thread(target=run, name="atlas-memory-janitor", daemon=True)
+    _janitor["thread"].start()  # type: ignore[attr-defined]
 
 
 def catalog_notice(lang: str) -> None:
