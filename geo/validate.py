@@ -452,8 +452,9 @@ def _home_area(directory: str, margin_km: float):
         units = boundaries.filter_units(directory=Path(directory), resolution="web")
     except Exception:  # boundaries not built: fall back to the wide box
         return None
-    area = shapely.union_all(np.asarray(units.geometry.values, dtype=object))
-    area = shapely.simplify(shapely.buffer(area, margin_km / 96.0), 0.01)  # 1° of longitude ≈ 96 km at 30°N
+    parts = shapely.simplify(np.asarray(units.geometry.values, dtype=object), 0.01)
+    area = shapely.union_all(parts)  # ~0.3 s; the margin hides the simplification (≈ 1 km)
+    area = shapely.buffer(area, margin_km / 96.0, quad_segs=2)  # 1° of longitude ≈ 96 km at 30°N
     shapely.prepare(area)
     return area
 
