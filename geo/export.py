@@ -161,8 +161,8 @@ def export(projects: gpd.GeoDataFrame, joined: pd.DataFrame, path: str | Path, *
 
             pyogrio.write_dataframe(history_rows(projects["id"]), tmp, layer="history", driver="GPKG")
     else:
-        with io.atomic_path(path) as tmp, tempfile.TemporaryDirectory() as work:
-            work = Path(work)
+        with io.atomic_path(path) as tmp, tempfile.TemporaryDirectory() as work_dir:
+            work = Path(work_dir)
             short = flat.drop(columns=["plans", "admin_stated"]).rename(columns=SHAPEFILE_FIELDS)
             kinds = shapely.get_dimensions(short.geometry.values)
             for dim, kind in ((0, "point"), (1, "line"), (2, "polygon")):
