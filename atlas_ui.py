@@ -7,8 +7,10 @@ connects widgets, the query string and the session to them.
 from __future__ import annotations
 
 import html
+import os
 import re
 import threading
+import time
 
 import streamlit as st
 
@@ -21,6 +23,7 @@ from geo.tiles import BASEMAPS
 
 #: Characters Streamlit's markdown gives a meaning to (CommonMark, GFM autolinks, ``:colour[…]``, ``$math$``).
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:>])")
+_AUTOLINK = re.compile(r":/|[wW]\.|@", flags=0)
 #: Longest value echoed back from the URL in a notice.
 _ECHO_CHARS = 60
 
@@ -30,10 +33,12 @@ def md_escape(value: object) -> str:
 
     HTML is escaped and every markdown control character gets a backslash, so
     ``![t](http://x)`` never fetches an image, ``[log in](…)`` never becomes a
-    link, ``http://x`` is not auto-linked and ``$…$`` is not math. Line breaks
+    link, ``http://x``, ``www.x`` and ``a@b.c`` are not auto-linked (a zero-width space) and ``$…$`` is not math. Line breaks
     become spaces (no new block can start). The one helper for every page.
     """
     text = html.escape(str(value), quote=False).replace("\r", " ").replace("\n", " ")
+    # GFM autolinks ignore backslash escapes: a zero-width space breaks "://", "www." and "@" instead.
+    text = _AUTOLINK.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1:], text)
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
@@ -325,6 +330,7 @@ def get_atlas() -> Atlas:
     invalid, missing) leaves the last good catalog in service with a visible
     notice (:func:`catalog_notice`). Only the very first load can fail the page.
     """
+    start_memory_janitor()
     key = (catalog_stamp(), store_token(), _store_seen["token"])
     with _atlas_lock:
         if _last_good["atlas"] is None or key != _last_good["key"]:
@@ -346,6 +352,35 @@ def _reload_atlas(key: tuple) -> None:
         return
     _last_good.update(atlas=atlas, key=key, error=None)
     filtered_ids.clear()
+
+
+_janitor: dict[str, object] = {"thread": None}
+
+
+def start_memory_janitor(*, every_s: float = 20.0) -> None:
+    """Once per process: a daemon thread that releases memory (:func:`geo._memory.release_memory`) when
+    sessions have closed since its last look, so the server shrinks back after a burst of visitors."""
+    if _janitor["thread"] is not None or os.environ.get("ATLAS_MALLOC_TRIM") == "0":
+        return
+
+    def run() -> None:
+        from streamlit.runtime import Runtime
+
+        from geo._memory import release_memory
+
+        seen = 0
+        while True:
+            time.sleep(every_s)
+            try:
+                now = Runtime.instance()._session_mgr.num_sessions()
+            except Exception:  # no runtime (tests, bare mode): nothing to watch
+                return
+            if now < seen:
+                release_memory()
+            seen = now
+
+    _janitor["thread"] = threading.Thread(target=run, name="atlas-memory-janitor", daemon=True)
+    _janitor["thread"].start()  # type: ignore[attr-defined]
 
 
 def catalog_notice(lang: str) -> None:

@@ -30,7 +30,7 @@ def test_md_escape_leaves_no_markdown_or_html(payload):
 
     out = atlas_ui.md_escape(payload)
     assert _unescaped(out, "[]()!*_`#$:<>") == []
-    assert re.sub(r"\\(.)", r"\1", out).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == payload
+    assert re.sub(r"\\(.)", r"\1", out).replace("\u200b", "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == payload
     assert "\n" not in atlas_ui.md_escape("a\nb\r- c")
 
 

@@ -302,10 +302,12 @@ def test_exports_carry_version_and_a_history_layer(db, tmp_path):
     atlas = Atlas(db)
     out = export(atlas.projects, atlas.joined, tmp_path / "out.gpkg", fmt="gpkg")
     layers = {name for name, _ in pyogrio.list_layers(out)}
-    assert {"projects_point", "history"} <= layers  # one layer per geometry kind
+    assert {"projects_point", "history"} <= layers
     history = pyogrio.read_dataframe(out, layer="history")
     assert history[["record_id", "field", "after", "author"]].values.tolist() == [["F01", "status", '"completed"', "rita"]]
-    projects = pyogrio.read_dataframe(out, layer="projects_point").set_index("id")
+    from geo import io
+
+    projects = io.read_projects(out)[0].set_index("id")  # every projects_* layer
     assert projects.loc["F01", "version"] == 2 and projects.loc["F02", "version"] == 1
     geojson = json.loads(export(atlas.projects, atlas.joined, tmp_path / "out.geojson", fmt="geojson").read_text(encoding="utf-8"))
     assert {f["properties"]["id"]: f["properties"]["version"] for f in geojson["features"]}["F01"] == 2

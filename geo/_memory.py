@@ -1,0 +1,37 @@
+"""Give freed memory back to the operating system (glibc keeps freed arenas otherwise).
+
+A Streamlit server that served many sessions frees their objects when they close, but glibc's
+allocator keeps the freed pages in its arenas: the resident size stays at its peak. Calling
+``malloc_trim(0)`` after a garbage collection returns them. Measured in ``docs/PERFORMANCE.md``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import gc
+from functools import lru_cache
+
+
+@lru_cache(maxsize=1)
+def _libc():
+    name = ctypes.util.find_library("c")
+    if not name:
+        return None
+    try:
+        lib = ctypes.CDLL(name)
+        lib.malloc_trim.argtypes = [ctypes.c_size_t]
+        lib.malloc_trim.restype = ctypes.c_int
+        return lib
+    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to trim
+        return None
+
+
+def release_memory() -> bool:
+    """Collect garbage, then ask glibc to return free memory to the system; False where that is not possible."""
+    gc.collect()
+    lib = _libc()
+    if lib is None:
+        return False
+    lib.malloc_trim(0)
+    return True
