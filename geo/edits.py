@@ -34,7 +34,7 @@ import sqlalchemy as sa
 
 from geo import settings
 from geo._errors import EditConflict, RecordError, StoreError
-from geo.store import Edit, require_role, session
+from geo.store import Edit, require_role, session, write_session
 
 #: Fields an edit may change (schema v2 included); ``id`` never changes.
 EDITABLE_FIELDS = (
@@ -444,7 +444,7 @@ def make_edit(record_id: str, changes: dict, *, author: str, reason: str, source
     require_role(author, "reviewer", action=f"edit {record_id}")
     if "merged_into" in changes:
         raise RecordError(record_id, "merged_into", "merge with geo.edits.merge (it also moves the plan attributions)")
-    with session() as s:
+    with write_session() as s:
         state = _state(s)
         edit = write_edit(s, state, record_id, changes, author=author, reason=reason, source=source, base_version=base_version, action=action)
         _commit(s, [record_id], state)
@@ -466,7 +466,7 @@ def merge(keep_id: str, other_id: str, *, author: str, reason: str, source: str 
     require_role(author, "reviewer", action=f"merge {other_id} into {keep_id}")
     if keep_id == other_id:
         raise RecordError(other_id, "merged_into", "a record cannot be merged into itself")
-    with session() as s:
+    with write_session() as s:
         state = _state(s)
         frame = state.frame
         rows = {r["id"]: r for r in frame[frame["id"].isin([keep_id, other_id])].to_dict(orient="records")}
@@ -506,11 +506,12 @@ def revert(edit_id: int, *, author: str, reason: str) -> Edit:
     edit also undoes later changes of the same fields (the history keeps all).
     """
     require_role(author, "reviewer", action=f"revert edit #{edit_id}")
-    with session() as s:
+    with write_session() as s:
         old = s.get(Edit, edit_id)
         if old is None:
             raise StoreError(f"edit #{edit_id}: no such edit")
         state = _state(s)
+        changes: dict[str, object]
         if old.action == "create":
             changes = {"removed": True}
         else:

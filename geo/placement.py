@@ -275,7 +275,8 @@ def district_points(names: list[str], *, single: bool = False, location: dict | 
         f"规划未指明具体位置,置于所述区县(市)的代表点:{where}",
         f"No site stated: at the representative point of {', '.join(_en(n) for n, _ in found)}",
     )
-    geom = shapely.Point(found[0][1][:2]) if len(found) == 1 else shapely.MultiPoint([p[:2] for _, p in found])
+    points = [p[:2] for _, p in found if p is not None]
+    geom = shapely.Point(points[0]) if len(points) == 1 else shapely.MultiPoint(points)
     return Placement(geom, precision, "boundary", zh, en)
 
 
@@ -292,7 +293,7 @@ def place(ev: Evidence) -> Placement:
     if loc.get("kind") == "none":
         return region(loc.get("scope") or region_scope(ev, districts), loc)
     found = from_coordinates(loc)
-    if found and found.precision == "exact" and found.geometry.geom_type == "Point" and is_area(ev):
+    if found and found.precision == "exact" and shapely.get_type_id(found.geometry) == 0 and is_area(ev):
         # A point cannot be the exact site of an area: it is a sketch of where the area is.
         zh = found.note_zh.replace("精确位置", "大致位置") + ";项目为一片区域,单点仅示意"
         en = found.note_en.replace("exact site", "approximate") + "; the project is an area, a single point only sketches it"

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from geo._errors import RecordError, StoreError
 from geo.edits import _commit, _state, new_record_id, write_edit
-from geo.store import Proposal, require_role, session, utcnow
+from geo.store import Proposal, require_role, session, utcnow, write_session
 
 
 def propose(record_id: str | None, changes: dict, *, author: str, source: str, reason: str, evidence: dict | None = None) -> int:
@@ -45,7 +45,7 @@ def propose(record_id: str | None, changes: dict, *, author: str, source: str, r
         raise RecordError(record_id or "(new)", "author", "a proposal needs an author")
     if not isinstance(changes, dict) or not changes:
         raise RecordError(record_id or "(new)", "changes", "must be a non-empty mapping of field → value")
-    with session() as s:
+    with write_session() as s:
         state = _state(s)
         if record_id is None:
             write_edit(None, state, new_record_id(), {k: v for k, v in changes.items() if k != "id"}, author=author, reason=reason,
@@ -84,10 +84,10 @@ def accept(proposal_id: int, *, reviewer: str, reason: str = "") -> int:
     :class:`RecordError` says why.
     """
     require_role(reviewer, "reviewer", action=f"accept proposal #{proposal_id}")
-    with session() as s:
+    with write_session() as s:
         proposal = _pending(s, proposal_id)
         state = _state(s)
-        common = {"author": proposal.author, "reason": proposal.reason, "source": proposal.source, "base_version": None, "proposal_id": proposal.id}
+        common: dict = {"author": proposal.author, "reason": proposal.reason, "source": proposal.source, "base_version": None, "proposal_id": proposal.id}
         if proposal.record_id is None:
             record_id = new_record_id()
             edit = write_edit(s, state, record_id, {k: v for k, v in proposal.changes.items() if k != "id"}, action="create", **common)
@@ -104,7 +104,7 @@ def reject(proposal_id: int, *, reviewer: str, reason: str) -> None:
     require_role(reviewer, "reviewer", action=f"reject proposal #{proposal_id}")
     if not (reason or "").strip():
         raise StoreError(f"proposal #{proposal_id}: reason: a rejection needs a reason")
-    with session() as s:
+    with write_session() as s:
         _decide(_pending(s, proposal_id), "rejected", reviewer, reason)
 
 

@@ -211,6 +211,8 @@ def upgrade(engine: sa.Engine | None = None) -> str:
     from alembic.runtime.migration import MigrationContext
 
     engine = engine or get_engine()
+    if engine is None:
+        raise StoreError("the store could not be opened")
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":  # two app processes starting at once: one migrates, the other waits
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(7465)"))
@@ -245,6 +247,15 @@ def session(*, create: bool = True) -> Iterator[Session | None]:
             raise
 
 
+@contextlib.contextmanager
+def write_session() -> Iterator[Session]:
+    """:func:`session` for writing: the store is created if needed, so the session is never None."""
+    with session() as s:
+        if s is None:  # get_engine(create=True) always gives an engine; this guards the contract
+            raise StoreError("the store could not be opened for writing")
+        yield s
+
+
 # --- accounts --------------------------------------------------------------------------------------
 
 
@@ -272,7 +283,7 @@ def add_user(name: str, password: str, *, role: str = "editor") -> User:
     if role not in ROLES:
         raise StoreError(f"role: unknown value {role!r}; expected one of: {', '.join(ROLES)}")
     digest = bcrypt.hashpw(_password_bytes(password), bcrypt.gensalt()).decode("ascii")
-    with session() as s:
+    with write_session() as s:
         if s.get(User, name) is not None:
             raise StoreError(f"user {name!r} exists already")
         user = User(name=name, password_hash=digest, role=role)
