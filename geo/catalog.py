@@ -211,7 +211,8 @@ def symbol_points(frame: gpd.GeoDataFrame) -> pd.DataFrame:
     parts = [pd.DataFrame({"lon": xy[:, 0], "lat": xy[:, 1], "precision": drawn.location_precision.to_numpy()[owner], "id": drawn.id.to_numpy()[owner]})]
     scoped = sub[missing]
     if "scope" in scoped.columns and len(scoped):
-        hits = [gazetteer.district_point(s) if isinstance(s, str) else None for s in scoped.scope]
+        points = {s: gazetteer.district_point(s) for s in scoped.scope.dropna().unique() if isinstance(s, str)}  # once per unit
+        hits = [points.get(s) if isinstance(s, str) else None for s in scoped.scope]
         keep = np.array([h is not None for h in hits], dtype=bool)
         if keep.any():
             pts = np.array([h[:2] for h in hits if h is not None])
