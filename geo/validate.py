@@ -7,6 +7,7 @@ Errors make ``python -m geo validate`` exit non-zero; warnings do not.
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from collections.abc import Collection, Iterable
@@ -257,11 +258,23 @@ def _check_names(frame: pd.DataFrame, problem) -> None:
                 problem(i, fld, f"{len(value)} characters; names longer than {MAX_NAME_CHARS} are refused")
 
 
+def is_iso_date(text: str) -> bool:
+    """True for ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` naming a real calendar date (no 2024-13-45)."""
+    if not _DATE.match(text):
+        return False
+    parts = text.split("-")
+    try:
+        datetime.date(int(parts[0]), int(parts[1]) if len(parts) > 1 else 1, int(parts[2]) if len(parts) > 2 else 1)
+    except ValueError:
+        return False
+    return True
+
+
 def _check_status(frame: pd.DataFrame, problem, plan_ids: set[str]) -> None:
     if "status_as_of" in frame.columns:
         for i, value in enumerate(frame["status_as_of"]):
-            if not _missing(value) and not _DATE.match(str(value)):
-                problem(i, "status_as_of", f"not an ISO date (YYYY, YYYY-MM or YYYY-MM-DD): {str(value)[:40]!r}")
+            if not _missing(value) and not is_iso_date(str(value)):
+                problem(i, "status_as_of", f"not a real ISO date (YYYY, YYYY-MM or YYYY-MM-DD): {str(value)[:40]!r}")
     if "status_source" in frame.columns:
         for i, value in enumerate(frame["status_source"]):
             if not _missing(value) and not (_is_text(value) and value in plan_ids):

@@ -120,3 +120,10 @@ def test_wkt_csv_with_bad_geometry(tmp_path):
     frame, report = validate_file(path)
     assert len(frame) == 2
     assert any(p.record == "W2" and "unreadable geometry" in p.message for p in report.errors)
+
+
+def test_status_dates_must_be_real_calendar_dates():
+    from geo.validate import is_iso_date
+
+    assert all(is_iso_date(d) for d in ("2023", "2023-03", "2023-03-24", "2024-02-29"))
+    assert not any(is_iso_date(d) for d in ("2024-13-45", "2023-02-29", "2023-00", "2024年3月", "23-03-24"))
