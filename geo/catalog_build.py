@@ -60,7 +60,6 @@ PROPERTY_ORDER = [
     "location_precision", "location_source", "scope", "source_crs", "location_note_zh", "location_note_en",
     "osm_ids", "admin_stated", "plans",
 ]
-ZONES_PATH = settings.boundaries_dir / "zones.geojson"
 ZONE_CATEGORIES = ("new_town", "science_park")
 _ENTRY_FIELDS = ("key", "name_zh", "name_en", "category", "mentions")
 
@@ -376,7 +375,7 @@ def build(*, out: Path | None = None, directory: Path | None = None) -> tuple[Pa
     if problems:
         raise CatalogBuildFailed(problems)
     io.write_geojson(frame, out, properties=PROPERTY_ORDER, extra={"name": "projects"})
-    write_zones(frame, ZONES_PATH if out == settings.projects_path else out.with_name("zones.geojson"))
+    write_zones(frame, settings.boundaries_dir / "zones.geojson" if out == settings.projects_path else out.with_name("zones.geojson"))
     return out, len(frame), notes
 
 

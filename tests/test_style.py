@@ -8,13 +8,8 @@ from pathlib import Path
 ROOT = Path(__file__).parent.parent
 SOURCES = sorted([*ROOT.glob("geo/*.py"), *ROOT.glob("layers/*.py"), ROOT / "atlas_ui.py"])
 
-#: Known import-time reads in modules owned by other work this round (issue 12 lists them); remove
-#: an entry when its module is fixed. A new read anywhere else fails the test.
-KNOWN = {
-    ("geo/io.py", "rfc7946_geometries"),
-    ("geo/catalog_build.py", "ZONES_PATH"),
-    ("geo/gazetteer.py", "TOWNS_PATH"),
-}
+#: Known import-time reads (none left); a new read anywhere fails the test.
+KNOWN: set[tuple[str, str]] = set()
 
 
 def _reads_settings(node: ast.AST | None) -> bool:
