@@ -174,29 +174,24 @@ class FilterSpec:
         return projects[self.mask(projects, joined)]
 
     def describe(self, *, lang: str = "zh", plan_titles: dict[str, str] | None = None, district_names: dict[str, str] | None = None) -> str:
-        """A one-line human description of the filter, for titles and file names."""
-        zh = lang == "zh"
-        parts = []
-        if self.kinds != DEFAULT_KINDS:
-            parts.append(("类型: " if zh else "Kind: ") + ", ".join(label(KINDS, k, lang=lang) for k in self.kinds or tuple(KINDS)))
-        if self.plans:
-            parts.append(("规划: " if zh else "Plan: ") + ", ".join((plan_titles or {}).get(p, p) for p in self.plans))
-        if self.statuses:
-            parts.append(("状态: " if zh else "Status: ") + ", ".join(label(STATUSES, s, lang=lang) for s in self.statuses))
-        if self.categories:
-            parts.append(("类别: " if zh else "Category: ") + ", ".join(label(CATEGORIES, c, lang=lang) for c in self.categories))
-        if self.districts:
-            parts.append(("区县: " if zh else "District: ") + ", ".join((district_names or {}).get(d, d) for d in self.districts))
-        if self.precisions:
-            parts.append(("定位: " if zh else "Precision: ") + ", ".join(label(PRECISIONS, p, lang=lang) for p in self.precisions))
-        if self.year_min or self.year_max:
-            parts.append(("目标年: " if zh else "Target year: ") + f"{self.year_min or '…'}–{self.year_max or '…'}")
-        if self.text:
-            parts.append(("关键词: " if zh else "Search: ") + f"“{self.text}”")
-        if not parts:
-            return "全部项目" if zh else "All projects"
-        return ("；" if zh else "; ").join(parts)
+        """A one-line human description of the filter, for titles and file names (words from :mod:`geo.i18n`)."""
+        from geo.i18n import t
 
+        plan_titles, district_names = plan_titles or {}, district_names or {}
+        kinds = () if self.kinds == DEFAULT_KINDS else (self.kinds or tuple(KINDS))
+        years = f"{self.year_min or '…'}–{self.year_max or '…'}" if (self.year_min or self.year_max) else ""
+        values = [
+            ("desc_kind", [label(KINDS, k, lang=lang) for k in kinds]),
+            ("desc_plan", [plan_titles.get(p, p) for p in self.plans]),
+            ("desc_status", [label(STATUSES, v, lang=lang) for v in self.statuses]),
+            ("desc_category", [label(CATEGORIES, c, lang=lang) for c in self.categories]),
+            ("desc_district", [district_names.get(d, d) for d in self.districts]),
+            ("desc_precision", [label(PRECISIONS, v, lang=lang) for v in self.precisions]),
+            ("desc_years", [years] if years else []),
+            ("desc_text", [f"“{self.text}”"] if self.text else []),
+        ]
+        parts = [t(key, lang, values=", ".join(items)) for key, items in values if items]
+        return t("desc_separator", lang).join(parts) if parts else t("desc_all", lang)
 
 EMPTY = FilterSpec()
 __all__ = ["EMPTY", "FilterSpec"]
