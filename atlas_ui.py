@@ -486,8 +486,8 @@ def edit_form(atlas: Atlas, record_id: str, lang: str, user: dict | None) -> Non
     with st.expander(t("edit_record_form", lang), expanded=True), st.form(f"edit_{record_id}"):
         st.caption(t("edit_version", lang, v=st.session_state[base_key]["version"]))
         values = {
-            "name_zh": st.text_input(t("name", lang) + " (中文)", key=key("name_zh")),
-            "name_en": st.text_input(t("name", lang) + " (English)", key=key("name_en")),
+            "name_zh": st.text_input(t("name_zh_field", lang), key=key("name_zh")),
+            "name_en": st.text_input(t("name_en_field", lang), key=key("name_en")),
             "category": st.selectbox(t("category", lang), list(CATEGORIES), format_func=lambda c: label(CATEGORIES, c, lang=lang), key=key("category")),
             "status": st.selectbox(t("status", lang), list(STATUSES), format_func=lambda s: label(STATUSES, s, lang=lang), key=key("status")),
             "status_as_of": st.text_input(t("as_of", lang) + " (YYYY-MM-DD)", key=key("status_as_of")),

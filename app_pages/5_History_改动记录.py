@@ -9,7 +9,7 @@ from geo import edits
 from geo._errors import AtlasError
 from geo.i18n import t
 
-st.set_page_config(page_title="改动记录 History", layout="wide")
+st.set_page_config(page_title=" ".join(t("page_history", lang) for lang in ("zh", "en")), layout="wide")  # before the language is known: both
 
 atlas = ui.get_atlas()
 lang = ui.language()

@@ -12,7 +12,7 @@ from geo import edits, review
 from geo._errors import AtlasError
 from geo.i18n import t
 
-st.set_page_config(page_title="审核 Review", layout="wide")
+st.set_page_config(page_title=" ".join(t("page_review", lang) for lang in ("zh", "en")), layout="wide")  # before the language is known: both
 
 
 def osm_panel(evidence: dict, lang: str) -> None:

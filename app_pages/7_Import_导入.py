@@ -11,7 +11,7 @@ from geo import ingest, settings
 from geo._errors import AtlasError
 from geo.i18n import t
 
-st.set_page_config(page_title="导入 Import", layout="wide")
+st.set_page_config(page_title=" ".join(t("page_import", lang) for lang in ("zh", "en")), layout="wide")  # before the language is known: both
 
 lang = ui.language()
 user = ui.sign_in_box(lang)

@@ -294,6 +294,8 @@ TEXT.update(
         "desc_text": ("关键词: {values}", "Search: {values}"),
         "desc_separator": ("；", "; "),
         "desc_all": ("全部项目", "All projects"),
+        "name_zh_field": ("名称(中文)", "Name (Chinese)"),
+        "name_en_field": ("名称(英文)", "Name (English)"),
         "page_projects": ("项目列表", "Projects"),
         "page_quality": ("数据质量", "Data quality"),
     }
