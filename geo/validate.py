@@ -234,27 +234,28 @@ def _check_vocabularies(frame: pd.DataFrame, problem) -> None:
         "location_source": LOCATION_SOURCES,
     }
     for fld, vocab in vocabularies.items():
-        if fld not in frame.columns:
-            continue
-        for i, value in enumerate(frame[fld]):
-            if _missing(value):
-                continue
-            if not _is_text(value):
-                problem(i, fld, f"must be text (one of: {', '.join(vocab)}), not {_type_name(value)}")
-            elif value not in vocab:
+        for i, value in _text_values(frame, fld, problem, expected=f" (one of: {', '.join(vocab)})"):
+            if value not in vocab:
                 problem(i, fld, f"unknown value {value[:60]!r}; expected one of: {', '.join(vocab)}")
+
+
+def _text_values(frame: pd.DataFrame, fld: str, problem, *, expected: str = ""):
+    """``(row, value)`` of the present text values of ``fld``; a present non-text value is reported, not yielded."""
+    if fld not in frame.columns:
+        return
+    for i, value in enumerate(frame[fld]):
+        if _missing(value):
+            continue
+        if not _is_text(value):
+            problem(i, fld, f"must be text{expected}, not {_type_name(value)}")
+        else:
+            yield i, value
 
 
 def _check_names(frame: pd.DataFrame, problem) -> None:
     for fld in ("name_zh", "name_en"):
-        if fld not in frame.columns:
-            continue
-        for i, value in enumerate(frame[fld]):
-            if _missing(value):
-                continue
-            if not _is_text(value):
-                problem(i, fld, f"must be text, not {_type_name(value)}")
-            elif len(value) > MAX_NAME_CHARS:
+        for i, value in _text_values(frame, fld, problem):
+            if len(value) > MAX_NAME_CHARS:
                 problem(i, fld, f"{len(value)} characters; names longer than {MAX_NAME_CHARS} are refused")
 
 

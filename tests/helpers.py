@@ -85,3 +85,15 @@ def assert_join_rows(
     if measure is not None:
         assert (rows["measure"] == measure).all(), f"{project_id}: measure {set(rows['measure'])}, expected {measure}"
     return rows
+
+
+def run_page(page: Path, user: dict | None = None):
+    """Run an app page with streamlit's AppTest, signed in as ``user`` if given; fail on any exception."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(page), default_timeout=120)
+    if user:
+        at.session_state["atlas_user"] = user
+    at.run()
+    assert not at.exception, at.exception
+    return at

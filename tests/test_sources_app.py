@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo import edits, osm, review, settings, store
+from tests.helpers import run_page as run
 from tests.test_osm import write_osm_xml
 from tests.test_sources_e2e import v2_catalog
 
@@ -42,15 +43,6 @@ def workbench(tmp_path, monkeypatch):
     yield tmp_path
     atlas_ui.refresh_after_edit()
     store.reset_engines()
-
-
-def run(page: Path, user: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(page), default_timeout=120)
-    if user:
-        at.session_state["atlas_user"] = user
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def page_text(at: AppTest) -> str:

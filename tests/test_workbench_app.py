@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo import edits, review, settings, store
+from tests.helpers import run_page as run
 
 ROOT = Path(__file__).parent.parent
 HISTORY = ROOT / "app_pages" / "5_History_改动记录.py"
@@ -35,15 +36,6 @@ def workbench(tmp_path, monkeypatch):
     yield {"edit": edit, "proposal": proposal, "first": first, "second": second}
     atlas_ui.refresh_after_edit()
     store.reset_engines()
-
-
-def run(page: Path, user: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(page), default_timeout=120)
-    if user:
-        at.session_state["atlas_user"] = user
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def labels(at: AppTest) -> set[str]:
