@@ -235,7 +235,7 @@ def test_shipped_placements(record, place, word):
 def test_the_same_place_word_always_gives_the_same_point():
     # Every town-level record whose note names a place word shares that place's one point.
     groups: dict[str, set] = {}
-    for name, feature in _built().items():
+    for feature in _built().values():
         note = feature["properties"]["location_note_zh"]
         if feature["properties"]["location_precision"] == "town" and note.startswith("位于") and "(" in note:
             groups.setdefault(note[2:note.index("(")], set()).add(tuple(feature["geometry"]["coordinates"]))
