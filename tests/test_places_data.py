@@ -174,3 +174,70 @@ def test_broken_sites_are_reported(units):
     assert any(p.startswith("x: note_zh is empty") for p in problems)
     assert any(p.startswith("x: note_en is in the first person") for p in problems)
     assert any(p.startswith("y: town") for p in problems)
+
+
+def check_communities(rows: list[dict], places: list[dict]) -> list[str]:
+    """Problems in ``communities.csv`` rows: the street must be a gazetteer place of the same district,
+    the division code(s) must sit under that district, and a name may be used once."""
+    problems, seen = [], set()
+    streets = {(p["name_zh"], p["district_zh"]): p for p in places}
+    for i, row in enumerate(rows, start=2):
+        label = f"row {i} ({row['name_zh']})"
+        street = streets.get((row["street_zh"], row["district_zh"]))
+        if street is None:
+            problems.append(f"{label}: street {row['street_zh']!r} is not a place of {row['district_zh']} in places.csv")
+        elif not all(code.startswith(street["adcode"]) for code in row["code"].split("|")):
+            problems.append(f"{label}: code {row['code']} is not under {row['street_zh']} ({street['adcode']})")
+        for name in [row["name_zh"], *filter(None, row["aliases"].split("|"))]:
+            if len(name) < 2 or name in seen:
+                problems.append(f"{label}: name {name!r} too short or used twice")
+            seen.add(name)
+    return problems
+
+
+def test_communities_are_valid():
+    path = settings.data_dir / "gazetteer" / "communities.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    places = read_places(_places_path())
+    assert rows and check_communities(rows, places) == []
+    broken = [rows[0] | {"street_zh": "不存在街道"}, rows[1] | {"code": "500101001001"}, rows[2] | {"name_zh": rows[3]["name_zh"]}]
+    assert len(check_communities(broken + rows[3:4], places)) == 3
+
+
+def _built() -> dict[str, dict]:
+    with open(settings.data_dir / "projects.geojson", encoding="utf-8") as fh:
+        return {f["properties"]["name_zh"]: f for f in json.load(fh)["features"]}
+
+
+def _place_xy(name_zh: str) -> list[float]:
+    row = gazetteer.place_point(name_zh, district_zh="九龙坡区")
+    assert row is not None, name_zh
+    return [row["lon"], row["lat"]]
+
+
+@pytest.mark.parametrize(("record", "place", "word"), [
+    ("西彭工业园区污水处理厂提标改造", "西彭镇", "西彭"),  # its own name, not 彩云湖 named before it in the list
+    ("陶家污水处理厂", "陶家镇", "陶家"),
+    ("华岩特色康养休闲集聚区", "华岩镇", "华岩"),
+    ("滩子口社区公共服务中心", "黄桷坪街道", "滩子口社区"),  # a community of 黄桷坪街道
+    ("冶金一村老旧小区改造", "石坪桥街道", "冶金村社区"),
+    ("盘龙新城", "九龙街道", "盘龙新城社区"),
+    ("巴渝国医城", "中梁山街道", "中梁山"),  # "以中梁山为重点的大健康服务业集聚区……加快建设巴渝国医城"
+])
+def test_shipped_placements(record, place, word):
+    feature = _built()[record]
+    assert feature["properties"]["location_precision"] == "town"
+    assert feature["geometry"]["coordinates"] == pytest.approx(_place_xy(place), abs=1e-5)
+    assert word in feature["properties"]["location_note_zh"]
+
+
+def test_the_same_place_word_always_gives_the_same_point():
+    # Every town-level record whose note names a place word shares that place's one point.
+    groups: dict[str, set] = {}
+    for feature in _built().values():
+        note = feature["properties"]["location_note_zh"]
+        if feature["properties"]["location_precision"] == "town" and note.startswith("位于") and "(" in note:
+            groups.setdefault(note[2:note.index("(")], set()).add(tuple(feature["geometry"]["coordinates"]))
+    assert len(groups) > 20
+    assert {place: pts for place, pts in groups.items() if len(pts) != 1} == {}
