@@ -164,7 +164,7 @@ def check_line_rule(rec: dict, where: placement.Placement, override: tuple[dict,
     location, path = override or (None, None)
     if location is not None and location.get("not_line"):
         return
-    kind = "no geometry" if where.geometry is None else where.geometry.geom_type
+    kind = "no geometry" if where.geometry is None else str(getattr(where.geometry, "geom_type", "a geometry"))
     file, entry = (path, rec["key"]) if path is not None else rec["origins"][0]
     raise CatalogSourceError(
         file, entry, "location",
