@@ -36,7 +36,6 @@ NOT_LINES = {
     "重庆轨道交通19号线": "course_not_stated",
     "重庆轨道交通21号线": "course_not_stated",
     "重庆轨道交通15号线延伸线": "course_not_stated",
-    "渝广高速支线": "course_not_stated",
     "渝武高速—渝广高速连接线": "course_not_stated",
 }
 #: Lines whose named section ends outside Chongqing ∪ Sichuan (川藏铁路雅安至林芝段 ends at Nyingchi).
