@@ -14,6 +14,9 @@ Sources (all UTF-8 JSON, edited by hand; see the README's "Correcting a record")
     waypoints, a known site), same form as an extract's ``location``.
     ``lines.json`` holds railways, metro, roads, bridges and tunnels;
     ``sites.json`` everything else. A key may appear in one file only.
+    A rail, metro or expressway record must come out as a line unless its
+    entry declares ``not_line`` (``programme`` or ``course_not_stated``,
+    :func:`check_line_rule`; docs/DATA_MODEL.md "Lines").
 ``drop.json``
     ``{"key": "reason"}``: entries that are neither projects nor
     designations (events, slogans), left out of the catalog.
