@@ -222,6 +222,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_report(args) -> int:
+    from geo.catalog_build import line_exceptions
     from geo.checks import consistency_problems, duplicate_candidates, explained_pairs
     from geo.stats import format_placement, format_report, placement_figures
 
@@ -229,7 +230,9 @@ def cmd_report(args) -> int:
     failures = consistency_problems(atlas)
     print(format_report(atlas.projects, failures, plan_titles=atlas.plan_titles(lang="en")))
     names = dict(zip(atlas.projects["id"], atlas.projects["name_zh"], strict=True))
-    print(format_placement(placement_figures(atlas.projects), duplicate_candidates(atlas.projects, explained=explained_pairs()), names=names))
+    programmes = [pid for pid, why in line_exceptions().items() if why == "programme"]
+    figures = placement_figures(atlas.projects, programmes=programmes)
+    print(format_placement(figures, duplicate_candidates(atlas.projects, explained=explained_pairs()), names=names))
     return 1 if args.strict and failures else 0
 
 

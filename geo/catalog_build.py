@@ -14,6 +14,9 @@ Sources (all UTF-8 JSON, edited by hand; see the README's "Correcting a record")
     waypoints, a known site), same form as an extract's ``location``.
     ``lines.json`` holds railways, metro, roads, bridges and tunnels;
     ``sites.json`` everything else. A key may appear in one file only.
+    A rail, metro or expressway record must come out as a line unless its
+    entry declares ``not_line`` (``programme`` or ``course_not_stated``,
+    :func:`check_line_rule`; docs/DATA_MODEL.md "Lines").
 ``drop.json``
     ``{"key": "reason"}``: entries that are neither projects nor
     designations (events, slogans), left out of the catalog.
@@ -52,7 +55,7 @@ import shapely
 from geo import boundaries, io, placement, settings
 from geo._errors import CatalogBuildFailed, CatalogSourceError
 from geo.catalog import load_plans
-from geo.model import ACTIONS, CATEGORIES, STATUS_RANK, STATUSES
+from geo.model import ACTIONS, CATEGORIES, LINEAR_CATEGORIES, NOT_LINE_REASONS, STATUS_RANK, STATUSES
 from geo.validate import check_records, first_person_words
 
 PROPERTY_ORDER = [
@@ -127,10 +130,60 @@ def check_location(path: Path, key: str, location: object, *, field: str) -> Non
         for c in ("lon", "lat"):
             if p.get(c) is not None and not isinstance(p[c], (int, float)):
                 raise CatalogSourceError(path, key, f"{field}.places[{k}].{c}", f"not a number: {p[c]!r}")
+    _check_not_line(path, key, location, field=field)
     for note in ("note_zh", "note_en"):
         words = first_person_words(location.get(note))
         if words:
             raise CatalogSourceError(path, key, f"{field}.{note}", f"first-person wording {words[0]!r}: state the evidence in a neutral voice")
+
+
+def _check_not_line(path: Path, key: str, location: dict, *, field: str) -> None:
+    """A ``not_line`` reason must be known, a programme has ``kind: none``, an unknown course no coordinates."""
+    reason = location.get("not_line")
+    if reason is None:
+        return
+    if reason not in NOT_LINE_REASONS:
+        raise CatalogSourceError(path, key, f"{field}.not_line", f"unknown reason {reason!r}; expected one of: {', '.join(NOT_LINE_REASONS)}")
+    if reason == "programme" and location.get("kind") != "none":
+        raise CatalogSourceError(path, key, f"{field}.kind", "a programme of several lines has kind 'none' (no geometry, a scope)")
+    if reason == "course_not_stated" and placement.coordinates(location.get("places")):
+        raise CatalogSourceError(path, key, f"{field}.places", "a course that is not stated has no coordinates: give the line, or drop the places")
+    if not (location.get("note_zh") and location.get("note_en")):
+        raise CatalogSourceError(path, key, f"{field}.note_zh", "a record that is not drawn as a line says why in note_zh and note_en")
+
+
+def check_line_rule(rec: dict, where: placement.Placement, override: tuple[dict, Path] | None) -> None:
+    """Raise :class:`CatalogSourceError` unless a rail/metro/expressway record is a line or declares why not.
+
+    The rule (docs/DATA_MODEL.md "Lines"): a record of :data:`geo.model.LINEAR_CATEGORIES`
+    is built as a (multi-)line, or its curated entry in ``locations/lines.json`` gives
+    ``not_line`` (:data:`geo.model.NOT_LINE_REASONS`). A sketched line that misses a stated
+    district falls back to a point or to nothing, and is refused here too.
+    """
+    if rec["category"] not in LINEAR_CATEGORIES:
+        return
+    if where.geometry is not None and shapely.get_type_id(where.geometry) in (1, 5):
+        return
+    location, path = override or (None, None)
+    if location is not None and location.get("not_line"):
+        return
+    kind = "no geometry" if where.geometry is None else str(getattr(where.geometry, "geom_type", "a geometry"))
+    file, entry = (path, rec["key"]) if path is not None else rec["origins"][0]
+    raise CatalogSourceError(
+        file, entry, "location",
+        f"a {rec['category']} record must be a line but comes out as {kind} ({where.note_en}); give its line in "
+        "locations/lines.json, or declare not_line (programme, course_not_stated) with notes saying why",
+    )
+
+
+def line_exceptions(directory: Path | None = None) -> dict[str, str]:
+    """``not_line`` reasons of the curated line entries, by project id (see :func:`check_line_rule`)."""
+    merge = {k: normalise_key(v) for k, v in _key_map((directory or settings.catalog_dir) / "merge.json", what="the canonical key").items()}
+    return {
+        project_id(merge.get(key, key)): location["not_line"]
+        for key, (location, _) in load_location_overrides(directory).items()
+        if location.get("not_line")
+    }
 
 
 def _new_record(entry: dict, key: str, mentions: list, origin: tuple) -> dict:
@@ -331,6 +384,7 @@ def assemble(directory: Path | None = None) -> tuple[gpd.GeoDataFrame, dict[str,
     rows, geoms, origins = [], [], {}
     for key, rec in records.items():
         where = locate(rec, (overrides.get(key) or (None,))[0], units, designation=key in designations)
+        check_line_rule(rec, where, overrides.get(key))
         try:
             status = derive_status(rec["mentions"], plans)
         except KeyError as exc:

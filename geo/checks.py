@@ -106,6 +106,30 @@ def notes_neutral(projects: pd.DataFrame) -> list[Problem]:
     return out
 
 
+def line_lengths(projects: pd.DataFrame) -> list[Problem]:
+    """Every rail, metro and expressway line must be of a plausible length for its category.
+
+    The band is :data:`geo.model.LINE_KM_BANDS` (e.g. a metro line 3–80 km); the length is
+    the derived geodesic ``length_km``. Records that are not lines (points, areas, no
+    geometry) are left out here: whether they may be is the build's rule (``not_line``).
+    A frame without ``length_km`` or ``geom_kind`` (not from :func:`geo.catalog.add_derived_columns`)
+    gives no problems.
+    """
+    from geo.model import CATEGORIES, LINE_KM_BANDS
+
+    if not {"length_km", "geom_kind"} <= set(projects.columns):
+        return []
+    low = projects.category.map({c: b[0] for c, b in LINE_KM_BANDS.items()}).to_numpy(dtype=float)
+    high = projects.category.map({c: b[1] for c, b in LINE_KM_BANDS.items()}).to_numpy(dtype=float)
+    km = projects.length_km.to_numpy(dtype=float)
+    outside = (projects.geom_kind == "line").to_numpy() & ((km < low) | (km > high))  # NaN bands (other categories) compare False
+    return [
+        Problem(int(i), projects.id.iat[i], "geometry",
+                f"drawn {km[i]:.1f} km: outside the plausible {low[i]:g}–{high[i]:g} km of one {CATEGORIES[projects.category.iat[i]][1].lower()} line")
+        for i in np.flatnonzero(outside)
+    ]
+
+
 #: The columns of a problems table, in order (see :class:`geo.validate.Problem`).
 PROBLEM_COLUMNS = ("row", "record", "field", "message", "severity")
 
@@ -122,7 +146,7 @@ def problems_frame(problems: Iterable[Problem]) -> pd.DataFrame:
 def consistency_problems(atlas: Atlas) -> list[Problem]:
     """All consistency checks."""
     p = atlas.projects
-    return admin_stated_joined(atlas) + exact_not_at_district_point(atlas) + quotes_in_sources(p, atlas.plans) + notes_neutral(p)
+    return admin_stated_joined(atlas) + exact_not_at_district_point(atlas) + quotes_in_sources(p, atlas.plans) + notes_neutral(p) + line_lengths(p)
 
 
 def _dup_key(name: str) -> str:

@@ -116,6 +116,24 @@ GEOMETRY_TYPES = frozenset(
 LINEAR_CATEGORIES = ("rail", "metro", "highway")
 AREAL_CATEGORIES = ("ecology_park", "industrial_park", "science_park", "new_town")
 
+#: Why a rail/metro/expressway record is not drawn as a line (``not_line`` of its entry in
+#: ``data/catalog/locations/lines.json``; docs/DATA_MODEL.md "Lines"). Every other record of
+#: :data:`LINEAR_CATEGORIES` must be built as a line: the build refuses it otherwise.
+NOT_LINE_REASONS: dict[str, tuple[str, str]] = {
+    "programme": ("多条线路的规划项目(无单一线路)", "Programme of several lines (no single line)"),
+    "course_not_stated": ("线位未载明(暂无线路)", "Course not stated (no line yet)"),
+}
+
+#: Plausible drawn length (km, geodesic) of one line record, by category: (min, max).
+#: Metro lines here run about 20–70 km (Chongqing's Lines 3 and 15 about 67 km); the longest railway
+#: section a plan names is 川藏铁路雅安至林芝段 (about 1,011 km); the longest expressway
+#: about 340 km (成渝高速). A spur can be a few km. Outside the band is a consistency problem.
+LINE_KM_BANDS: dict[str, tuple[float, float]] = {
+    "rail": (2.0, 1100.0),
+    "metro": (3.0, 80.0),
+    "highway": (10.0, 600.0),
+}
+
 REQUIRED_FIELDS = (
     "id",
     "name_zh",

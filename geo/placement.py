@@ -30,6 +30,9 @@ and English, scope). The evidence, tried in this order:
    the stated units and the plans. The precision says how far it is known:
    ``district``, ``city``, or ``region`` for the wider scopes. An explicit
    ``kind: none`` entry is a programme with no single place: ``region``.
+   A curated line entry with ``not_line: course_not_stated`` (a railway, metro
+   line or expressway whose course no evidence gives) goes straight here, with
+   the entry's ``scope`` if given and its own notes.
 
 Notes say the evidence in neutral words in both languages; an entry's own
 ``note_zh``/``note_en`` are used when given. A schema v1 ``note`` (English,
@@ -39,7 +42,7 @@ often first-person) is never copied.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import shapely
 
@@ -347,6 +350,11 @@ def place(ev: Evidence) -> Placement:
     districts = stated_districts(ev)
     if loc.get("kind") == "none":
         return region(loc.get("scope") or region_scope(ev, districts), loc)
+    if loc.get("not_line") == "course_not_stated":
+        # A line whose course no evidence gives: unplaced (never a point standing in for a line),
+        # and its entry's notes say why; the words are not searched for a place.
+        where = unplaced(loc.get("scope") or region_scope(ev, districts))
+        return replace(where, note_zh=loc.get("note_zh") or where.note_zh, note_en=loc.get("note_en") or where.note_en)
     found = from_coordinates(loc)
     if found and found.precision == "exact" and shapely.get_type_id(found.geometry) == 0 and is_area(ev):
         # A point cannot be the exact site of an area: it is a sketch of where the area is.

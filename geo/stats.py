@@ -8,6 +8,8 @@ the part inside the unit. Units are Chongqing districts and Sichuan cities
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 import shapely
@@ -92,17 +94,20 @@ def format_report(projects: pd.DataFrame, failures: list, *, plan_titles: dict[s
 
 
 
-def placement_figures(projects: pd.DataFrame) -> dict[str, object]:
+def placement_figures(projects: pd.DataFrame, *, programmes: Collection[str] = ()) -> dict[str, object]:
     """The figures of issue 9's "Done when", over the records that are drawn or listed.
 
     ``on_unit_point_share``: share of records whose geometry is a district's or
     city's representative point (precision ``district``/``city``);
     ``max_on_one_point`` and ``busiest_point``: the most records sharing one
     point (any precision, multi-point parts counted); ``linear_not_lines``:
-    rail, metro and expressway records that are not lines (names);
-    ``linear_region``: those of them that are region records (programmes of
-    several lines, no line of their own); ``region``: records with no place
-    of their own.
+    rail, metro and expressway records drawn, but not as lines (names);
+    ``linear_unplaced``: those with no geometry that are not programmes (a
+    course no evidence gives, ``not_line: course_not_stated``);
+    ``linear_programmes``: programmes of several lines, not lines by the rule of
+    docs/DATA_MODEL.md "Lines" (ids in ``programmes``, from
+    :func:`geo.catalog_build.line_exceptions`; none when not given);
+    ``region``: records with no place of their own.
     """
     n = max(len(projects), 1)
     has_geometry = ~shapely.is_missing(np.asarray(projects.geometry.values, dtype=object))
@@ -114,6 +119,7 @@ def placement_figures(projects: pd.DataFrame) -> dict[str, object]:
     per_point = pts.groupby(["x", "y"]).size().sort_values(ascending=False)
     linear = projects[projects.category.isin(LINEAR_CATEGORIES) & (projects.geom_kind != "line")]
     drawn = ~shapely.is_missing(np.asarray(linear.geometry.values, dtype=object))
+    programme = linear.id.isin(list(programmes)).to_numpy() & ~drawn
     return {
         "records": len(projects),
         "on_unit_point": int(on_unit),
@@ -121,7 +127,8 @@ def placement_figures(projects: pd.DataFrame) -> dict[str, object]:
         "max_on_one_point": int(per_point.iat[0]) if len(per_point) else 0,
         "busiest_point": tuple(float(v) for v in per_point.index[0]) if len(per_point) else None,
         "linear_not_lines": linear.name_zh[drawn].tolist(),
-        "linear_region": linear.name_zh[~drawn].tolist(),
+        "linear_unplaced": linear.name_zh[~drawn & ~programme].tolist(),
+        "linear_programmes": linear.name_zh[programme].tolist(),
         "region": int((projects.location_precision == "region").sum()),
         "unit_without_point": int((unit_level & ~has_geometry).sum()),
     }
@@ -133,16 +140,19 @@ def format_placement(figures: dict, duplicates: list, *, names: dict[str, str] |
         "\nPlacement (issue 9 targets in brackets):",
         f"  on a district/city point     {figures['on_unit_point']:>6}  {figures['on_unit_point_share']:.1%}  [<= 25%]",
         f"  most records on one point    {figures['max_on_one_point']:>6}  at {figures['busiest_point']}  [<= 25]",
-        f"  rail/metro/expressway drawn but not as lines {len(figures['linear_not_lines'])}  [0]",
-        f"  rail/metro/expressway with no geometry {len(figures['linear_region'])}",
+        f"  rail/metro/expressway not lines  {len(figures['linear_not_lines']) + len(figures['linear_unplaced']):>6}  [0]"
+        f" (drawn otherwise {len(figures['linear_not_lines'])}, course not stated {len(figures['linear_unplaced'])})",
+        f"  rail/metro/expressway programmes {len(figures['linear_programmes']):>6}  (several lines, not one: no line by rule)",
         f"  known only to a district/city, no point drawn {figures['unit_without_point']:>6}  {figures['unit_without_point'] / max(figures['records'], 1):.1%}",
         f"  region-wide, no place        {figures['region']:>6}  {figures['region'] / max(figures['records'], 1):.1%}",
         f"  duplicate candidate pairs    {len(duplicates):>6}  [0] (pairs explained in distinct.json left out)",
     ]
     if figures["linear_not_lines"]:
         lines.append("  not lines: " + "、".join(figures["linear_not_lines"]))
-    if figures["linear_region"]:
-        lines.append("  no geometry: " + "、".join(figures["linear_region"]))
+    if figures["linear_unplaced"]:
+        lines.append("  course not stated: " + "、".join(figures["linear_unplaced"]))
+    if figures["linear_programmes"]:
+        lines.append("  programmes: " + "、".join(figures["linear_programmes"]))
     names = names or {}
     lines.extend(f"  candidate: {a} {names.get(a, '')} | {b} {names.get(b, '')} ({why})" for a, b, why in duplicates)
     return "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import shapely
@@ -278,3 +279,51 @@ def test_a_community_places_the_record_at_its_street_and_always_the_same_point(g
     assert placement.place(_ev("西彭工业园冶金村厂房", admin=["九龙坡区"])).geometry.x == 106.31
     # Outside its district, or with no district to search, a community name places nothing.
     assert placement.place(_ev("滩子口片区", admin=["江津区"], plans=("joint2021",))).geometry is None
+def _lines_catalog(tmp_path, location: dict | None, *, category="metro"):
+    """A one-record catalog: a line-category record with ``location`` as its lines.json entry (None: none)."""
+    d = _catalog(tmp_path, [_entry("轨道9号线", category=category, admin_stated=[])])
+    if location is not None:
+        (d / "locations").mkdir()
+        (d / "locations" / "lines.json").write_text(json.dumps({"轨道9号线": location}, ensure_ascii=False), encoding="utf-8")
+    return d
+
+
+_WHY = {"note_zh": "规划未写明起讫点", "note_en": "The plan gives no ends"}
+
+
+def test_build_refuses_a_rail_metro_or_expressway_record_that_is_not_a_line(tmp_path):
+    out = tmp_path / "p.geojson"
+    # No line and no declared reason: refused, naming the source file, entry and field.
+    with pytest.raises(CatalogSourceError, match=r"jlp14_t\.json: entry '轨道9号线': location: a metro record must be a line"):
+        cb.build(out=out, directory=_lines_catalog(tmp_path / "a", None))
+    point = {"kind": "point", "places": [{"name": "站", "lon": 106.5, "lat": 29.5, "precision": "approximate", "source": "well_known"}], **_WHY}
+    with pytest.raises(CatalogSourceError, match=r"lines\.json: entry '轨道9号线': location: a metro record must be a line but comes out as Point"):
+        cb.build(out=out, directory=_lines_catalog(tmp_path / "b", point))
+    assert not out.exists()
+    # The same record as a line, or a water works as a point, is built.
+    line = {"kind": "line", "places": [{"name": "甲", "lon": 106.5, "lat": 29.5}, {"name": "乙", "lon": 106.6, "lat": 29.6}], **_WHY}
+    frame, _, _ = cb.assemble(_lines_catalog(tmp_path / "c", line))
+    assert frame.geometry.iat[0].geom_type == "LineString"
+    frame, _, _ = cb.assemble(_lines_catalog(tmp_path / "d", point, category="water"))
+    assert frame.geometry.iat[0].geom_type == "Point"
+
+
+def test_declared_exceptions_are_unplaced_with_their_notes_and_malformed_ones_are_refused(tmp_path):
+    unknown = {"kind": "point", "not_line": "course_not_stated", "places": [], "scope": "九龙坡区", **_WHY}
+    frame, _, _ = cb.assemble(_lines_catalog(tmp_path / "a", unknown))
+    row = frame.iloc[0]
+    assert (row.geometry, row.location_precision, row.scope, row.location_note_en) == (None, "district", "九龙坡区", "The plan gives no ends")
+    programme = {"kind": "none", "not_line": "programme", "places": [], "scope": "重庆市", **_WHY}
+    d = _lines_catalog(tmp_path / "b", programme)
+    frame, _, _ = cb.assemble(d)
+    assert (frame.geometry.iat[0], frame.location_precision.iat[0], frame.scope.iat[0]) == (None, "region", "重庆市")
+    assert cb.line_exceptions(d) == {cb.project_id("轨道9号线"): "programme"}
+    bad = {
+        "not_line": ("unknown reason 'maybe'", {**unknown, "not_line": "maybe"}),
+        "kind": ("has kind 'none'", {**programme, "kind": "point"}),
+        "places": ("has no coordinates", {**unknown, "places": [{"name": "站", "lon": 106.5, "lat": 29.5}]}),
+        "note_zh": ("says why", {**unknown, "note_zh": ""}),
+    }
+    for k, (field, (why, location)) in enumerate(bad.items()):
+        with pytest.raises(CatalogSourceError, match=rf"lines\.json: entry '轨道9号线': location\.{field}: .*{re.escape(why)}"):
+            cb.assemble(_lines_catalog(tmp_path / f"bad{k}", location))

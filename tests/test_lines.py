@@ -23,22 +23,26 @@ LINE_CATEGORIES = ("rail", "metro", "highway")
 OWNED_CATEGORIES = (*LINE_CATEGORIES, "road", "bridge_tunnel")
 MAX_LINE_KM = 800
 KM_TOLERANCE = 0.35
-#: Rail/metro/highway records that are deliberately not lines, each for a reason its notes give:
-#: a batch of lines (no single course), a network, or a line whose course is not published.
+#: The rail/metro/expressway records that are not lines, and why (docs/DATA_MODEL.md "Lines";
+#: each entry of lines.json declares it as ``not_line`` and its notes say the evidence). Changing
+#: this list is a curation decision (docs/DECISIONS.md), not a test fix.
 NOT_LINES = {
-    "重庆中心城区连接主城新区市域(郊)铁路": "none",  # group of suburban lines, each with its own record
-    "重庆轨道交通第四期建设规划": "none",  # construction-plan batch
-    "重庆轨道交通第五期建设规划": "none",
-    "西部槽谷轨道线网": "polygon",  # a network over an area
-    "果园港铁路专用线": "point",  # spur course not published
-    "重庆轨道交通12号线": "point",  # courses not published
-    "重庆轨道交通19号线": "point",
-    "重庆轨道交通21号线": "point",
-    "重庆轨道交通15号线延伸线": "point",
-    "渝广高速支线": "point",
-    "渝武高速—渝广高速连接线": "point",
-    "沿江铁路": "none",  # a Yangtze-belt corridor named without a section or route
+    "重庆中心城区连接主城新区市域(郊)铁路": "programme",  # suburban lines the plan does not list
+    "重庆轨道交通第四期建设规划": "programme",  # construction-plan batches, lines not listed
+    "重庆轨道交通第五期建设规划": "programme",
+    "西部槽谷轨道线网": "programme",  # a network, its lines not named
+    "沿江铁路": "programme",  # a corridor built in sections, no section named
+    "重庆轨道交通12号线": "course_not_stated",  # no ends, stations or places in the plan or at hand
+    "重庆轨道交通19号线": "course_not_stated",
+    "重庆轨道交通21号线": "course_not_stated",
+    "重庆轨道交通15号线延伸线": "course_not_stated",
+    "渝武高速—渝广高速连接线": "course_not_stated",
 }
+#: Lines whose named section ends outside Chongqing ∪ Sichuan (川藏铁路雅安至林芝段 ends at Nyingchi).
+SECTIONS_BEYOND = {"川藏铁路雅安至林芝段"}
+#: A line's drawn length over the distance between its ends: more is a line that wanders off
+#: (a loop, whose ends meet, is left out). 重庆铁路枢纽东环线 (珞璜—重庆东—统景—水土, a half ring) is 2.2.
+MAX_DETOUR = 2.5
 FIRST_PERSON = re.compile(r"\b(me|my|we|our|us)\b|\bI (think|assume|believe|know)\b|general knowledge|我")
 _GEOD = Geod(ellps="WGS84")
 
@@ -102,17 +106,67 @@ def test_lines_are_approximate_and_name_their_section(entries):
         assert section.get("from") and section.get("to"), f"{key!r}: section from/to missing"
 
 
-def test_every_rail_metro_highway_record_is_a_line(records, entries, built):
+def test_every_rail_metro_highway_record_is_a_line_or_a_declared_exception(records, entries, built):
     for key, rec in records.items():
         if rec["category"] not in LINE_CATEGORIES:
             continue
         entry = entries.get(key)
         assert entry is not None, f"{key!r} ({rec['category']}) has no entry in lines.json"
+        row = built.loc[key]
         if key in NOT_LINES:
-            assert entry["kind"] == NOT_LINES[key], f"{key!r}: expected kind {NOT_LINES[key]}"
+            assert entry.get("not_line") == NOT_LINES[key], f"{key!r}: lines.json should declare not_line {NOT_LINES[key]}"
+            assert row.geometry is None, f"{key!r} is not a line, so nothing stands in for it (no point, no area)"
+            assert row.location_source == "none" and row.scope, f"{key!r}: listed under its scope"
+            if NOT_LINES[key] == "programme":
+                assert row.location_precision == "region", f"{key!r}: a programme is region-wide"
             continue
-        geom_type = built.loc[key].geometry.geom_type
-        assert geom_type in ("LineString", "MultiLineString"), f"{key!r} is a {geom_type}, not a line"
+        assert row.geometry.geom_type in ("LineString", "MultiLineString"), f"{key!r} is a {row.geometry.geom_type}, not a line"
+    declared = {key for key, entry in entries.items() if entry.get("not_line")}
+    assert declared == set(NOT_LINES), f"not_line declared but not listed here: {declared - set(NOT_LINES)}"
+
+
+def test_report_counts_programmes_apart_and_every_other_exception_as_not_a_line(built):
+    from geo.catalog import add_derived_columns
+    from geo.catalog_build import line_exceptions
+    from geo.stats import placement_figures
+
+    exceptions = line_exceptions()
+    programmes = [pid for pid, why in exceptions.items() if why == "programme"]
+    fig = placement_figures(add_derived_columns(built.reset_index(drop=True)), programmes=programmes)
+    names = {key: built.loc[key].name_zh for key in NOT_LINES}
+    assert fig["linear_not_lines"] == []
+    assert sorted(fig["linear_programmes"]) == sorted(names[k] for k, why in NOT_LINES.items() if why == "programme")
+    assert sorted(fig["linear_unplaced"]) == sorted(names[k] for k, why in NOT_LINES.items() if why == "course_not_stated")
+
+
+def test_line_lengths_lie_in_their_category_band(built):
+    from geo.catalog import add_derived_columns
+    from geo.checks import line_lengths
+
+    assert line_lengths(add_derived_columns(built.reset_index(drop=True))) == []
+
+
+def test_lines_stop_in_the_region_unless_their_section_ends_beyond(entries):
+    from geo.validate import in_home_area
+
+    for key, entry in entries.items():
+        if entry["kind"] != "line" or key in SECTIONS_BEYOND:
+            continue
+        xy = [(p["lon"], p["lat"]) for p in entry["places"]]
+        inside = in_home_area(*map(list, zip(*xy, strict=True)))
+        assert inside.all(), f"{key!r} runs beyond Chongqing and Sichuan: {[p['name'] for p, ok in zip(entry['places'], inside, strict=True) if not ok]}"
+
+
+def test_lines_do_not_wander_off_their_section(entries):
+    for key, entry in entries.items():
+        if entry["kind"] != "line":
+            continue
+        xy = [(p["lon"], p["lat"]) for p in entry["places"]]
+        ends_km = _GEOD.inv(*xy[0], *xy[-1])[2] / 1000
+        if ends_km < 1:  # a loop
+            continue
+        ratio = _km(shapely.LineString(xy)) / ends_km
+        assert ratio <= MAX_DETOUR, f"{key!r}: drawn {ratio:.2f} times the distance between its ends"
 
 
 def test_line_length_fits_its_section(entries, built):
@@ -157,3 +211,22 @@ def test_lines_reach_every_stated_district(records, entries, built, units):
         names = set(hit.name_zh) | set(hit.unit_name_zh)
         missing = [d for d in records[key]["admin_stated"] if d not in names]
         assert not missing, f"{key!r} does not reach {missing}"
+
+
+def test_line_length_band_flags_lines_too_long_or_too_short_for_their_category(tmp_path):
+    from geo.checks import line_lengths
+    from tests.helpers import make_frame, make_record
+
+    def line(dx):  # eastward from 106.0°E at 29.5°N: 0.1° ≈ 9.7 km
+        return {"type": "LineString", "coordinates": [[106.0, 29.5], [106.0 + dx, 29.5]]}
+
+    frame = make_frame([
+        make_record("M1", category="metro", location_precision="approximate", geometry=line(0.3)),  # ~29 km
+        make_record("M2", category="metro", location_precision="approximate", geometry=line(1.0)),  # ~97 km
+        make_record("H1", category="highway", location_precision="approximate", geometry=line(0.05)),  # ~5 km
+        make_record("R1", category="road", location_precision="approximate", geometry=line(1.0)),  # roads: no band
+        make_record("P1", category="metro"),  # a point: the build's rule, not this check
+    ], tmp_path)
+    problems = line_lengths(frame)
+    assert [(p.record, p.field) for p in problems] == [("M2", "geometry"), ("H1", "geometry")]
+    assert "3–80 km of one metro" in problems[0].message and "10–600 km" in problems[1].message

@@ -132,11 +132,17 @@ def test_placement_figures_and_duplicate_finder():
         _record("C", name_zh="轨道1号线", category="metro", location_precision="approximate", location_source="well_known"),
         _record("D", name_zh="轨道2号线", category="metro", location_precision="region", location_source="none", scope="重庆市"),
         _record("E", name_zh="西彭工业园标准厂房", location_precision="town", location_note_en="I guess"),
+        _record("F", name_zh="轨道第九期规划", category="metro", location_precision="region", location_source="none", scope="重庆市"),
+        _record("G", name_zh="轨道3号线", category="metro", location_precision="approximate", location_source="well_known"),
     ]
-    frame = add_derived_columns(_frame(records, [pt, pt, shapely.Point(106.2, 29.0), None, shapely.Point(106.1, 29.1)]))
-    fig = placement_figures(frame)
-    assert fig["on_unit_point"] == 2 and fig["max_on_one_point"] == 2 and fig["region"] == 1
-    assert fig["linear_not_lines"] == ["轨道1号线"] and fig["linear_region"] == ["轨道2号线"]
+    geoms = [pt, pt, shapely.Point(106.2, 29.0), None, shapely.Point(106.1, 29.1), None, shapely.LineString([(106.3, 29.5), (106.5, 29.6)])]
+    frame = add_derived_columns(_frame(records, geoms))
+    fig = placement_figures(frame, programmes={"F", "C"})  # a drawn record is never a programme
+    assert fig["on_unit_point"] == 2 and fig["max_on_one_point"] == 2 and fig["region"] == 2
+    assert fig["linear_not_lines"] == ["轨道1号线"] and fig["linear_unplaced"] == ["轨道2号线"]
+    assert fig["linear_programmes"] == ["轨道第九期规划"]
+    # Without the declared programmes, every line-category record with no geometry counts as not a line.
+    assert placement_figures(frame)["linear_unplaced"] == ["轨道2号线", "轨道第九期规划"]
     assert duplicate_candidates(frame) == [("A", "B", "same name, categories water and port")]
     assert duplicate_candidates(frame, explained={frozenset(("A", "B"))}) == []
     assert [(p.record, p.field) for p in notes_neutral(frame)] == [("E", "location_note_en")]
