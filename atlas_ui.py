@@ -112,7 +112,7 @@ def url_state():
 
         atlas = get_atlas()
         state, problems = parse_query(query_dict(), plan_ids=list(atlas.plans), district_codes=atlas.district_codes,
-                                      project_ids=atlas.projects["id"].tolist(), basemaps=available())
+                                      project_ids=_ProjectIds(atlas), basemaps=available())
         st.session_state.url_state = state
         st.session_state.url_problems = problems
     return st.session_state.url_state
@@ -163,28 +163,52 @@ def sync_url(spec: FilterSpec, lang: str, **extra: str | None) -> None:
     """Write the state to the query string so the address bar is a shareable link.
 
     ``base``, ``shade`` and ``p`` come from ``extra`` when given, else stay as
-    they are. ``lat``/``lon``/``z`` are the view the map last reported
-    (:func:`view_input`) when there is one, so a rerun never writes back a
-    view older than the one on screen.
+    they are when they parse (:func:`address_state`; a bad value is dropped).
+    ``lat``/``lon``/``z`` are the view the map last reported (:func:`view_input`)
+    when there is one, so a rerun never writes back a view older than the one
+    on screen.
     """
     wanted = {**spec.to_query(), **({"lang": "en"} if lang == "en" else {})}
+    now = address_state()
+    carried = {"base": None if now.base == "none" else now.base, "shade": None if now.shade == "none" else now.shade, "p": now.selected,
+               **(now.view.to_query() if now.view else {})}
     for key in ("base", "shade", "p", "lat", "lon", "z"):
-        value = extra.get(key, st.query_params.get(key))
+        value = extra.get(key, carried.get(key))
         if value not in (None, ""):
             wanted[key] = str(value)
-    reported = st.session_state.get("map_view")
+    reported = reported_view()
     if reported is not None:
         wanted.update(reported.to_query())
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
 
 
-def current_base() -> str:
-    """The base map the map page shows: its ``base`` in the address (validated), else the link's, else ``none``."""
-    from geo.tiles import available
+class _ProjectIds:
+    """``id in ids`` for the catalog's project ids, without listing a million of them on every rerun."""
 
-    value = st.query_params.get("base")
-    return value if value in available() else url_state().base
+    def __init__(self, atlas: Atlas) -> None:
+        self.atlas = atlas
+
+    def __contains__(self, value: object) -> bool:
+        return bool((self.atlas.projects["id"] == value).any())
+
+
+def address_state():
+    """The address bar's parameters as they are now, parsed (:func:`geo.urlstate.parse_query`; problems ignored:
+    the notice speaks of the link the session opened with, :func:`url_notice`)."""
+    from geo.tiles import available
+    from geo.urlstate import parse_query
+
+    atlas = get_atlas()
+    state, _ = parse_query(query_dict(), plan_ids=list(atlas.plans), district_codes=atlas.district_codes,
+                           project_ids=_ProjectIds(atlas), basemaps=available())
+    return state
+
+
+def current_base() -> str:
+    """The base map the map page shows: its ``base`` in the address when valid, else the link's, else ``none``."""
+    base = address_state().base
+    return base if base != "none" else url_state().base
 
 
 #: Key of the hidden text input the map's script fills with its view (layers.view).
@@ -200,11 +224,17 @@ def view_input(lang: str):
     report is kept in ``st.session_state.map_view`` (for :func:`sync_url` and
     the Export page's "map's current view").
     """
+    st.html(_VIEW_CSS)
+    st.text_input(t("map_view_field", lang), key=VIEW_KEY, on_change="ignore", live="0ms", label_visibility="collapsed")
+    return reported_view()
+
+
+def reported_view():
+    """The last valid view the map reported (``st.session_state.map_view``), updated from the hidden input's
+    value as this run received it (readable before the input is drawn, so every ``sync_url`` of the run agrees)."""
     from geo.urlstate import parse_reported_view
 
-    st.html(_VIEW_CSS)
-    text = st.text_input(t("map_view_field", lang), key=VIEW_KEY, on_change="ignore", live="0ms", label_visibility="collapsed")
-    view = parse_reported_view(text)
+    view = parse_reported_view(st.session_state.get(VIEW_KEY))
     if view is not None:
         st.session_state.map_view = view
     return st.session_state.get("map_view")

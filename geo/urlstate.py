@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from geo.filters import FilterSpec
@@ -154,10 +154,10 @@ def parse_reported_view(text: str | None) -> View | None:
     return View(view.lat, view.lon, view.z, bounds=(w, s, e, n) if w < e and s < n else None)
 
 
-def parse_selection(text: str, *, project_ids: Iterable[str]) -> str | Problem:
+def parse_selection(text: str, *, project_ids: Container[str]) -> str | Problem:
     """A known project id or a place key ``G:lon,lat`` (normalised by :func:`place_key`), else a ``bad_project`` problem."""
     text = text.strip()
-    if text in set(project_ids):
+    if text in project_ids:
         return text
     m = _PLACE.fullmatch(text)
     if m:
@@ -195,7 +195,7 @@ def _choice(query: Mapping, key: str, allowed: Sequence[str], problems: list[Pro
 
 
 def parse_query(
-    query: Mapping[str, str | Sequence[str]], *, plan_ids: Iterable[str], district_codes: Iterable[str], project_ids: Iterable[str],
+    query: Mapping[str, str | Sequence[str]], *, plan_ids: Iterable[str], district_codes: Iterable[str], project_ids: Container[str],
     basemaps: Sequence[str] = ("none",),
 ) -> tuple[UrlState, list[Problem]]:
     """Every parameter of a link as one :class:`UrlState`, and what was dropped.
@@ -206,7 +206,8 @@ def parse_query(
         Parameter → value, or → list of values when repeated (as
         ``st.query_params.get_all`` gives them).
     plan_ids, district_codes, project_ids
-        The known values of ``plan``, ``district`` and ``p``.
+        The known values of ``plan``, ``district`` and ``p`` (``project_ids``
+        is only asked ``in``, and only when ``p`` is given).
     basemaps
         The base maps this server offers (``geo.tiles.available()``), default first.
 

@@ -55,7 +55,6 @@ def test_pan_reaches_the_url_the_server_a_new_page_and_the_export_frame(app_url,
     assert _query(_href(page))["lat"] == "29.5600" and _query(_href(page))["lon"] == "106.5500"
     time.sleep(1.5)
     assert not page.evaluate(RUNNING_JS), "the pan started a rerun"
-    bounds = frame.evaluate(BOUNDS_JS)
 
     # 2. The next rerun (here: switching to English) brings the view to the server: it writes the
     #    address bar again with the new language and the same view, not a stale one.
@@ -75,7 +74,12 @@ def test_pan_reaches_the_url_the_server_a_new_page_and_the_export_frame(app_url,
     c = fresh.evaluate("() => { const c = window.map.getCenter(); return [c.lat, c.lng]; }")
     assert abs(c[0] - 29.56) < 1e-4 and abs(c[1] - 106.55) < 1e-4
 
-    # 4. Export, framed on "the map's current view": the frame drawn is the map's bounds.
+    # 4. Pan again and go straight to Export (no rerun in between: the view travels through the tab's
+    #    sessionStorage); framed on "the map's current view", the frame drawn is the map's bounds.
+    rebuilt = _map_frame(page)
+    rebuilt.evaluate("() => { window.map.setView([29.62, 106.48], 12); }")
+    _wait(lambda: _query(_href(page)).get("z") == "12", timeout=20)
+    bounds = rebuilt.evaluate(BOUNDS_JS)
     page.locator("[data-testid=stSidebarNavLink]").filter(has_text="Export").first.click()
     _wait(lambda: page.locator(".st-key-atlas_view input").count() and page.locator(".st-key-atlas_view input").input_value())
     page.get_by_text("The map's current view").first.click()
