@@ -65,7 +65,7 @@ def _place_list(browser, url: str) -> None:
 
 def _export_current_view(browser, url: str) -> None:
     """Pan the map to central Chongqing, then frame the briefing image on "the map's current view"."""
-    page = browser.new_page(viewport=DESKTOP)
+    page = browser.new_page(viewport={"width": 1440, "height": 1500})  # tall: the frame choice and the preview together
     page.goto(url + "/?lang=en")
     frame = _painted(page)
     frame.evaluate("() => { window.map.setView([29.56, 106.55], 10); }")
@@ -77,9 +77,10 @@ def _export_current_view(browser, url: str) -> None:
     page.get_by_text("The map's current view:").first.wait_for(timeout=60000)
     page.get_by_role("button", name="Make preview").click()
     page.get_by_text("Frame: ").first.wait_for(timeout=180000)
-    page.get_by_text("Frame: ").first.scroll_into_view_if_needed()
+    page.get_by_text("Briefing image").first.scroll_into_view_if_needed()
+    page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollBy(0, -20)")
     time.sleep(1)
-    page.screenshot(path=str(OUT / "export_en_current_view.png"), full_page=True)
+    page.screenshot(path=str(OUT / "export_en_current_view.png"))
     page.close()
 
 
