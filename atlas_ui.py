@@ -90,21 +90,53 @@ def boundary_url(basemap: str) -> str:
 def language() -> str:
     """中文 by default; the choice lives in the URL (``lang=en``) and the sidebar."""
     if "lang" not in st.session_state:
-        st.session_state.lang = "en" if st.query_params.get("lang") == "en" else "zh"
+        st.session_state.lang = url_state().lang
     choice = st.sidebar.radio(t("language"), ["中文", "English"], index=0 if st.session_state.lang == "zh" else 1, horizontal=True, key="lang_radio")
     st.session_state.lang = "zh" if choice == "中文" else "en"
     return st.session_state.lang
+
+
+def query_dict() -> dict[str, list[str]]:
+    """The query string as parameter → every value given (a repeated parameter keeps all its copies)."""
+    return {k: st.query_params.get_all(k) for k in st.query_params}
+
+
+def url_state():
+    """Every URL parameter of this session's first page load, parsed once (:func:`geo.urlstate.parse_query`).
+
+    The problems are kept beside it (``url_problems``) for :func:`url_notice`.
+    """
+    if "url_state" not in st.session_state:
+        from geo.tiles import available
+        from geo.urlstate import parse_query
+
+        atlas = get_atlas()
+        state, problems = parse_query(query_dict(), plan_ids=list(atlas.plans), district_codes=atlas.district_codes,
+                                      project_ids=_ProjectIds(atlas), basemaps=available())
+        st.session_state.url_state = state
+        st.session_state.url_problems = problems
+    return st.session_state.url_state
+
+
+def url_notice(lang: str) -> None:
+    """One notice listing the link's dropped parameters, in the page's language, values escaped; kept until the
+    next page load (it does not flash away on the next rerun)."""
+    problems = st.session_state.get("url_problems") or []
+    if not problems:
+        return
+    items = []
+    for p in problems:
+        reason = md_escape(t(f"url_{p.reason}", lang))
+        items.append(f"{reason} ({p.value})" if p.reason == "more" else f"`{md_escape(p.parameter)}`={echo(p.value)}: {reason}")
+    st.warning(md_escape(t("notice_bad_query", lang)) + " " + "; ".join(items))
 
 
 def sidebar_filters(atlas: Atlas, lang: str) -> FilterSpec:
     """The filter widgets, initialised from the URL once per session; bad URL values get a notice."""
     catalog_notice(lang)
     if "spec" not in st.session_state:
-        spec, notices = FilterSpec.from_query(dict(st.query_params), plan_ids=list(atlas.plans), district_codes=atlas.district_codes)
-        st.session_state.spec = spec
-        st.session_state.url_notices = notices
-    if st.session_state.get("url_notices"):
-        st.warning(md_escape(t("notice_bad_query", lang)) + " " + "; ".join(echo(n) for n in st.session_state.url_notices))
+        st.session_state.spec = url_state().spec
+    url_notice(lang)
     spec: FilterSpec = st.session_state.spec
     sb = st.sidebar
     sb.header(t("filters", lang))
@@ -128,14 +160,95 @@ def sidebar_filters(atlas: Atlas, lang: str) -> FilterSpec:
 
 
 def sync_url(spec: FilterSpec, lang: str, **extra: str | None) -> None:
-    """Write the state to the query string so the address bar is a shareable link."""
+    """Write the state to the query string so the address bar is a shareable link.
+
+    ``base``, ``shade`` and ``p`` come from ``extra`` when given, else stay as
+    they are when they parse (:func:`address_state`; a bad value is dropped).
+    ``lat``/``lon``/``z`` are the view the map last reported (:func:`view_input`)
+    when there is one, so a rerun never writes back a view older than the one
+    on screen.
+    """
     wanted = {**spec.to_query(), **({"lang": "en"} if lang == "en" else {})}
+    now = address_state()
+    carried = {"base": None if now.base == "none" else now.base, "shade": None if now.shade == "none" else now.shade, "p": now.selected,
+               **(now.view.to_query() if now.view else {})}
     for key in ("base", "shade", "p", "lat", "lon", "z"):
-        value = extra.get(key, st.query_params.get(key))
+        value = extra.get(key, carried.get(key))
         if value not in (None, ""):
             wanted[key] = str(value)
+    reported = reported_view()
+    if reported is not None:
+        wanted.update(reported.to_query())
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
+
+
+class _ProjectIds:
+    """``id in ids`` for the catalog's project ids, without listing a million of them on every rerun."""
+
+    def __init__(self, atlas: Atlas) -> None:
+        self.atlas = atlas
+
+    def __contains__(self, value: object) -> bool:
+        return bool((self.atlas.projects["id"] == value).any())
+
+
+def address_state():
+    """The address bar's parameters as they are now, parsed (:func:`geo.urlstate.parse_query`; problems ignored:
+    the notice speaks of the link the session opened with, :func:`url_notice`)."""
+    from geo.tiles import available
+    from geo.urlstate import parse_query
+
+    atlas = get_atlas()
+    state, _ = parse_query(query_dict(), plan_ids=list(atlas.plans), district_codes=atlas.district_codes,
+                           project_ids=_ProjectIds(atlas), basemaps=available())
+    return state
+
+
+def current_base() -> str:
+    """The base map the map page shows: its ``base`` in the address when valid, else the link's, else ``none``."""
+    base = address_state().base
+    return base if base != "none" else url_state().base
+
+
+#: Key of the hidden text input the map's script fills with its view (layers.view).
+VIEW_KEY = "atlas_view"
+_VIEW_CSS = "<style>.st-key-atlas_view, .st-key-atlas_view_loader { display: none !important; }</style>"
+
+
+def view_input(lang: str):
+    """The hidden input the map's view script fills (:mod:`layers.view`); returns the last reported view or None.
+
+    ``on_change="ignore"``: a pan stages the value in the browser without a
+    rerun; Streamlit sends it with the next rerun, whatever causes it. A valid
+    report is kept in ``st.session_state.map_view`` (for :func:`sync_url` and
+    the Export page's "map's current view").
+    """
+    st.html(_VIEW_CSS)
+    st.text_input(t("map_view_field", lang), key=VIEW_KEY, on_change="ignore", live="0ms", label_visibility="collapsed")
+    return reported_view()
+
+
+def reported_view():
+    """The last valid view the map reported (``st.session_state.map_view``), updated from the hidden input's
+    value as this run received it (readable before the input is drawn, so every ``sync_url`` of the run agrees)."""
+    from geo.urlstate import parse_reported_view
+
+    view = parse_reported_view(st.session_state.get(VIEW_KEY))
+    if view is not None:
+        st.session_state.map_view = view
+    return st.session_state.get("map_view")
+
+
+def view_from_other_page(lang: str):
+    """On a page without the map: :func:`view_input` plus a hidden frame that stages the tab's last
+    reported view (kept by the map's script in sessionStorage), so the next rerun brings it here."""
+    from layers.view import loader_html
+
+    view = view_input(lang)
+    with st.container(key="atlas_view_loader"):
+        st.iframe(loader_html(input_key=VIEW_KEY), height=1)
+    return view
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -206,6 +319,14 @@ def image_extent(choice: str, spec: FilterSpec, lang: str) -> tuple[float, float
 
     if choice == "region":
         return REGION
+    if choice == "view":
+        view = st.session_state.get("map_view")
+        if view is None or view.bounds is None:
+            st.info(t("frame_view_none", lang))
+            return None
+        w, s, e, n = view.bounds
+        st.caption(t("frame_view_is", lang, w=f"{w:.3f}", s=f"{s:.3f}", e=f"{e:.3f}", n=f"{n:.3f}", z=view.z))
+        return view.bounds
     if choice == "district":
         units = web_units()
         chosen = units[units.adcode.isin(spec.districts)]
@@ -553,55 +674,36 @@ def map_page_css() -> None:
     st.html(_MAP_CSS)
 
 
-def _parse_selection(raw: str | None, atlas: Atlas) -> tuple[str | None, bool]:
-    """``(selection, ok)`` for a ``?p=`` value: a known project id or a ``G:lon,lat`` place key."""
-    import re
-
-    if not raw:
-        return None, True
-    raw = raw.strip()
-    if re.fullmatch(r"P[0-9A-F]{8}", raw):
-        return (raw, True) if (atlas.projects["id"] == raw).any() else (None, False)
-    m = re.fullmatch(r"G:(-?\\d{1,3}(?:\\.\\d+)?),(-?\\d{1,2}(?:\\.\\d+)?)", raw)
-    if m:
-        lon, lat = float(m.group(1)), float(m.group(2))
-        if -180 <= lon <= 180 and -90 <= lat <= 90:
-            from layers.projects import group_key
-
-            return group_key(lon, lat), True
-    return None, False
-
-
 def init_view_and_selection(atlas: Atlas, lang: str) -> None:
     """Once per session: the initial view (``lat``/``lon``/``z``) and selection (``p``) from the URL.
 
-    Bad values are ignored with a notice in the page's language that stays
-    until the next page load (it does not flash away on the next rerun).
+    Parsed with every other parameter by :func:`url_state` (bad values are in
+    its one notice). A link with a view opens at exactly that view: neither
+    its district filter nor its project re-frames the map until the planner
+    changes the districts or asks to zoom.
     """
-    q = st.query_params
-    if "view" not in st.session_state:
-        st.session_state.map_notices = []
-        try:
-            lat, lon, z = float(q["lat"]), float(q["lon"]), int(q.get("z", 10))
-            if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 1 <= z <= 19):
-                raise ValueError
-            st.session_state.view = ((lat, lon), z)
-        except KeyError:
-            st.session_state.view = (None, None)
-        except ValueError:
-            st.session_state.view = (None, None)
-            st.session_state.map_notices.append(("notice_bad_query", {"extra": "lat/lon/z"}))
-        selected, ok = _parse_selection(q.get("p"), atlas)
-        if not ok:
-            st.session_state.map_notices.append(("notice_bad_project", {"id": q.get("p")}))
-        st.session_state.selected = selected
-        st.session_state.frame_request = ("p", selected, 0) if selected else None
-        st.session_state.last_click = None
-    for key, fmt in st.session_state.map_notices:
-        if key == "notice_bad_query":
-            st.warning(md_escape(t(key, lang)) + " " + echo(fmt["extra"]))
-        else:
-            st.warning(t(key, lang, **{k: echo(v) for k, v in fmt.items()}))
+    if "view" in st.session_state:
+        return
+    state = url_state()
+    view = state.view
+    st.session_state.view = ((view.lat, view.lon), view.z) if view else (None, None)
+    st.session_state.view_pinned = state.spec.districts if view else None
+    st.session_state.selected = state.selected
+    st.session_state.frame_request = ("p", state.selected, 0) if state.selected and not view else None
+    st.session_state.last_click = None
+
+
+def rebuilt_view(signature: tuple) -> tuple:
+    """The base map's (location, zoom): the session's initial view, or — when ``signature`` (what the base
+    map is built from) changed since the last run, so the browser builds a new map anyway — the view the
+    map last reported. Within one base map the view never changes (the browser keeps its map)."""
+    before = st.session_state.get("base_signature")
+    st.session_state.base_signature = signature
+    reported = st.session_state.get("map_view")
+    if before is not None and before != signature and reported is not None:
+        st.session_state.view = ((reported.lat, reported.lon), reported.z)
+        st.session_state.view_pinned = st.session_state.get("frame_districts")
+    return st.session_state.view
 
 
 def shading_values(shown, shade: str):
@@ -650,11 +752,15 @@ def selection_layers(atlas: Atlas, spec: FilterSpec, basemap: str, lang: str) ->
     if st.session_state.get("frame_districts", spec.districts) != spec.districts:
         st.session_state.frame_request = None  # a district filter chosen after a ?p= link or "zoom to" wins
     st.session_state.frame_districts = spec.districts
+    if st.session_state.get("view_pinned") not in (None, spec.districts):
+        st.session_state.view_pinned = None  # a link's exact view holds until the districts change
     request = st.session_state.frame_request
     if request and request[0] == "p" and len(selected):
         w, s, e, n = selected.total_bounds
         pad = 0.02 if (e - w) < 0.04 else 0.0
         box, token = (w - pad, s - pad, e + pad, n + pad), f"p:{request[1]}:{request[2]}"
+    elif st.session_state.get("view_pinned") is not None:
+        return layers
     elif len(chosen):
         box, token = tuple(chosen.total_bounds), "d:" + ",".join(sorted(spec.districts))
     elif st.session_state.get("framed_once"):

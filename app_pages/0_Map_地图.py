@@ -23,9 +23,11 @@ from geo.filters import FilterSpec
 from geo.i18n import t
 from geo.osm import credit_line
 from geo.tiles import BASEMAPS, available
+from geo.urlstate import SHADES
 from layers.legend import legend_html
-from layers.projects import base_map, drawn_count, project_layers, project_tiles_url
+from layers.projects import base_map, drawn_count, place_layer, project_layers, project_tiles_url
 from layers.vector_tiles import use_tiles, vector_tile_layer
+from layers.view import display_location, view_reporter
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -54,31 +56,32 @@ lang = ui.language()
 spec = ui.sidebar_filters(atlas, lang)
 user = ui.sign_in_box(lang)
 editing = ui.edit_mode_toggle(user, lang)
-q = st.query_params
+linked = ui.url_state()  # every URL parameter, parsed once per session (geo.urlstate)
 
 bases = available()
-base_default = q.get("base") if q.get("base") in bases else "none"
-basemap = st.sidebar.selectbox(t("basemap", lang), bases, index=bases.index(base_default), format_func=lambda k: BASEMAPS[k].name(lang), key="basemap")
+basemap = st.sidebar.selectbox(t("basemap", lang), bases, index=bases.index(linked.base) if linked.base in bases else 0, format_func=lambda k: BASEMAPS[k].name(lang), key="basemap")
 if not settings.tianditu_key:
     st.sidebar.caption(t("tianditu_no_key", lang))
-shade_options = ["none", "count", "rail"]
-shade_default = q.get("shade") if q.get("shade") in shade_options else "none"
-shade = st.sidebar.selectbox(t("choropleth", lang), shade_options, index=shade_options.index(shade_default), format_func=lambda k: t(f"choropleth_{k}", lang), key="shade")
+shade_options = list(SHADES)
+shade = st.sidebar.selectbox(t("choropleth", lang), shade_options, index=shade_options.index(linked.shade), format_func=lambda k: t(f"choropleth_{k}", lang), key="shade")
 
 shown = ui.filtered(spec)
 st.title(t("app_title", lang))
 st.caption(t("app_subtitle", lang) + " · " + t("shown", lang, n=len(shown), total=len(atlas.projects)))
 
 ui.init_view_and_selection(atlas, lang)
+ui.view_input(lang)  # the view the map reported since the last run (layers.view), without a rerun of its own
 shading = ui.shading_values(shown, shade)
-location, zoom = st.session_state.view
+location, zoom = ui.rebuilt_view((basemap, lang, editing, ui.map_key(editing), None if shading is None else tuple(shading.round(6).items())))
 units = ui.web_units()
-m = base_map(units, lang=lang, basemap=basemap, boundaries_url=ui.boundary_url(basemap), shading=shading, location=location, zoom=zoom)
+m = base_map(units, lang=lang, basemap=basemap, boundaries_url=ui.boundary_url(basemap), shading=shading, location=display_location(*location, basemap) if location else None, zoom=zoom)
+m.add_child(view_reporter(input_key=ui.VIEW_KEY, basemap=basemap))  # constant script: the base map stays identical
 # --- Vector tiles past settings.vector_tiles_threshold (issue 13): one block, see tiles_layer() ---
 tiled = tiles_layer(spec, shown, basemap, lang)
 if tiled is not None:
     m.add_child(tiled)  # on the base map: streamlit-folium binds clicks to the layers present at start
-    layers = []
+    places = place_layer(shown, lang=lang, basemap=basemap, place_names=ui.place_names(), units=units)  # not in the archive
+    layers = [places] if places is not None else []
 else:
     layers = project_layers(shown, plans=atlas.plans, lang=lang, basemap=basemap, place_names=ui.place_names(), units=units)
 # --- end of the vector-tiles block ---
@@ -94,7 +97,7 @@ with map_col:
         layer_control=folium.LayerControl(collapsed=True), returned_objects=returned,
     )
     credit = credit_line(shown, lang=lang)  # ODbL: geometry from OpenStreetMap is credited wherever it is shown
-    st.caption(t("share_link", lang) + (t("image_osm_credit", lang, credit=credit) if credit else ""))
+    st.caption(t("share_link_view", lang) + (t("image_osm_credit", lang, credit=credit) if credit else ""))
 
 if ui.handle_click(out, shown, basemap, lang):
     st.rerun()

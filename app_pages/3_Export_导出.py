@@ -57,13 +57,14 @@ preset = c2.selectbox(t("image_layout", lang), list(render_mod.PRESETS), format_
 img_lang = c3.selectbox(t("language", lang), ["zh", "en"], index=0 if lang == "zh" else 1, format_func=lambda v: t("lang_name_" + v, lang), key="img_lang")
 # Tiles are optional: "none" by default (works offline); the map page's base map is offered first when it can be printed.
 printable = ["none"] + [k for k in available() if BASEMAPS[k].tiles and BASEMAPS[k].crs == "WGS84"]
-seen_base = st.query_params.get("base", "none")
+seen_base = ui.current_base()
 tiles_key = c4.selectbox(
     t("image_tiles", lang), printable, index=printable.index(seen_base) if seen_base in printable else 0,
     format_func=lambda k: BASEMAPS[k].name(lang), key="img_tiles",
 )
-frames = ["filter", *(["district"] if spec.districts else []), "region", "extent"]
-frame_choice = st.radio(t("image_frame", lang), frames, index=1 if spec.districts else 0, format_func=lambda k: t("frame_" + k, lang), horizontal=True, key="img_frame")
+ui.view_from_other_page(lang)  # the map's last reported view arrives with the next rerun (layers.view)
+frames = ["filter", "view", *(["district"] if spec.districts else []), "region", "extent"]
+frame_choice = st.radio(t("image_frame", lang), frames, index=2 if spec.districts else 0, format_func=lambda k: t("frame_" + k, lang), horizontal=True, key="img_frame")
 extent = ui.image_extent(frame_choice, spec, lang)
 default_title = t("briefing_title", img_lang)
 title = st.text_input(t("image_title", lang), value=default_title, key="img_title")
@@ -71,8 +72,8 @@ subtitle = render_mod.briefing_subtitle(atlas, spec, shown, lang=img_lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def briefing_image(ids: tuple[str, ...], fmt: str, preset: str, title: str, subtitle: str, img_lang: str, dpi: int, tiles: str, extent) -> tuple[bytes, str]:
-    """The image's bytes and why the tiles are missing ("" when drawn or not asked for)."""
+def briefing_image(ids: tuple[str, ...], fmt: str, preset: str, title: str, subtitle: str, img_lang: str, dpi: int, tiles: str, extent) -> tuple[bytes, str, tuple]:
+    """The image's bytes, why the tiles are missing ("" when drawn or not asked for) and the frame drawn (w, s, e, n)."""
     subset = atlas.projects[atlas.projects.id.isin(set(ids))]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"briefing.{fmt}"
@@ -80,16 +81,17 @@ def briefing_image(ids: tuple[str, ...], fmt: str, preset: str, title: str, subt
             atlas, subset, out, title=title, subtitle=subtitle, lang=img_lang, units=ui.web_units(),
             preset=preset, dpi=dpi, extent=extent, tiles=None if tiles == "none" else tiles,
         )
-        return out.read_bytes(), result.tiles_error
+        return out.read_bytes(), result.tiles_error, tuple(float(v) for v in result.extent)
 
 
 args = (ids, preset, title, subtitle, img_lang, tiles_key, extent)
 if st.button(t("make_preview", lang), key="img_preview_btn", disabled=not ids) or st.session_state.get("img_preview_args") == args:
     st.session_state.img_preview_args = args
-    preview, tiles_error = briefing_image(ids, "png", preset, title, subtitle, img_lang, 80, tiles_key, extent)
+    preview, tiles_error, drawn_box = briefing_image(ids, "png", preset, title, subtitle, img_lang, 80, tiles_key, extent)
     if tiles_error:
         st.warning(t("image_tiles_missing", lang) + tiles_error)
     st.image(preview, caption=t("preview", lang))
+    st.caption(t("image_extent_used", lang, **dict(zip("wsen", (f"{v:.3f}" for v in drawn_box), strict=True))))
 else:
     st.caption(t("preview_hint", lang))
 st.download_button(

@@ -40,6 +40,22 @@ _QUERY_NAMES = {
     "text": "q",
 }
 
+#: The English notice of each problem :meth:`FilterSpec.from_query` reports.
+_NOTICE_EN = {
+    "unknown_value": "ignored {key}={value!r}: not a known value",
+    "not_a_year": "ignored {key}={value!r}: not a year",
+    "year_order": "ignored the year range: 'from' is after 'to'",
+}
+
+
+def _year(raw: str) -> int | None:
+    """A year between 1990 and 2100 written as plain digits, else None."""
+    raw = raw.strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) == 4):
+        return None
+    year = int(raw)
+    return year if 1990 <= year <= 2100 else None
+
 
 @dataclass(frozen=True)
 class FilterSpec:
@@ -75,12 +91,24 @@ class FilterSpec:
         """Parse query-string values; unknown values are dropped with a notice.
 
         With ``strict=True`` (the command line) the first bad value raises
-        :class:`FilterError` instead.
+        :class:`FilterError` instead. The app parses every URL parameter
+        (these and the map's) through :func:`geo.urlstate.parse_query`, which
+        uses :meth:`parse_query` and words the problems in the page's language.
 
         Returns
         -------
-        The spec and the notices (one per dropped value), in English; the app
-        translates them.
+        The spec and the notices (one per dropped value), in English.
+        """
+        spec, problems = cls.parse_query(query, plan_ids=plan_ids, district_codes=district_codes, strict=strict)
+        return spec, [_NOTICE_EN[reason].format(key=key, value=value) for key, value, reason in problems]
+
+    @classmethod
+    def parse_query(cls, query: dict, *, plan_ids, district_codes, strict: bool = False) -> tuple[FilterSpec, list[tuple[str, str, str]]]:
+        """:meth:`from_query` with the problems as ``(parameter, value, reason)``.
+
+        ``reason`` is one of ``unknown_value``, ``not_a_year``, ``year_order``.
+        A value given as a list (a repeated parameter) is read as its items
+        joined by commas; ``q`` is cut to 100 characters.
         """
         vocab = {
             "plans": list(plan_ids),
@@ -90,7 +118,7 @@ class FilterSpec:
             "precisions": list(PRECISIONS),
             "kinds": list(KINDS),
         }
-        notices: list[str] = []
+        problems: list[tuple[str, str, str]] = []
         kwargs: dict = {}
         for name, key in _QUERY_NAMES.items():
             raw = query.get(key)
@@ -107,27 +135,25 @@ class FilterSpec:
                     elif strict:
                         raise FilterError(key, value, vocab[name])
                     else:
-                        notices.append(f"ignored {key}={value!r}: not a known value")
+                        problems.append((key, value, "unknown_value"))
                 kwargs[name] = tuple(dict.fromkeys(kept))
             elif name in ("year_min", "year_max"):
-                try:
-                    year = int(raw)
-                    if not 1990 <= year <= 2100:
-                        raise ValueError
+                year = _year(raw)
+                if year is not None:
                     kwargs[name] = year
-                except ValueError:
-                    if strict:
-                        raise FilterError(key, raw, ["a year, e.g. 2025"]) from None
-                    notices.append(f"ignored {key}={raw!r}: not a year")
+                elif strict:
+                    raise FilterError(key, raw, ["a year, e.g. 2025"])
+                else:
+                    problems.append((key, raw, "not_a_year"))
             else:
                 kwargs[name] = raw.strip()[:100]
         spec = cls(**kwargs)
         if spec.year_min and spec.year_max and spec.year_min > spec.year_max:
             if strict:
                 raise FilterError("from/to", f"{spec.year_min}>{spec.year_max}")
-            notices.append("ignored the year range: 'from' is after 'to'")
+            problems.append(("from/to", f"{spec.year_min}>{spec.year_max}", "year_order"))
             spec = replace(spec, year_min=None, year_max=None)
-        return spec, notices
+        return spec, problems
 
     @classmethod
     def from_options(cls, *, plan_ids, district_codes, **options) -> FilterSpec:

@@ -300,3 +300,25 @@ TEXT.update(
         "page_quality": ("数据质量", "Data quality"),
     }
 )
+
+# --- issues 15 and 11 ("mapux"): the map's reported view, URL problems in the page's language ---
+TEXT.update(
+    {
+        "url_unknown_value": ("不是已知的取值", "not a known value"),
+        "url_not_a_year": ("不是 1990–2100 之间的年份", "not a year between 1990 and 2100"),
+        "url_year_order": ("起始年份晚于结束年份", "'from' is after 'to'"),
+        "url_not_a_number": ("不是普通的十进制数", "not a plain decimal number"),
+        "url_out_of_range": ("超出范围", "out of range"),
+        "url_view_incomplete": ("lat 与 lon 须同时给出", "lat and lon must be given together"),
+        "url_bad_project": ("项目不存在或格式无效", "the project does not exist or is malformed"),
+        "url_repeated": ("重复给出且取值不同", "given more than once with different values"),
+        "url_too_long": ("过长", "too long"),
+        "url_more": ("另有若干无效参数", "more invalid parameters"),
+        "map_view_field": ("地图视野", "Map view"),
+        "frame_view": ("地图当前视野", "The map's current view"),
+        "frame_view_none": ("还没有地图视野:请先在“地图”页移动或缩放地图。", "No map view yet: pan or zoom the map on the Map page first."),
+        "frame_view_is": ("地图当前视野:东经 {w}–{e}°,北纬 {s}–{n}°(缩放级别 {z})", "The map's current view: {w}–{e}° E, {s}–{n}° N (zoom {z})"),
+        "image_extent_used": ("图幅范围:东经 {w}–{e}°,北纬 {s}–{n}°", "Frame: {w}–{e}° E, {s}–{n}° N"),
+        "share_link_view": ("分享链接:地址栏包含当前筛选、所选项目和地图视野。", "Share: the address bar holds the current filters, the selected project and the map's view."),
+    }
+)

@@ -46,7 +46,10 @@ def clicked_id(tooltip: str | None) -> str | None:
 
 
 def group_key(lon: float, lat: float) -> str:
-    return f"G:{lon:.5f},{lat:.5f}"
+    """The selection key of the place symbol at ``(lon, lat)`` (:func:`geo.urlstate.place_key`)."""
+    from geo.urlstate import place_key
+
+    return place_key(lon, lat)
 
 
 def _tooltip_text(row, lang: str) -> str:
@@ -359,16 +362,33 @@ def project_layers(
         elif len(points):
             _geojson_layer(points, lang).add_to(layer)
         layers.append(layer)
-    places = place_groups(projects, lang=lang, place_names=place_names, units=units)  # incl. records known only to a unit
-    if len(places):
-        shifted = display_frame(gpd.GeoDataFrame(places, geometry=gpd.points_from_xy(places.lon, places.lat), crs=4326), basemap)
-        layer = folium.FeatureGroup(name=html.escape(t("places_layer", lang, n=int(places.n.sum()))), show=True)
-        for g, pt in zip(places.itertuples(index=False), shifted.geometry, strict=True):
-            folium.Marker((pt.y, pt.x), icon=_badge(g.n, g.precision), tooltip=html.escape(g.tip)).add_to(layer)
-        layers.append(layer)
+    places = place_layer(projects, lang=lang, basemap=basemap, place_names=place_names, units=units)  # incl. records known only to a unit
+    if places is not None:
+        layers.append(places)
     for layer in layers:
         localize(layer, base=asset_base)
     return layers
+
+
+def place_layer(
+    projects: gpd.GeoDataFrame, *, lang: str = "zh", basemap: str = "none", place_names: dict | None = None, units: gpd.GeoDataFrame | None = None,
+) -> folium.FeatureGroup | None:
+    """One badge per place of the town-, district- and city-level records (:func:`place_groups`), or None if there are none.
+
+    Each badge shows the count of its records (all plans together); its tooltip
+    names the place; a click on it selects the place (``handle_click`` in the
+    app finds it by position). The inline map and the tiled map
+    (:mod:`layers.vector_tiles`, which leaves these records out of its archive)
+    both draw this layer.
+    """
+    places = place_groups(projects, lang=lang, place_names=place_names, units=units)
+    if not len(places):
+        return None
+    shifted = display_frame(gpd.GeoDataFrame(places, geometry=gpd.points_from_xy(places.lon, places.lat), crs=4326), basemap)
+    layer = folium.FeatureGroup(name=html.escape(t("places_layer", lang, n=int(places.n.sum()))), show=True)
+    for g, pt in zip(places.itertuples(index=False), shifted.geometry, strict=True):
+        folium.Marker((pt.y, pt.x), icon=_badge(g.n, g.precision), tooltip=html.escape(g.tip)).add_to(layer)
+    return layer
 
 
 def place_groups(projects: gpd.GeoDataFrame, *, lang: str = "zh", place_names: dict | None = None, units: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
@@ -537,12 +557,14 @@ def project_tiles_url(projects: gpd.GeoDataFrame, *, basemap: str = "none") -> s
 
     Past ``settings.vector_tiles_threshold`` drawn projects the map page draws
     them from this archive (:func:`layers.vector_tiles.vector_tile_layer`)
-    instead of :func:`project_layers`. Geometries are shifted into the base
+    instead of :func:`project_layers`. Town-, district- and city-level records are left out: the tiled map
+    draws them as place badges (:func:`place_layer`), as the inline map does. Geometries are shifted into the base
     map's frame first (GCJ-02 maps get a GCJ-02 archive); the archive is built
     by :func:`geo.vtiles.ensure` only when no archive of the same content exists.
     """
     from geo import vtiles
 
     drawable = projects[~(shapely.is_missing(projects.geometry.values) | shapely.is_empty(projects.geometry.values))]
+    drawable = drawable[~drawable.location_precision.isin(GROUPED_PRECISIONS)]  # drawn as place badges (place_layer)
     frame = BASEMAPS[basemap].crs.lower().replace("-", "")
     return vtiles.tiles_url(vtiles.ensure(display_frame(drawable, basemap), prefix=f"projects-{frame}"))

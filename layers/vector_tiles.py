@@ -8,8 +8,9 @@ with the colours, dashes and fills of :func:`geo.styles.feature_style` for
 lines and polygons and the very SVG point symbols of the inline map
 (:func:`geo.styles.point_svg`, stamped as images); the full style table is
 computed here and looked up per feature, so the two renderings cannot drift.
-Town-, district- and city-level records are drawn with the approximate
-symbol (the inline map's grouped place badges need the whole set in Python).
+Town-, district- and city-level records are not in the archive: the map
+page draws them as on the inline map, one badge per place with its count and
+name (:func:`layers.projects.place_layer`), a click opening the place's list.
 
 Click
     protomaps-leaflet paints on canvas, so there are no per-feature Leaflet

@@ -198,3 +198,28 @@ def test_export_file_names_say_what_was_filtered():
     assert "unit_adcode" not in labels and "天地图" not in labels
     assert at.radio(key="img_frame").value == "district"  # a district filter frames the image on the district
     assert any("九龙坡区_rail" in n for n in names) or names == [""] * len(names)
+
+
+def test_reported_view_reaches_the_link_and_frames_the_export_image():
+    """The map's script stages its view into the hidden input (layers.view); the next rerun brings it to the
+    server, which writes it into the link (never an older view) and offers it as the Export page's frame."""
+    at = run()
+    assert '".st-key-" + KEY' in map_script(at) and '"atlas_view"' in map_script(at)  # the reporting script is on the base map
+    reported = "29.5600,106.5500,11,106.31950,29.32352,106.78093,29.79537"
+    at.text_input(key="atlas_view").set_value(reported).run()
+    at.multiselect(key="f_category").set_value(["rail"]).run()  # any rerun
+    q = {k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    assert (q["lat"], q["lon"], q["z"], q["category"]) == ("29.5600", "106.5500", "11", "rail")
+    at.text_input(key="atlas_view").set_value("nan,inf,11,1,2,3,4").run()  # a forged report changes nothing
+    assert at.query_params["lat"] in ("29.5600", ["29.5600"])
+
+    ex = AppTest.from_file(str(ROOT / "app_pages" / EXPORT), default_timeout=180)
+    ex.query_params["lang"] = "en"
+    ex.run()
+    ex.radio(key="img_frame").set_value("view").run()
+    assert any("No map view yet" in i.value for i in ex.info)
+    ex.text_input(key="atlas_view").set_value(reported).run()  # staged from sessionStorage by the page's loader
+    assert any("The map's current view: 106.320–106.781° E, 29.324–29.795° N (zoom 11)" in c.value for c in ex.caption)
+    ex.button(key="img_preview_btn").click().run()
+    assert not ex.exception, ex.exception
+    assert any(c.value == "Frame: 106.320–106.781° E, 29.324–29.795° N" for c in ex.caption)

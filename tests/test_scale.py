@@ -262,3 +262,33 @@ def test_map_page_draws_inline_layers_up_to_the_threshold(monkeypatch, tmp_path)
     assert "protomapsL" not in args()["script"]
     assert '"type": "Feature"' in (args()["feature_group"] or "")
     assert not (tmp_path / "tiles").exists()
+
+
+def test_tiled_map_draws_district_level_records_as_place_badges(monkeypatch, tmp_path):
+    """Past the threshold, records known only to a town, district or city are not tiles: they are the same
+    place badges as on the inline map (one per place, its count, its name), and the archive leaves them out."""
+    import re
+
+    from geo import vtiles
+    from geo.styles import GROUPED_PRECISIONS
+
+    archived = []
+    real = vtiles.build
+    monkeypatch.setattr(vtiles, "build", lambda frame, *a, **k: archived.append(frame) or real(frame, *a, **k))
+
+    def badges(threshold: int) -> tuple[str, list[tuple[str, str]]]:
+        at, args = _map_page(monkeypatch, tmp_path, threshold=threshold)
+        at.query_params["district"] = "500107"
+        at.run()
+        layers = args()["feature_group"] or ""
+        counts = re.findall(r'class=\\"atlas-badge\\".*?\\u003e(\d+)\\u003c', layers)
+        tips = re.findall(r'bindTooltip\(\s*`<div>\s*(.*?)\s*</div>`', layers, flags=re.S)
+        return args()["script"], sorted(zip(counts, tips, strict=True))
+
+    script, tiled = badges(threshold=20)
+    assert "protomapsL" in script  # the tiled map …
+    assert archived and len(archived[-1]) and not archived[-1].location_precision.isin(GROUPED_PRECISIONS).any()
+    script, inline = badges(threshold=100_000)
+    assert "protomapsL" not in script
+    assert tiled == inline  # … shows the inline map's place badges: same places, counts and names
+    assert any(int(n) > 50 and "九龙坡区" in tip for n, tip in tiled)  # Jiulongpo's district-level records on one symbol

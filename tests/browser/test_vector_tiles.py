@@ -152,3 +152,26 @@ def test_app_draws_tiles_past_the_threshold_and_a_click_selects(tiled_app, brows
         assert picked in page.locator("code").all_inner_texts()
     finally:
         page.close()
+
+
+def test_tiled_map_reaches_district_level_records_through_one_badge_per_place(tiled_app, browser):
+    """Records known only to a district are not tiles: one badge per place (count and name), and a click on it
+    opens the place's list, as on the inline map."""
+    page = browser.new_page(viewport={"width": 1400, "height": 950})
+    try:
+        page.goto(tiled_app + "/?district=500107")
+        frame = _tiled_frame(page)
+        badges_js = """() => [...document.querySelectorAll('.atlas-badge')].map(b => {
+            const r = b.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2, Number(b.innerText)]; })"""
+        deadline = time.time() + 60
+        while not frame.evaluate(badges_js) and time.time() < deadline:
+            time.sleep(0.5)
+        time.sleep(1.0)  # the district framing settles
+        x, y, n = max(frame.evaluate(badges_js), key=lambda b: b[2])
+        assert n > 50  # Jiulongpo's district-level records together on one symbol
+        box = frame.frame_element().bounding_box()
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=60_000)
+        assert page.get_by_text("九龙坡区:").first.is_visible()
+    finally:
+        page.close()
