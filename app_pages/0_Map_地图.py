@@ -24,7 +24,7 @@ from geo.i18n import t
 from geo.osm import credit_line
 from geo.tiles import BASEMAPS, available
 from layers.legend import legend_html
-from layers.projects import base_map, drawn_count, project_layers, project_tiles_url
+from layers.projects import base_map, drawn_count, layers_from_data, project_tiles_url
 from layers.vector_tiles import use_tiles, vector_tile_layer
 
 
@@ -80,7 +80,7 @@ if tiled is not None:
     m.add_child(tiled)  # on the base map: streamlit-folium binds clicks to the layers present at start
     layers = []
 else:
-    layers = project_layers(shown, plans=atlas.plans, lang=lang, basemap=basemap, place_names=ui.place_names(), units=units)
+    layers = layers_from_data(ui.project_layer_data(spec, lang, basemap))  # built once per filter (cached)
 # --- end of the vector-tiles block ---
 layers += ui.selection_layers(atlas, spec, basemap, lang)
 if editing:  # only in edit mode: the Draw control makes it another map (browse reruns keep theirs)
