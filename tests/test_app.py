@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from .helpers import drawn_ids, drawn_labels, drawn_parts
+
 ROOT = Path(__file__).parent.parent
 PAGES = sorted(p.name for p in (ROOT / "app_pages").glob("*.py"))
 MAP, DISTRICTS, PROJECTS, EXPORT, QUALITY = PAGES[:5]
@@ -42,9 +44,11 @@ def map_layers(at: AppTest) -> str:
 def test_map_page_renders_projects_and_boundaries():
     at = run()
     layers = map_layers(at)
-    assert layers.count('"type": "Feature"') + layers.count('"type":"Feature"') > 100
+    assert len(drawn_ids(layers)) > 100  # individually drawn projects
+    assert any(part["k"] == "places" and len(part["f"]) > 10 for part in drawn_parts(layers))  # place symbols
     script = map_script(at)
-    assert script.count("atlas-label") >= 59  # district labels
+    labels = drawn_labels(script)
+    assert len(labels) >= 59 and "九龙坡区" in labels and "atlas-label" in script  # district labels
     assert "/app/static/data/boundaries_wgs84.geojson" in script  # boundaries fetched, not embedded
     assert '"adcode": "500107"' not in script
     assert "显示" in at.caption[0].value
@@ -97,14 +101,14 @@ def test_link_to_a_project_frames_and_highlights_it():
 def test_filter_changes_features_and_counts():
     everything = run()
     rail = run(query={"category": "rail"})
-    n_all = map_layers(everything).count("\"id\": \"P")
-    n_rail = map_layers(rail).count("\"id\": \"P")
+    n_all = len(drawn_ids(map_layers(everything)))
+    n_rail = len(drawn_ids(map_layers(rail)))
     assert 0 < n_rail < n_all
     assert rail.caption[0].value != everything.caption[0].value
     # The sidebar widget drives the same filter.
     at = run()
     at.multiselect(key="f_category").set_value(["rail"]).run()
-    assert map_layers(at).count("\"id\": \"P") == n_rail
+    assert len(drawn_ids(map_layers(at))) == n_rail
     assert at.query_params["category"] in ("rail", ["rail"])
 
 

@@ -13,6 +13,8 @@ from layers.basemaps import display_frame
 from layers.legend import legend_html
 from layers.projects import build_map, clicked_id, grouped_points, map_html
 
+from .helpers import drawn_parts
+
 
 def _html(projects, **kw):
     units = boundaries.filter_units(resolution="web")
@@ -108,8 +110,9 @@ def test_one_place_symbol_for_all_plans_named_after_the_place(fixture_projects, 
     for layer in layers:
         layer.add_to(m)
     html = map_html(m)
-    badges = [layer for layer in layers if any(type(c).__name__ == "Marker" for c in layer._children.values())]
-    assert len(badges) == 1 and sum(type(c).__name__ == "Marker" for c in badges[0]._children.values()) == len(places)  # not one badge per plan
+    badges = [part for part in drawn_parts(html) if part["k"] == "places"]
+    assert len(badges) == 1 and len(badges[0]["f"]) == len(places)  # one symbol per place, not one badge per plan
+    assert sorted(row[1] for row in badges[0]["f"]) == [1, 1, 2]  # the count each badge shows
     assert "G:" not in html
 
 
