@@ -52,6 +52,16 @@ INIT_JS = """
     window.WebSocket.prototype = WS.prototype; window.WebSocket.__wrapped = true;
     Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
   }
+  if (window !== window.top) {  // the map's frame: when Leaflet's map exists, and when it first drew a layer
+    const poll = () => {
+      const m = window.map;
+      if (m && !window.__mapAt) { window.__mapAt = now(); window.__log.push(['map', window.__mapAt]); }
+      if (m) { let drawn = false; m.eachLayer(l => { if (l._icon || l._path || l._parts) drawn = true; });
+        if (drawn) { window.__log.push(['drawn', now()]); return; } }
+      setTimeout(poll, 5);  // not requestAnimationFrame: a frame not laid out yet gets no animation frames
+    };
+    setTimeout(poll, 5);
+  }
   window.addEventListener('message', ev => {
     if (ev.data && ev.data.type === 'streamlit:render') window.__log.push(['render', now()]);
   }, true);
@@ -175,6 +185,60 @@ def _one_repaint(page, category: str) -> dict[str, float]:
     return out
 
 
+def _first_paint(page, url: str) -> tuple[dict, list]:
+    """Open ``url``; the times (ms after navigation start) of what a first paint waits for, and the
+    map frame's resources ``(name, start, end, kB)``."""
+    page.goto(url)
+    frame = _map_frame(page)
+    deadline = time.time() + 30
+    while time.time() < deadline and not any(e[0] == "drawn" for e in frame.evaluate("() => window.__log")):
+        time.sleep(0.05)
+    t0 = page.evaluate("() => performance.timeOrigin")
+    main, log = page.evaluate("() => window.__log"), frame.evaluate("() => window.__log")
+    nav = page.evaluate("() => { const n = performance.getEntriesByType('navigation')[0]; return [n.responseEnd, n.domContentLoadedEventEnd, n.loadEventEnd]; }")
+    out = {"html": nav[0], "dom_ready": nav[1], "load": nav[2],
+           "ws_first": next((e[1] - t0 for e in main if e[0] == "ws"), float("nan")),
+           "ws_layers": next((e[1] - t0 for e in main if e[0] == "ws" and e[3]), float("nan")),
+           "frame_start": frame.evaluate("() => performance.timeOrigin") - t0}
+    for kind in ("render", "map", "drawn"):
+        out[kind] = next((e[1] - t0 for e in log if e[0] == kind), float("nan"))
+    offset = out["frame_start"]
+    resources = [(r[0].split("/")[-1][:40], offset + r[1], offset + r[2], r[3] / 1000) for r in frame.evaluate(
+        "() => performance.getEntriesByType('resource').map(r => [r.name, r.startTime, r.responseEnd, r.decodedBodySize])")]
+    return out, resources
+
+
+def first_paint_timeline(runs: int) -> None:
+    """The real app in Chromium: what a first paint of the map page waits for."""
+    from playwright.sync_api import sync_playwright
+
+    from geo.screenshot import CHROMIUM_FLAGS, chromium_path
+    from scripts.serve_app import running_app
+
+    rows, resources = [], []
+    with running_app(port=PORT) as base_url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 950})
+        page.add_init_script(INIT_JS)
+        page.goto(base_url + "/")
+        _map_frame(page, timeout=180)
+        time.sleep(2)
+        for _ in range(runs):
+            row, resources = _first_paint(page, base_url + "/")
+            rows.append(row)
+        browser.close()
+    keys = ("html", "dom_ready", "load", "ws_first", "ws_layers", "frame_start", "render", "map", "drawn")
+    print("First paint timeline (s after navigation start): page HTML, DOM ready, load, first ws message, map's ws message, "
+          "map frame starts, its render message, Leaflet map created, first layer drawn")
+    print("  " + "".join(f"{k:>12}" for k in keys))
+    for r in rows:
+        print("  " + "".join(f"{r[k] / 1000:>12.3f}" for k in keys))
+    print("  " + "".join(f"{statistics.median(r[k] for r in rows) / 1000:>12.3f}" for k in keys) + "   (median)")
+    print("  map frame's resources in the last run (start → end s, kB decoded):")
+    for name, start, end, kb in resources:
+        print(f"    {name:<42}{start / 1000:>7.3f} → {end / 1000:.3f}{kb:>9.0f}")
+
+
 def browser_timeline(reruns: int) -> None:
     """The real app in Chromium: the timeline of a category pick, from key press to painted layers."""
     from playwright.sync_api import sync_playwright
@@ -211,6 +275,7 @@ def main() -> None:
     if "--browser-only" not in sys.argv:
         python_parts(reruns)
     if "--python-only" not in sys.argv:
+        first_paint_timeline(reruns)
         browser_timeline(reruns)
 
 

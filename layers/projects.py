@@ -323,7 +323,7 @@ window.atlasProjects = function (parent, d) {
     var rings = {town: "#444", district: "#666", city: "#888"}, group = L.featureGroup();
     d.f.forEach(function (r) {
       var n = r[1], size = Math.floor(22 + Math.min(18, 4 * Math.log2(Math.max(n, 1)))), half = Math.floor(size / 2);
-      var badge = '<div class="atlas-badge" style="width:' + size + 'px;height:' + size + 'px;line-height:' + (size - 4) + 'px;' +
+      var badge = '<div class="atlas-badge" style="box-sizing:border-box;width:' + size + 'px;height:' + size + 'px;line-height:' + (size - 4) + 'px;' +
         'border:2px dashed ' + (rings[r[2]] || "#666") + ';border-radius:50%;background:rgba(255,255,255,0.75);' +
         'text-align:center;font:600 12px sans-serif;color:#333">' + n + '</div>';
       L.marker([r[4], r[3]], {icon: L.divIcon({html: badge, iconSize: [size, size], iconAnchor: [half, half], className: "atlas-badge-icon"})})
