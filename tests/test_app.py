@@ -65,6 +65,28 @@ def test_base_map_is_identical_across_filter_changes():
     assert map_layers(at) != ""
 
 
+def test_project_layers_are_built_once_per_filter(monkeypatch):
+    """A rerun with a filter already seen (by any session) reuses the built layers; the catalog reloading forgets them."""
+    import atlas_ui
+    import layers.projects
+
+    builds = []
+    real = layers.projects.project_layer_data
+    monkeypatch.setattr(layers.projects, "project_layer_data", lambda projects, **kw: builds.append(len(projects)) or real(projects, **kw))
+    atlas_ui.project_layer_data.clear()
+    at = run()
+    everything = map_layers(at)
+    at.multiselect(key="f_category").set_value(["rail"]).run()
+    at.multiselect(key="f_category").set_value([]).run()
+    assert len(builds) == 2 and builds[0] > builds[1]  # all projects, then rail; all again from the cache
+    assert map_layers(at) == everything  # the same layers as the first time
+    run()  # another session, same filter
+    assert len(builds) == 2
+    atlas_ui._reload_atlas(("changed",))
+    at.run()
+    assert len(builds) == 3
+
+
 def test_district_filter_frames_and_outlines_the_district():
     at = run(query={"district": "500107"})
     layers = map_layers(at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import shapely
@@ -35,6 +36,36 @@ def test_every_asset_is_local(fixture_projects):
     html = _html(fixture_projects)
     links = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', html)
     assert links and all(link.startswith("/app/static/vendor/") for link in links), links
+    # folium's defaults that no Atlas map uses are not loaded at all (fewer requests before the first paint).
+    assert not [link for link in links if any(w in link for w in ("jquery", "bootstrap", "fontawesome", "awesome-markers"))], links
+
+
+def test_project_layers_are_compact_data_with_one_symbol_table(fixture_projects, fixture_units):
+    """Each layer part carries its symbols once and every feature points at one; ids, escaped
+    tooltips and geometries ride along. No folium object per feature."""
+    from layers.projects import project_layer_data, project_layers
+
+    data = project_layer_data(fixture_projects, plans=load_plans(), units=fixture_units)
+    parts = [json.loads(p) for layer in data for p in layer.parts]
+    kinds = {p["k"] for p in parts}
+    assert {"paths", "points", "places"} <= kinds
+    for part in parts:
+        if part["k"] in ("paths", "points"):
+            assert all(0 <= row[2] < len(part["s"]) for row in part["f"])  # a symbol for every feature
+            assert len(part["s"]) <= len(part["f"])  # shared, not repeated
+            assert all(row[3]["type"] in ("Point", "LineString", "Polygon", "MultiLineString", "MultiPolygon", "MultiPoint") for row in part["f"])
+        if part["k"] == "points":
+            assert all("atlas-point" == s["className"] and s["html"].startswith("<svg") for s in part["s"])
+    layers = project_layers(fixture_projects, plans=load_plans(), units=fixture_units)
+    assert [len(layer._children) for layer in layers] == [len(item.parts) for item in data]
+
+
+def test_project_text_is_never_read_as_a_template(fixture_projects, fixture_units):
+    """Names go into the page as data: Jinja syntax in a name neither breaks the map nor is evaluated."""
+    projects = fixture_projects.copy()
+    projects.loc[projects.index[0], "name_zh"] = "{{ 7*7 }} {% if x %}名"
+    html = map_html(build_map(projects, fixture_units, plans=load_plans()))
+    assert "{{ 7*7 }} {% if x %}名" in html and "49 " not in html
 
 
 def test_gaode_shifts_overlays_and_back(fixture_projects):
