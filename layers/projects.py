@@ -287,9 +287,10 @@ class _Script(MacroElement):
     def js(self) -> str:
         raise NotImplementedError
 
-    def render(self, **kwargs) -> None:
+    def render(self, **kwargs) -> str:
         figure = self.get_root()
         figure.script.add_child(_Text(self.js()), name=self.get_name())  # type: ignore[attr-defined]
+        return ""  # like every MacroElement, it writes into the figure and shows nothing in place
 
 
 class _ProjectData(_Script):
@@ -608,7 +609,7 @@ def build_map(
     """The whole map in one object (standalone HTML export, screenshots, tests).
 
     The app does not use it: it sends :func:`base_map` once and
-    :func:`project_layers` on each rerun. Without ``location`` the map fits the
+    :func:`project_layer_data` (cached per filter) on each rerun. Without ``location`` the map fits the
     projects (never wider than the region).
     """
     m = base_map(units, lang=lang, basemap=basemap, boundaries_url=boundaries_url, shading=shading, location=location, zoom=zoom, asset_base=asset_base, tianditu_key=tianditu_key)

@@ -55,7 +55,7 @@ def test_project_layers_are_compact_data_with_one_symbol_table(fixture_projects,
             assert len(part["s"]) <= len(part["f"])  # shared, not repeated
             assert all(row[3]["type"] in ("Point", "LineString", "Polygon", "MultiLineString", "MultiPolygon", "MultiPoint") for row in part["f"])
         if part["k"] == "points":
-            assert all("atlas-point" == s["className"] and s["html"].startswith("<svg") for s in part["s"])
+            assert all(s["className"] == "atlas-point" and s["html"].startswith("<svg") for s in part["s"])
     layers = project_layers(fixture_projects, plans=load_plans(), units=fixture_units)
     assert [len(layer._children) for layer in layers] == [len(item.parts) for item in data]
 
