@@ -399,6 +399,7 @@ def base_map(
     base = BASEMAPS[basemap]
     units_shown = display_frame(units, basemap)
     m = folium.Map(location=location or DEFAULT_VIEW[0], zoom_start=zoom or DEFAULT_VIEW[1], tiles=None, prefer_canvas=True, max_zoom=base.max_zoom, control_scale=True)
+    m.options["max_zoom"] = base.max_zoom  # folium gives max_zoom to its tile layer only; a marker cluster needs the map's
     for url in tile_urls(base, tianditu_key=tianditu_key):
         folium.TileLayer(tiles=url, attr=base.attribution, name=base.name(lang), subdomains=base.subdomains, max_zoom=base.max_zoom, control=False).add_to(m)
     fills, values, classes = shading_colors(units_shown, shading)

@@ -253,3 +253,17 @@ def test_detail_panel_escapes_names_notes_and_quotes(fixture_projects, fixture_j
         plain = text.replace("\\", "")  # markdown escapes (\( \)) come on top of the HTML escapes
         assert "&lt;svg onload=alert(3)&gt;" in plain
     assert "&lt;iframe src=evil&gt;" in plain and "&lt;img src=x onerror=alert(1)&gt;" in plain
+
+
+def test_many_points_become_a_marker_cluster_on_a_map_with_a_max_zoom(fixture_projects, fixture_units):
+    """Past ``cluster_threshold`` a plan's points are one cluster of [lat, lon]; Leaflet.markercluster
+    refuses a map without maxZoom (a tiles-less folium map has none unless we set it)."""
+    from layers.projects import base_map, project_layer_data
+
+    data = project_layer_data(fixture_projects, plans=load_plans(), units=fixture_units, cluster_threshold=1)
+    clusters = [json.loads(p) for layer in data for p in layer.parts if json.loads(p)["k"] == "cluster"]
+    points = fixture_projects[(fixture_projects.geom_kind == "point") & (fixture_projects.location_precision.isin(["exact", "approximate"]))]
+    assert clusters and sum(len(c["f"]) for c in clusters) >= len(points) > 1
+    lat, lon = clusters[0]["f"][0]
+    assert 28 < lat < 33 and 103 < lon < 110  # [lat, lon], not [lon, lat]
+    assert re.search(r'"maxZoom": \d+', map_html(base_map(fixture_units)))
