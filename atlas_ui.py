@@ -262,6 +262,17 @@ def filtered(spec: FilterSpec):
     return atlas.projects[atlas.projects["id"].isin(set(filtered_ids(spec)))]
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def project_layer_data(spec: FilterSpec, lang: str, basemap: str) -> tuple:
+    """The map's project layers for one filter, language and base map, as immutable data
+    (:func:`layers.projects.project_layer_data`): built once, shared by every session and rerun
+    that asks again; forgotten when the catalog reloads (:func:`_reload_atlas`)."""
+    from layers.projects import project_layer_data as build
+
+    atlas = get_atlas()
+    return build(filtered(spec), plans=atlas.plans, lang=lang, basemap=basemap, place_names=place_names(), units=web_units())
+
+
 def location_note(record, lang: str) -> str:
     """How the record was placed, in ``lang`` (schema v2 ``location_note_zh/en``), else the v1 ``location_note``."""
     for key in (f"location_note_{lang}", "location_note"):
@@ -473,6 +484,7 @@ def _reload_atlas(key: tuple) -> None:
         return
     _last_good.update(atlas=atlas, key=key, error=None)
     filtered_ids.clear()
+    project_layer_data.clear()
 
 
 _janitor: dict[str, object] = {"thread": None}

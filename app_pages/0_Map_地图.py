@@ -25,7 +25,7 @@ from geo.osm import credit_line
 from geo.tiles import BASEMAPS, available
 from geo.urlstate import SHADES
 from layers.legend import legend_html
-from layers.projects import base_map, drawn_count, place_layer, project_layers, project_tiles_url
+from layers.projects import base_map, drawn_count, layers_from_data, place_layer, project_tiles_url
 from layers.vector_tiles import use_tiles, vector_tile_layer
 from layers.view import display_location, view_reporter
 
@@ -83,7 +83,7 @@ if tiled is not None:
     places = place_layer(shown, lang=lang, basemap=basemap, place_names=ui.place_names(), units=units)  # not in the archive
     layers = [places] if places is not None else []
 else:
-    layers = project_layers(shown, plans=atlas.plans, lang=lang, basemap=basemap, place_names=ui.place_names(), units=units)
+    layers = layers_from_data(ui.project_layer_data(spec, lang, basemap))  # built once per filter (cached)
 # --- end of the vector-tiles block ---
 layers += ui.selection_layers(atlas, spec, basemap, lang)
 if editing:  # only in edit mode: the Draw control makes it another map (browse reruns keep theirs)

@@ -59,11 +59,11 @@ def _repaint(page, before: int) -> float | None:
     return None
 
 
-def measure(script: str, runs: int) -> list[tuple[float, float | None, bool]]:
-    """``(first paint s, repaint s, map kept)`` per run of the app started from ``script``."""
+def measure(script: str, runs: int, *, port: int | None = None) -> list[tuple[float, float | None, bool]]:
+    """``(first paint s, repaint s, map kept)`` per run of the app started from ``script`` (on ``port``)."""
     from playwright.sync_api import sync_playwright
 
-    with running_app(script=script) as base_url, sync_playwright() as p:
+    with running_app(script=script, port=port) as base_url, sync_playwright() as p:
         url = base_url + "/"
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 950})
@@ -92,8 +92,8 @@ def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     shutil.copy(ROOT / "bench" / "shipped_page.py", ROOT / SHIPPED)
     try:
-        built = measure("app.py", runs)
-        shipped = measure(SHIPPED, runs)
+        built = measure("app.py", runs, port=8611)
+        shipped = measure(SHIPPED, runs, port=8612)
     finally:
         (ROOT / SHIPPED).unlink(missing_ok=True)
     nan = float("nan")

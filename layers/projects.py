@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
@@ -18,9 +19,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement, Template
+from branca.element import Element, MacroElement, Template
 from folium.elements import JSCSSMixin
-from folium.plugins import FastMarkerCluster, Fullscreen
+from folium.plugins import Fullscreen
 
 from geo import settings
 from geo.boundaries import REGION
@@ -60,24 +61,54 @@ def _tooltip_text(row, lang: str) -> str:
     return html.escape(" · ".join(parts))
 
 
-def _feature_collection(frame: gpd.GeoDataFrame, lang: str) -> dict:
-    """GeoJSON of the individually drawn projects with the style and tooltip precomputed."""
-    geoms = shapely.to_geojson(shapely.transform(frame.geometry.values, lambda xy: np.round(xy, 6)))
-    features = []
-    for row, geom in zip(frame.itertuples(index=False), geoms, strict=True):
-        if row.geom_kind == "point":
-            svg, size = point_svg(row.category, row.status, row.location_precision)
-            style = {"html": svg, "iconSize": [size, size], "iconAnchor": [size // 2, size // 2], "className": "atlas-point"}
-        else:
-            style = feature_style(row.category, row.status, row.location_precision, row.geom_kind)
-        features.append(
-            {
-                "type": "Feature",
-                "properties": {"id": row.id, "tip": _tooltip_text(row, lang), "style": style},
-                "geometry": json.loads(geom),
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
+def _json(value: object) -> str:
+    """Compact JSON that is safe inside an HTML ``<script>`` (no ``</``)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+
+
+def _geometries_json(geoms: np.ndarray) -> list[str]:
+    """GeoJSON text of each geometry, coordinates rounded to 6 decimals (about 0.1 m)."""
+    return list(shapely.to_geojson(shapely.transform(geoms, lambda xy: np.round(xy, 6))))
+
+
+def _features_json(frame: gpd.GeoDataFrame, lang: str, kind: str) -> str:
+    """One layer's individually drawn projects as compact JSON for ``atlasProjects`` (see :class:`_ProjectsScript`).
+
+    ``{"k": kind, "s": [style, …], "f": [[id, tooltip, style index, geometry], …]}``:
+    each distinct symbol is sent once (a point's SVG, a path's Leaflet options) and
+    every feature points at it. Tooltips are HTML-escaped here.
+    """
+    styles: dict[tuple, int] = {}
+    table: list[dict] = []
+    index = []
+    for key in zip(frame.category, frame.status, frame.location_precision, frame.geom_kind, strict=True):
+        if key not in styles:
+            styles[key] = len(table)
+            table.append(_symbol(*key))
+        index.append(styles[key])
+    tips = [_tooltip_text(row, lang) for row in frame[["id", "name_zh", "name_en", "category", "status", "location_precision"]].itertuples(index=False)]
+    rows = ",".join(f"[{_json(i)},{_json(tip)},{k},{g}]" for i, tip, k, g in zip(frame.id, tips, index, _geometries_json(frame.geometry.values), strict=True))
+    return f'{{"k":{_json(kind)},"s":{_json(table)},"f":[{rows}]}}'
+
+
+def _symbol(category: str, status: str, precision: str, geom_kind: str) -> dict:
+    """A point's divIcon options (SVG shape, class ``atlas-point``) or a path's Leaflet style."""
+    if geom_kind != "point":
+        return feature_style(category, status, precision, geom_kind)
+    svg, size = point_svg(category, status, precision)
+    return {"html": svg, "iconSize": [size, size], "iconAnchor": [size // 2, size // 2], "className": "atlas-point"}
+
+
+def _places_json(places: pd.DataFrame, xy: np.ndarray) -> str:
+    """The place symbols as compact JSON: ``[tooltip, count, precision, lon, lat]`` per place (tooltips escaped)."""
+    rows = [[html.escape(tip), int(n), p, round(float(x), 6), round(float(y), 6)] for tip, n, p, (x, y) in zip(places.tip, places.n, places.precision, xy, strict=True)]
+    return _json({"k": "places", "f": rows})
+
+
+def _cluster_json(points: gpd.GeoDataFrame) -> str:
+    """Many points (past ``settings.cluster_threshold``) as bare ``[lat, lon]`` pairs for a marker cluster."""
+    xy = np.round(shapely.get_coordinates(shapely.point_on_surface(points.geometry.values)), 6)
+    return _json({"k": "cluster", "f": np.column_stack([xy[:, 1], xy[:, 0]]).tolist()})
 
 
 def grouped_points(frame: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -94,17 +125,6 @@ def grouped_points(frame: gpd.GeoDataFrame) -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame(columns=["lon", "lat", "precision", "ids"])
     return rows.groupby(["lon", "lat"], sort=True).agg(precision=("precision", "first"), ids=("id", lambda s: list(dict.fromkeys(s)))).reset_index()
-
-
-def _badge(n: int, precision: str) -> folium.DivIcon:
-    size = int(22 + min(18, 4 * np.log2(max(n, 1))))
-    ring = {"town": "#444", "district": "#666", "city": "#888"}.get(precision, "#666")
-    html_text = (
-        f'<div class="atlas-badge" style="width:{size}px;height:{size}px;line-height:{size - 4}px;'
-        f"border:2px dashed {ring};border-radius:50%;background:rgba(255,255,255,0.75);"
-        f'text-align:center;font:600 12px sans-serif;color:#333">{n}</div>'
-    )
-    return folium.DivIcon(html=html_text, icon_size=(size, size), icon_anchor=(size // 2, size // 2), class_name="atlas-badge-icon")
 
 
 def static_boundaries(units: gpd.GeoDataFrame, *, static_dir: Path | None = None) -> dict[str, str]:
@@ -245,6 +265,111 @@ if (window.atlasFrame !== {{ this.token|tojson }}) { window.atlasFrame = {{ this
         self.bounds, self.token, self.max_zoom = bounds, token, max_zoom
 
 
+class _Text(Element):
+    """Text put into the page as it is (no Jinja pass: data can be large and may contain ``{{``)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
+class _Script(MacroElement):
+    """A script built in Python (:meth:`js`), rendered without compiling it as a template.
+
+    folium's ``MacroElement.render`` turns every rendered script into a new Jinja
+    template; for a layer carrying 100 kB of GeoJSON that lexing was most of a
+    rerun's Python time. streamlit-folium reads the same text through the
+    ``script`` macro.
+    """
+
+    _template = Template("{% macro script(this, kwargs) %}{{ this.js() }}{% endmacro %}")
+
+    def js(self) -> str:
+        raise NotImplementedError
+
+    def render(self, **kwargs) -> str:
+        figure = self.get_root()
+        figure.script.add_child(_Text(self.js()), name=self.get_name())  # type: ignore[attr-defined]
+        return ""  # like every MacroElement, it writes into the figure and shows nothing in place
+
+
+class _ProjectData(_Script):
+    """One part of a project layer (paths, points, places or a cluster), drawn by ``window.atlasProjects``."""
+
+    def __init__(self, data: str) -> None:
+        super().__init__()
+        self._name = "ProjectData"
+        self.data = data
+
+    def js(self) -> str:
+        return f"atlasProjects({self._parent.get_name()}, {self.data});\n"  # type: ignore[union-attr]
+
+
+class _ProjectsScript(_Script):
+    """Defines ``window.atlasProjects(parent, data)`` once in the base map: it turns the compact JSON of
+    :func:`project_layer_data` into Leaflet layers (symbols, tooltips, hover) inside ``parent``."""
+
+    def js(self) -> str:
+        return _PROJECTS_JS
+
+
+_PROJECTS_JS = """
+window.atlasProjects = function (parent, d) {
+  if (d.k === "cluster") {
+    var mc = L.markerClusterGroup();
+    mc.addLayers(d.f.map(function (r) { return L.marker(r); }));
+    return mc.addTo(parent);
+  }
+  if (d.k === "places") {
+    var rings = {town: "#444", district: "#666", city: "#888"}, group = L.featureGroup();
+    d.f.forEach(function (r) {
+      var n = r[1], size = Math.floor(22 + Math.min(18, 4 * Math.log2(Math.max(n, 1)))), half = Math.floor(size / 2);
+      var badge = '<div class="atlas-badge" style="box-sizing:border-box;width:' + size + 'px;height:' + size + 'px;line-height:' + (size - 4) + 'px;' +
+        'border:2px dashed ' + (rings[r[2]] || "#666") + ';border-radius:50%;background:rgba(255,255,255,0.75);' +
+        'text-align:center;font:600 12px sans-serif;color:#333">' + n + '</div>';
+      L.marker([r[4], r[3]], {icon: L.divIcon({html: badge, iconSize: [size, size], iconAnchor: [half, half], className: "atlas-badge-icon"})})
+        .bindTooltip(r[0], {sticky: true}).addTo(group);
+    });
+    return group.addTo(parent);
+  }
+  var icons = {}, paths = d.k === "paths";
+  var layer = L.geoJSON({type: "FeatureCollection", features: d.f.map(function (r) {
+    return {type: "Feature", properties: {id: r[0], tip: r[1], s: r[2]}, geometry: r[3]}; })}, {
+    pointToLayer: function (f, ll) {
+      var s = f.properties.s;
+      return L.marker(ll, {icon: icons[s] || (icons[s] = L.divIcon(d.s[s]))});
+    },
+    style: function (f) { return d.s[f.properties.s]; },
+    onEachFeature: function (f, l) {
+      l.bindTooltip(f.properties.tip, {sticky: true});
+      if (paths) l.on({mouseover: function (e) { e.target.setStyle({weight: 6}); }, mouseout: function (e) { layer.resetStyle(e.target); }});
+    }
+  });
+  return layer.addTo(parent);
+};
+"""
+
+
+class _Labels(_Script):
+    """The units' names as non-interactive labels (one script, not one folium marker per label)."""
+
+    def __init__(self, labels: list) -> None:
+        super().__init__()
+        self._name = "Labels"
+        self.labels = labels
+
+    def js(self) -> str:
+        style = "font:11px sans-serif;color:#3b4a59;white-space:nowrap;transform:translate(-50%,-50%);text-shadow:0 0 3px #fff"
+        return (
+            f"(function (map, labels) {{ var g = L.layerGroup(); labels.forEach(function (l) {{\n"
+            f"  L.marker([l[0], l[1]], {{interactive: false, icon: L.divIcon({{html: '<div class=\"atlas-label\" style=\"{style}\">' + l[2] + '</div>', iconSize: [0, 0], className: ''}})}}).addTo(g); }});\n"
+            f"  g.addTo(map); }})({self._parent.get_name()}, {_json(self.labels)});\n"  # type: ignore[union-attr]
+        )
+
+
 def shading_colors(units: gpd.GeoDataFrame, shading: pd.Series | None) -> tuple[dict, dict, list]:
     """``(fills, values, classes)`` of a choropleth: colour and value per adcode, and the legend's classes."""
     if shading is None:
@@ -277,6 +402,7 @@ def base_map(
     base = BASEMAPS[basemap]
     units_shown = display_frame(units, basemap)
     m = folium.Map(location=location or DEFAULT_VIEW[0], zoom_start=zoom or DEFAULT_VIEW[1], tiles=None, prefer_canvas=True, max_zoom=base.max_zoom, control_scale=True)
+    m.options["max_zoom"] = base.max_zoom  # folium gives max_zoom to its tile layer only; a marker cluster needs the map's
     for url in tile_urls(base, tianditu_key=tianditu_key):
         folium.TileLayer(tiles=url, attr=base.attribution, name=base.name(lang), subdomains=base.subdomains, max_zoom=base.max_zoom, control=False).add_to(m)
     fills, values, classes = shading_colors(units_shown, shading)
@@ -288,16 +414,10 @@ def base_map(
         _FetchedBoundaries(boundaries_url, fills=fills, values=values, lang=lang).add_to(m)
     else:
         _embedded_boundaries(units_shown, fills=fills, values=values, lang=lang).add_to(m)
-    label_layer = folium.FeatureGroup(name=t("district", lang), control=False)
     reps = shapely.point_on_surface(units_shown.geometry.values)
-    for pt, z, e in zip(reps, units_shown.name_zh, units_shown.name_en, strict=True):
-        text = html.escape(z if lang == "zh" else e)
-        folium.Marker(
-            (round(pt.y, 5), round(pt.x, 5)),
-            icon=folium.DivIcon(html=f'<div class="atlas-label" style="font:11px sans-serif;color:#3b4a59;white-space:nowrap;transform:translate(-50%,-50%);text-shadow:0 0 3px #fff">{text}</div>', icon_size=(0, 0)),
-            interactive=False,
-        ).add_to(label_layer)
-    label_layer.add_to(m)
+    names = units_shown.name_zh if lang == "zh" else units_shown.name_en
+    _Labels([[round(y, 5), round(x, 5), html.escape(n)] for x, y, n in zip(shapely.get_x(reps), shapely.get_y(reps), names, strict=True)]).add_to(m)
+    _ProjectsScript().add_to(m)
     _Assets().add_to(m)
     # Inside streamlit-folium the map's div is #map_div: let it fill its frame, whose height the page sets.
     root = cast(folium.Figure, m.get_root())  # a Map's root is always its Figure
@@ -324,7 +444,16 @@ def _embedded_boundaries(units: gpd.GeoDataFrame, *, fills: dict, values: dict, 
     )
 
 
-def project_layers(
+@dataclass(frozen=True)
+class LayerData:
+    """One project layer as plain data: its name in the layer control (HTML-escaped) and its parts,
+    each the compact JSON drawn by ``window.atlasProjects`` (immutable: safe to cache and share)."""
+
+    name: str
+    parts: tuple[str, ...]
+
+
+def project_layer_data(
     projects: gpd.GeoDataFrame,
     *,
     plans: dict,
@@ -333,46 +462,43 @@ def project_layers(
     place_names: dict | None = None,
     units: gpd.GeoDataFrame | None = None,
     cluster_threshold: int | None = None,
-    asset_base: str = "/app/static/vendor",
-) -> list[folium.FeatureGroup]:
-    """The filter-dependent layers: one per plan (individually placed projects) and one of places.
+) -> tuple[LayerData, ...]:
+    """The filter-dependent layers as data: one per plan (individually placed projects) and one of places.
 
     Region-wide records (no geometry, ``location_precision == "region"``) are
     never drawn. Town-, district- and city-level records of every plan, with or
     without a geometry of their own, are drawn as **one** symbol per place
-    (:func:`grouped_points`), named after the place.
+    (:func:`grouped_points`), named after the place. Lines and polygons of a plan
+    form one part and its points another; past ``cluster_threshold`` points a
+    plan's points are a marker cluster (no symbols, no tooltips). Empty plans
+    have no layer. :func:`project_layers` wraps the result in folium layers.
     """
     cluster_threshold = cluster_threshold or settings.cluster_threshold
     drawable = projects[~(projects.geometry.isna() | projects.geometry.is_empty)] if len(projects) else projects
     shown = display_frame(drawable, basemap)
-    layers = []
     individual = shown[~shown.location_precision.isin(GROUPED_PRECISIONS)]
+    out = []
     for plan_id, plan in plans.items():
         in_plan = individual[[plan_id in p for p in individual.plan_ids]]
         if in_plan.empty:
             continue
-        layer = folium.FeatureGroup(name=html.escape(f"{plan.short(lang)} ({len(in_plan)})"), show=True)
-        points = in_plan[in_plan.geom_kind == "point"]
-        others = in_plan[in_plan.geom_kind != "point"]
-        if len(others):
-            _geojson_layer(others, lang).add_to(layer)
+        is_point = (in_plan.geom_kind == "point").to_numpy()
+        points, others = in_plan[is_point], in_plan[~is_point]
+        parts = [_features_json(others, lang, "paths")] if len(others) else []
         if len(points) > cluster_threshold:
-            xy = shapely.get_coordinates(shapely.point_on_surface(points.geometry.values))
-            FastMarkerCluster(data=np.column_stack([xy[:, 1], xy[:, 0]]).tolist()).add_to(layer)
+            parts.append(_cluster_json(points))
         elif len(points):
-            _geojson_layer(points, lang).add_to(layer)
-        layers.append(layer)
-    places = place_layer(projects, lang=lang, basemap=basemap, place_names=place_names, units=units)  # incl. records known only to a unit
+            parts.append(_features_json(points, lang, "points"))
+        out.append(LayerData(html.escape(f"{plan.short(lang)} ({len(in_plan)})"), tuple(parts)))
+    places = place_layer_data(projects, lang=lang, basemap=basemap, place_names=place_names, units=units)  # incl. records known only to a unit
     if places is not None:
-        layers.append(places)
-    for layer in layers:
-        localize(layer, base=asset_base)
-    return layers
+        out.append(places)
+    return tuple(out)
 
 
-def place_layer(
+def place_layer_data(
     projects: gpd.GeoDataFrame, *, lang: str = "zh", basemap: str = "none", place_names: dict | None = None, units: gpd.GeoDataFrame | None = None,
-) -> folium.FeatureGroup | None:
+) -> LayerData | None:
     """One badge per place of the town-, district- and city-level records (:func:`place_groups`), or None if there are none.
 
     Each badge shows the count of its records (all plans together); its tooltip
@@ -384,11 +510,37 @@ def place_layer(
     places = place_groups(projects, lang=lang, place_names=place_names, units=units)
     if not len(places):
         return None
-    shifted = display_frame(gpd.GeoDataFrame(places, geometry=gpd.points_from_xy(places.lon, places.lat), crs=4326), basemap)
-    layer = folium.FeatureGroup(name=html.escape(t("places_layer", lang, n=int(places.n.sum()))), show=True)
-    for g, pt in zip(places.itertuples(index=False), shifted.geometry, strict=True):
-        folium.Marker((pt.y, pt.x), icon=_badge(g.n, g.precision), tooltip=html.escape(g.tip)).add_to(layer)
-    return layer
+    shifted = display_frame(gpd.GeoDataFrame(geometry=gpd.points_from_xy(places.lon, places.lat), crs=4326), basemap)
+    return LayerData(html.escape(t("places_layer", lang, n=int(places.n.sum()))), (_places_json(places, shapely.get_coordinates(shifted.geometry.values)),))
+
+
+def place_layer(projects: gpd.GeoDataFrame, **kwargs) -> folium.FeatureGroup | None:
+    """:func:`place_layer_data` (same keyword arguments) as one folium layer, or None; it draws
+    through ``window.atlasProjects``, which :func:`base_map` defines (the tiled map adds it too)."""
+    data = place_layer_data(projects, **kwargs)
+    return None if data is None else layers_from_data((data,))[0]
+
+
+def layers_from_data(data: tuple[LayerData, ...]) -> list[folium.FeatureGroup]:
+    """Fresh folium layers (one FeatureGroup per :class:`LayerData`) for ``feature_group_to_add`` or a map.
+
+    Cheap: each part is already JSON text. New objects every call, because
+    streamlit-folium renames and re-parents the groups it is given.
+    """
+    layers = []
+    for item in data:
+        layer = folium.FeatureGroup(name=item.name, show=True)
+        for part in item.parts:
+            _ProjectData(part).add_to(layer)
+        layers.append(layer)
+    return layers
+
+
+def project_layers(projects: gpd.GeoDataFrame, **kwargs) -> list[folium.FeatureGroup]:
+    """The filter-dependent layers as folium layers: :func:`project_layer_data` (same keyword arguments)
+    wrapped by :func:`layers_from_data`. They draw through ``window.atlasProjects``, which
+    :func:`base_map` defines: add them to a base map (or pass them to ``st_folium`` with one)."""
+    return layers_from_data(project_layer_data(projects, **kwargs))
 
 
 def place_groups(projects: gpd.GeoDataFrame, *, lang: str = "zh", place_names: dict | None = None, units: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
@@ -485,11 +637,11 @@ def build_map(
     """The whole map in one object (standalone HTML export, screenshots, tests).
 
     The app does not use it: it sends :func:`base_map` once and
-    :func:`project_layers` on each rerun. Without ``location`` the map fits the
+    :func:`project_layer_data` (cached per filter) on each rerun. Without ``location`` the map fits the
     projects (never wider than the region).
     """
     m = base_map(units, lang=lang, basemap=basemap, boundaries_url=boundaries_url, shading=shading, location=location, zoom=zoom, asset_base=asset_base, tianditu_key=tianditu_key)
-    layers = project_layers(projects, plans=plans, lang=lang, basemap=basemap, place_names=place_names, units=units, cluster_threshold=cluster_threshold, asset_base=asset_base)
+    layers = project_layers(projects, plans=plans, lang=lang, basemap=basemap, place_names=place_names, units=units, cluster_threshold=cluster_threshold)
     for layer in layers:
         layer.add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
@@ -499,20 +651,6 @@ def build_map(
         if box:
             m.fit_bounds([[box[1], box[0]], [box[3], box[2]]], max_zoom=12)
     return m
-
-
-def _geojson_layer(frame: gpd.GeoDataFrame, lang: str) -> folium.GeoJson:
-    """Lines and polygons (canvas paths, highlighted on hover) or points (small SVG symbols:
-    shape by category, see :func:`geo.styles.point_svg`)."""
-    points = bool(len(frame)) and (frame.geom_kind == "point").all()
-    return folium.GeoJson(
-        _feature_collection(frame, lang),
-        style_function=lambda f: f["properties"]["style"],
-        marker=folium.Marker(icon=folium.DivIcon(html="", icon_size=(14, 14))) if points else None,
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
-        highlight_function=None if points else (lambda f: {"weight": 6}),
-        embed=True,
-    )
 
 
 SHADE_PALETTE = ("#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026")

@@ -24,10 +24,11 @@ class AppDidNotStart(RuntimeError):
 
 
 @contextlib.contextmanager
-def running_app(*, timeout_s: float = 60, script: str = "app.py", env: dict[str, str] | None = None) -> Iterator[str]:
+def running_app(*, timeout_s: float = 60, script: str = "app.py", env: dict[str, str] | None = None, port: int | None = None) -> Iterator[str]:
     """Start the app with local front-end assets; yield its URL (no trailing slash); stop it on exit.
 
     ``script`` is the entry script, relative to the repository root (a bench may run another one).
+    ``port`` is a fixed port (a bench given its own ports); by default a free one is picked.
     ``env`` adds to (or overrides) the app's environment, e.g. ``{"ATLAS_DB": "sqlite:///…"}`` so a
     browser test writes to a temporary store, never to ``data/atlas.db``.
 
@@ -36,9 +37,10 @@ def running_app(*, timeout_s: float = 60, script: str = "app.py", env: dict[str,
     AppDidNotStart
         The health endpoint did not answer within ``timeout_s``.
     """
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    if port is None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true"],
         cwd=ROOT, env={**os.environ, "ATLAS_ASSETS": "local", **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

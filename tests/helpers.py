@@ -6,12 +6,13 @@
 ``make_frame`` reads such features through :func:`geo.io.read_projects`, so a
 test gets exactly what the app would load. ``assert_join_rows`` checks the
 rows of :func:`geo.join.join` for one project: which units, and optionally
-their shares and measure.
+their shares and measure. ``drawn_parts`` reads back what a map script draws.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -97,3 +98,20 @@ def run_page(page: Path, user: dict | None = None):
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def drawn_parts(script: str) -> list[dict]:
+    """The project data a map's script draws: one dict per ``atlasProjects(parent, {...});`` line
+    (:mod:`layers.projects`): ``k`` the kind (paths, points, places, cluster), ``f`` the rows."""
+    return [json.loads(m) for m in re.findall(r"^\s*atlasProjects\([\w.]+, (.*)\);$", script, flags=re.M)]
+
+
+def drawn_ids(script: str) -> list[str]:
+    """Ids of the individually drawn projects (paths and points) in a map's script."""
+    return [row[0] for part in drawn_parts(script) if part["k"] in ("paths", "points") for row in part["f"]]
+
+
+def drawn_labels(script: str) -> list[str]:
+    """The unit labels a base map's script writes (:class:`layers.projects._Labels`: ``[lat, lon, text]`` rows)."""
+    found = re.search(r"^\s*g\.addTo\(map\); \}\)\([\w.]+, (\[.*\])\);$", script, flags=re.M)
+    return [row[2] for row in json.loads(found.group(1))] if found else []

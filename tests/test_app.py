@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from .helpers import drawn_ids, drawn_labels, drawn_parts
+
 ROOT = Path(__file__).parent.parent
 PAGES = sorted(p.name for p in (ROOT / "app_pages").glob("*.py"))
 MAP, DISTRICTS, PROJECTS, EXPORT, QUALITY = PAGES[:5]
@@ -42,9 +44,11 @@ def map_layers(at: AppTest) -> str:
 def test_map_page_renders_projects_and_boundaries():
     at = run()
     layers = map_layers(at)
-    assert layers.count('"type": "Feature"') + layers.count('"type":"Feature"') > 100
+    assert len(drawn_ids(layers)) > 100  # individually drawn projects
+    assert any(part["k"] == "places" and len(part["f"]) > 10 for part in drawn_parts(layers))  # place symbols
     script = map_script(at)
-    assert script.count("atlas-label") >= 59  # district labels
+    labels = drawn_labels(script)
+    assert len(labels) >= 59 and "九龙坡区" in labels and "atlas-label" in script  # district labels
     assert "/app/static/data/boundaries_wgs84.geojson" in script  # boundaries fetched, not embedded
     assert '"adcode": "500107"' not in script
     assert "显示" in at.caption[0].value
@@ -59,6 +63,28 @@ def test_base_map_is_identical_across_filter_changes():
     at.multiselect(key="f_district").set_value(["500107"]).run()
     assert map_script(at) == before
     assert map_layers(at) != ""
+
+
+def test_project_layers_are_built_once_per_filter(monkeypatch):
+    """A rerun with a filter already seen (by any session) reuses the built layers; the catalog reloading forgets them."""
+    import atlas_ui
+    import layers.projects
+
+    builds = []
+    real = layers.projects.project_layer_data
+    monkeypatch.setattr(layers.projects, "project_layer_data", lambda projects, **kw: builds.append(len(projects)) or real(projects, **kw))
+    atlas_ui.project_layer_data.clear()
+    at = run()
+    everything = map_layers(at)
+    at.multiselect(key="f_category").set_value(["rail"]).run()
+    at.multiselect(key="f_category").set_value([]).run()
+    assert len(builds) == 2 and builds[0] > builds[1]  # all projects, then rail; all again from the cache
+    assert map_layers(at) == everything  # the same layers as the first time
+    run()  # another session, same filter
+    assert len(builds) == 2
+    atlas_ui._reload_atlas(("changed",))
+    at.run()
+    assert len(builds) == 3
 
 
 def test_district_filter_frames_and_outlines_the_district():
@@ -97,14 +123,14 @@ def test_link_to_a_project_frames_and_highlights_it():
 def test_filter_changes_features_and_counts():
     everything = run()
     rail = run(query={"category": "rail"})
-    n_all = map_layers(everything).count("\"id\": \"P")
-    n_rail = map_layers(rail).count("\"id\": \"P")
+    n_all = len(drawn_ids(map_layers(everything)))
+    n_rail = len(drawn_ids(map_layers(rail)))
     assert 0 < n_rail < n_all
     assert rail.caption[0].value != everything.caption[0].value
     # The sidebar widget drives the same filter.
     at = run()
     at.multiselect(key="f_category").set_value(["rail"]).run()
-    assert map_layers(at).count("\"id\": \"P") == n_rail
+    assert len(drawn_ids(map_layers(at))) == n_rail
     assert at.query_params["category"] in ("rail", ["rail"])
 
 

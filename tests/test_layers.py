@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import shapely
@@ -12,6 +13,8 @@ from geo.tiles import BASEMAPS, available
 from layers.basemaps import display_frame
 from layers.legend import legend_html
 from layers.projects import build_map, clicked_id, grouped_points, map_html
+
+from .helpers import drawn_parts
 
 
 def _html(projects, **kw):
@@ -33,6 +36,36 @@ def test_every_asset_is_local(fixture_projects):
     html = _html(fixture_projects)
     links = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', html)
     assert links and all(link.startswith("/app/static/vendor/") for link in links), links
+    # folium's defaults that no Atlas map uses are not loaded at all (fewer requests before the first paint).
+    assert not [link for link in links if any(w in link for w in ("jquery", "bootstrap", "fontawesome", "awesome-markers"))], links
+
+
+def test_project_layers_are_compact_data_with_one_symbol_table(fixture_projects, fixture_units):
+    """Each layer part carries its symbols once and every feature points at one; ids, escaped
+    tooltips and geometries ride along. No folium object per feature."""
+    from layers.projects import project_layer_data, project_layers
+
+    data = project_layer_data(fixture_projects, plans=load_plans(), units=fixture_units)
+    parts = [json.loads(p) for layer in data for p in layer.parts]
+    kinds = {p["k"] for p in parts}
+    assert {"paths", "points", "places"} <= kinds
+    for part in parts:
+        if part["k"] in ("paths", "points"):
+            assert all(0 <= row[2] < len(part["s"]) for row in part["f"])  # a symbol for every feature
+            assert len(part["s"]) <= len(part["f"])  # shared, not repeated
+            assert all(row[3]["type"] in ("Point", "LineString", "Polygon", "MultiLineString", "MultiPolygon", "MultiPoint") for row in part["f"])
+        if part["k"] == "points":
+            assert all(s["className"] == "atlas-point" and s["html"].startswith("<svg") for s in part["s"])
+    layers = project_layers(fixture_projects, plans=load_plans(), units=fixture_units)
+    assert [len(layer._children) for layer in layers] == [len(item.parts) for item in data]
+
+
+def test_project_text_is_never_read_as_a_template(fixture_projects, fixture_units):
+    """Names go into the page as data: Jinja syntax in a name neither breaks the map nor is evaluated."""
+    projects = fixture_projects.copy()
+    projects.loc[projects.index[0], "name_zh"] = "{{ 7*7 }} {% if x %}名"
+    html = map_html(build_map(projects, fixture_units, plans=load_plans()))
+    assert "{{ 7*7 }} {% if x %}名" in html and "49 " not in html
 
 
 def test_gaode_shifts_overlays_and_back(fixture_projects):
@@ -108,8 +141,9 @@ def test_one_place_symbol_for_all_plans_named_after_the_place(fixture_projects, 
     for layer in layers:
         layer.add_to(m)
     html = map_html(m)
-    badges = [layer for layer in layers if any(type(c).__name__ == "Marker" for c in layer._children.values())]
-    assert len(badges) == 1 and sum(type(c).__name__ == "Marker" for c in badges[0]._children.values()) == len(places)  # not one badge per plan
+    badges = [part for part in drawn_parts(html) if part["k"] == "places"]
+    assert len(badges) == 1 and len(badges[0]["f"]) == len(places)  # one symbol per place, not one badge per plan
+    assert sorted(row[1] for row in badges[0]["f"]) == [1, 1, 2]  # the count each badge shows
     assert "G:" not in html
 
 
@@ -219,3 +253,17 @@ def test_detail_panel_escapes_names_notes_and_quotes(fixture_projects, fixture_j
         plain = text.replace("\\", "")  # markdown escapes (\( \)) come on top of the HTML escapes
         assert "&lt;svg onload=alert(3)&gt;" in plain
     assert "&lt;iframe src=evil&gt;" in plain and "&lt;img src=x onerror=alert(1)&gt;" in plain
+
+
+def test_many_points_become_a_marker_cluster_on_a_map_with_a_max_zoom(fixture_projects, fixture_units):
+    """Past ``cluster_threshold`` a plan's points are one cluster of [lat, lon]; Leaflet.markercluster
+    refuses a map without maxZoom (a tiles-less folium map has none unless we set it)."""
+    from layers.projects import base_map, project_layer_data
+
+    data = project_layer_data(fixture_projects, plans=load_plans(), units=fixture_units, cluster_threshold=1)
+    clusters = [json.loads(p) for layer in data for p in layer.parts if json.loads(p)["k"] == "cluster"]
+    points = fixture_projects[(fixture_projects.geom_kind == "point") & (fixture_projects.location_precision.isin(["exact", "approximate"]))]
+    assert clusters and sum(len(c["f"]) for c in clusters) >= len(points) > 1
+    lat, lon = clusters[0]["f"][0]
+    assert 28 < lat < 33 and 103 < lon < 110  # [lat, lon], not [lon, lat]
+    assert re.search(r'"maxZoom": \d+', map_html(base_map(fixture_units)))
