@@ -93,13 +93,13 @@ def test_exported_html_map_is_standalone(browser, tmp_path):
 
 
 def test_screenshot_command(tmp_path):
-    """`python -m geo screenshot` saves a non-blank PNG of the filtered web map."""
+    """`python -m layers screenshot` saves a non-blank PNG of the filtered web map."""
     import subprocess
     import sys
 
     out = tmp_path / "shot.png"
     # In a subprocess: Playwright's sync API cannot start twice in one thread (the session browser runs here).
-    done = subprocess.run([sys.executable, "-m", "geo", "screenshot", "--category", "rail", "--out", str(out), "--width", "900", "--height", "600"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "layers", "screenshot", "--category", "rail", "--out", str(out), "--width", "900", "--height", "600"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     img = Image.open(out)
     assert img.size == (900, 600)
