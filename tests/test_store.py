@@ -181,6 +181,35 @@ def test_proposal_accepted_becomes_the_edit(db):
         review.propose("F04", {"status": "soon"}, author="ed", source="", reason="bad")
 
 
+def test_listings_filter_by_state_and_record_oldest_first(db):
+    """store.rows behind list_proposals, load_edits and list_users: equal-column filters, None = no filter."""
+    a = review.propose("F03", {"status": "completed"}, author="ed", source="", reason="a")
+    b = review.propose("F04", {"status": "completed"}, author="ed", source="", reason="b")
+    c = review.propose("F03", {"status": "operating"}, author="ed", source="", reason="c")
+    review.reject(b, reviewer="rita", reason="no evidence")
+    assert [p.id for p in review.list_proposals()] == [a, c]
+    assert [p.id for p in review.list_proposals(state=None)] == [a, b, c]
+    assert [p.id for p in review.list_proposals(state="rejected")] == [b]
+    assert [p.id for p in review.list_proposals(record_id="F03")] == [a, c]
+    assert [p.id for p in review.list_proposals(state=None, record_id="F04")] == [b]
+    edits.make_edit("F02", {"status": "completed"}, author="rita", reason="x", base_version=None)
+    edits.make_edit("F01", {"status": "completed"}, author="rita", reason="y", base_version=None)
+    assert [e.record_id for e in edits.load_edits()] == ["F02", "F01"]
+    assert [e.reason for e in edits.load_edits(record_id="F01")] == ["y"]
+    assert [u.name for u in store.list_users()] == ["ed", "rita"]  # by name, not by creation
+
+
+def test_listings_of_a_store_that_does_not_exist_are_empty(tmp_path, monkeypatch):
+    monkeypatch.setattr(settings, "db_url", None)
+    monkeypatch.setattr(settings, "db_path", tmp_path / "absent.db")
+    store.reset_engines()
+    try:
+        assert review.list_proposals() == [] and edits.load_edits() == [] and store.list_users() == []
+        assert not (tmp_path / "absent.db").exists()  # reading creates nothing
+    finally:
+        store.reset_engines()
+
+
 def test_new_record_proposal(db):
     whole = {k: v for k, v in record("F01").items() if k not in ("id", "geometry", "version", "updated_at", "aliases")}
     whole.update(name_zh="新医院", name_en="New Hospital", geometry=POINT)
