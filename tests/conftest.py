@@ -73,3 +73,25 @@ def _no_real_store(tmp_path_factory):
         mp.setattr(settings, "db_url", None)
         mp.setattr(settings, "db_path", tmp_path_factory.mktemp("store") / "absent.db")
         yield
+
+
+def _xdist_group(item: pytest.Item) -> str | None:
+    """The worker group of a test under ``pytest -n N --dist loadgroup`` (``make test``), or None (any worker).
+
+    Tests of the real app in Chromium (``app_url``: one ``streamlit run`` per session) stay on one
+    worker, and so does each module with a module-scoped fixture (its own app server, dask cluster or
+    built file), so nothing expensive starts twice; every other test goes where there is room.
+    """
+    fixtures = getattr(item, "_fixtureinfo", None)
+    if fixtures is None:
+        return None
+    if "app_url" in fixtures.names_closure:
+        return "browser-app"
+    scopes = {d.scope for defs in fixtures.name2fixturedefs.values() for d in defs}
+    return item.module.__name__ if "module" in scopes and getattr(item, "module", None) else None
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if group := _xdist_group(item):
+            item.add_marker(pytest.mark.xdist_group(group))

@@ -82,10 +82,7 @@ def test_bad_project_in_link_gives_a_notice_in_the_page_language(value, lang, wo
         assert not any("\u4e00" <= ch <= "\u9fff" for ch in notices.replace(value, ""))
 
 
-def test_link_to_a_project_frames_and_highlights_it():
-    from geo.catalog import Atlas
-
-    atlas = Atlas()
+def test_link_to_a_project_frames_and_highlights_it(atlas):
     pid = atlas.projects[atlas.projects.geom_kind == "line"].id.iat[0]
     at = run(query={"p": pid})
     layers = map_layers(at)
@@ -131,10 +128,7 @@ def test_url_round_trip_and_bad_values():
     assert "nonsense" in notices and "soon" in notices
 
 
-def test_selected_project_shows_detail_with_quotes():
-    from geo.catalog import Atlas
-
-    atlas = Atlas()
+def test_selected_project_shows_detail_with_quotes(atlas):
     pid = atlas.projects[atlas.projects.plan_ids.map(len) > 1].id.iat[0]
     at = run(query={"p": pid})
     text = " ".join(m.value for m in at.markdown)
