@@ -75,6 +75,17 @@ def _no_real_store(tmp_path_factory):
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_caches(tmp_path_factory):
+    """Tile and Overpass caches of this session (of each pytest-xdist worker): none in the home folder, none shared."""
+    from geo import settings
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(settings, "tile_cache_dir", tmp_path_factory.mktemp("tile-cache"))
+        mp.setattr(settings, "osm_cache_dir", tmp_path_factory.mktemp("osm-cache"))
+        yield
+
+
 def _xdist_group(item: pytest.Item) -> str | None:
     """The worker group of a test under ``pytest -n N --dist loadgroup`` (``make test``), or None (any worker).
 
