@@ -102,6 +102,7 @@ def _xdist_group(item: pytest.Item) -> str | None:
     return item.module.__name__ if "module" in scopes and getattr(item, "module", None) else None
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups into the node ids
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if group := _xdist_group(item):
