@@ -12,7 +12,7 @@ run: setup                     ## set everything up, then serve the app on the b
 test: setup dev                ## set everything up, then lint, type-check and run the whole suite on the cores (pytest-xdist)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadgroup
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4
 
 setup: system venv assets
 

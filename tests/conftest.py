@@ -86,24 +86,23 @@ def _private_caches(tmp_path_factory):
         yield
 
 
-def _xdist_group(item: pytest.Item) -> str | None:
-    """The worker group of a test under ``pytest -n N --dist loadgroup`` (``make test``), or None (any worker).
+#: Modules whose tests use ``app_url`` (one ``streamlit run`` per worker session): one xdist work unit.
+APP_URL_MODULES = frozenset(f"tests/browser/{name}.py" for name in ("test_hostile_urls", "test_map_in_chromium", "test_map_planner"))
 
-    Tests of the real app in Chromium (``app_url``: one ``streamlit run`` per session) stay on one
-    worker, and so does each module with a module-scoped fixture (its own app server, dask cluster or
-    built file), so nothing expensive starts twice; every other test goes where there is room.
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``make test`` (pytest-xdist): a module's tests stay on one worker, and the ``app_url`` modules share one.
+
+    So no module fixture (an app server, a dask cluster, a built file) or session server starts twice.
+    (``--dist loadgroup`` would do this with marks, but pytest-xdist 3.8 renames ``item._nodeid``, which
+    pytest 9 no longer reads: the groups are silently lost.)
     """
-    fixtures = getattr(item, "_fixtureinfo", None)
-    if fixtures is None:
-        return None
-    if "app_url" in fixtures.names_closure:
-        return "browser-app"
-    scopes = {d.scope for defs in fixtures.name2fixturedefs.values() for d in defs}
-    return item.module.__name__ if "module" in scopes and getattr(item, "module", None) else None
+    from xdist.scheduler import LoadScopeScheduling
 
+    class ModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "browser-app" if module in APP_URL_MODULES else module
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups into the node ids
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if group := _xdist_group(item):
-            item.add_marker(pytest.mark.xdist_group(group))
+    return ModuleScheduling(config, log)
