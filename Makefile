@@ -9,10 +9,10 @@ PORT    ?= 8501
 run: setup                     ## set everything up, then serve the app on the bundled data
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
-test: setup dev                ## set everything up, then lint, type-check and run the whole test suite
+test: setup dev                ## set everything up, then lint, type-check and run the whole suite on the cores (pytest-xdist)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4
 
 setup: system venv assets
 

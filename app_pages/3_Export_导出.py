@@ -100,7 +100,7 @@ st.download_button(
 
 st.subheader(t("screenshot", lang))
 if st.button(t("screenshot_button", lang), key="shot_btn"):
-    from geo.screenshot import ScreenshotBusy, screenshot
+    from layers.screenshot import ScreenshotBusy, screenshot
 
     try:
         with tempfile.TemporaryDirectory() as tmp:

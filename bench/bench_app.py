@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo.screenshot import CHROMIUM_FLAGS, chromium_path  # noqa: E402
-from geo.screenshot import DRAWN_LAYERS_JS as COUNT_JS  # noqa: E402
+from geo._browser import CHROMIUM_FLAGS, chromium_path  # noqa: E402
+from geo._browser import DRAWN_LAYERS_JS as COUNT_JS  # noqa: E402
 from scripts.serve_app import running_app  # noqa: E402
 
 SHIPPED = "_bench_shipped_page.py"  # copied next to app.py so Streamlit serves the same static/

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo.screenshot import CHROMIUM_FLAGS, DRAWN_LAYERS_JS, chromium_path  # noqa: E402
+from geo._browser import CHROMIUM_FLAGS, DRAWN_LAYERS_JS, chromium_path  # noqa: E402
 from scripts.serve_app import running_app  # noqa: E402
 
 CATEGORIES = ["铁路", "机场", "医疗", "港口", "高速"]

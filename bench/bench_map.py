@@ -28,8 +28,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from geo import boundaries, settings
+from geo._browser import CHROMIUM_FLAGS, DRAWN_LAYERS_JS, chromium_path
 from geo.catalog import Atlas, add_derived_columns
-from geo.screenshot import CHROMIUM_FLAGS, DRAWN_LAYERS_JS, chromium_path
 from layers.assets import localize
 from layers.projects import build_map, map_html
 

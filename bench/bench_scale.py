@@ -197,7 +197,7 @@ def bench_map(sizes: list[int], *, inline_max: int, work: Path, timeout_s: float
     from playwright.sync_api import sync_playwright
 
     from geo import national, settings
-    from geo.screenshot import CHROMIUM_FLAGS, chromium_path
+    from geo._browser import CHROMIUM_FLAGS, chromium_path
     from scripts.range_server import serving
 
     print("\n== Map: first paint and payload, PMTiles (protomaps-leaflet) vs inline GeoJSON (folium, canvas) ==")

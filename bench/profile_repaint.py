@@ -157,7 +157,7 @@ def python_parts(reruns: int) -> None:
 
 
 def _map_frame(page, timeout: float = 60):
-    from geo.screenshot import DRAWN_LAYERS_JS
+    from geo._browser import DRAWN_LAYERS_JS
 
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -222,7 +222,7 @@ def first_paint_timeline(runs: int) -> None:
     """The real app in Chromium: what a first paint of the map page waits for."""
     from playwright.sync_api import sync_playwright
 
-    from geo.screenshot import CHROMIUM_FLAGS, chromium_path
+    from geo._browser import CHROMIUM_FLAGS, chromium_path
     from scripts.serve_app import running_app
 
     rows, resources = [], []
@@ -253,7 +253,7 @@ def browser_timeline(reruns: int) -> None:
     """The real app in Chromium: the timeline of a category pick, from key press to painted layers."""
     from playwright.sync_api import sync_playwright
 
-    from geo.screenshot import CHROMIUM_FLAGS, chromium_path
+    from geo._browser import CHROMIUM_FLAGS, chromium_path
     from scripts.serve_app import running_app
 
     rows = []

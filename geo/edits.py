@@ -34,7 +34,7 @@ import sqlalchemy as sa
 
 from geo import settings
 from geo._errors import EditConflict, RecordError, StoreError
-from geo.store import Edit, require_role, session, write_session
+from geo.store import Edit, require_role, rows, select_rows, write_session
 
 #: Fields an edit may change (schema v2 included); ``id`` never changes.
 EDITABLE_FIELDS = (
@@ -245,13 +245,7 @@ def _rebuild(base: gpd.GeoDataFrame, rows: dict[str, dict], created: list[str], 
 
 def load_edits(*, record_id: str | None = None) -> list[Edit]:
     """Every edit of the store (or of one record), oldest first; [] when the store does not exist."""
-    with session(create=False) as s:
-        if s is None:
-            return []
-        query = sa.select(Edit).order_by(Edit.id)
-        if record_id is not None:
-            query = query.where(Edit.record_id == record_id)
-        return list(s.scalars(query))
+    return rows(Edit, record_id=record_id)
 
 
 @lru_cache(maxsize=4)
@@ -414,7 +408,7 @@ def _commit(s, record_ids: list[str], state: Applied) -> None:
 
 
 def _state(s) -> Applied:
-    return apply_edits(built_catalog(), list(s.scalars(sa.select(Edit).order_by(Edit.id))))
+    return apply_edits(built_catalog(), select_rows(s, Edit))
 
 
 def make_edit(record_id: str, changes: dict, *, author: str, reason: str, source: str = "", base_version: int | None,

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from functools import lru_cache
@@ -57,6 +58,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import _files
 from geo._errors import DataFileError
 from geo.model import AREAL_CATEGORIES, CATEGORIES, LINEAR_CATEGORIES, STATUSES
 
@@ -96,13 +98,14 @@ def read_partitions(path: str | Path):
     Raises
     ------
     DataFileError
-        The path does not exist or holds no GeoParquet.
+        The path does not exist, is neither a directory nor a regular file, or
+        holds no GeoParquet. Its size is not limited (read in partitions).
     """
     import dask_geopandas
 
     path = Path(path)
-    if not path.exists():
-        raise DataFileError(path, "no such GeoParquet file or directory")
+    if not path.is_dir():
+        path = _files.input_file(path, max_bytes=sys.maxsize)
     try:
         frame = dask_geopandas.read_parquet(str(path), gather_spatial_partitions=False)
     except (ValueError, OSError) as exc:

@@ -32,6 +32,7 @@ import difflib
 import gzip
 import json
 import re
+import sys
 import tempfile
 import warnings
 import xml.etree.ElementTree as ET
@@ -47,7 +48,7 @@ import pyproj
 import shapely
 from shapely import ops
 
-from geo import settings
+from geo import _files, settings
 from geo._errors import DataFileError, FilterError, OsmSourceError
 
 CREDIT = "© OpenStreetMap contributors, ODbL"
@@ -297,14 +298,13 @@ def read_xml(path: str | Path, *, categories: list[str]) -> tuple[gpd.GeoDataFra
     Raises
     ------
     DataFileError
-        The file is missing or is not OSM XML.
+        The file is missing, not a regular file, over ``settings.max_input_bytes``
+        (osmnx reads it whole; :func:`read_pbf` filters a large extract first) or not OSM XML.
     """
     import osmnx as ox
     from osmnx._errors import InsufficientResponseError
 
-    path = Path(path)
-    if not path.is_file():
-        raise DataFileError(path, "no such OSM XML file")
+    path = _files.input_file(path)
     tags = tags_for(categories)
     relations, way_ids = scan_xml(path, tags)
     try:
@@ -335,13 +335,17 @@ def pbf_to_xml(pbf: str | Path, out: str | Path, *, categories: list[str]) -> Pa
     One pass: pyosmium's C++ :class:`osmium.filter.KeyFilter` keeps the objects
     that carry one of the keys, Python keeps those whose value is wanted, and
     :class:`osmium.BackReferenceWriter` adds every node of a kept way and every
-    member of a kept relation (untagged), as osmnx needs.
+    member of a kept relation (untagged), as osmnx needs. The PBF is streamed, so its
+    size is not limited.
+
+    Raises
+    ------
+    DataFileError
+        The PBF is missing, not a regular file, or not readable as PBF.
     """
     import osmium
 
-    pbf, out = Path(pbf), Path(out)
-    if not pbf.is_file():
-        raise DataFileError(pbf, "no such PBF file")
+    pbf, out = _files.input_file(pbf, max_bytes=sys.maxsize), Path(out)
     wanted = tags_for(categories)
     try:
         with osmium.BackReferenceWriter(str(out), ref_src=str(pbf), overwrite=True) as writer:

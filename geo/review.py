@@ -10,11 +10,9 @@ accepted is refused at the door with the record, field and problem.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from geo._errors import RecordError, StoreError
 from geo.edits import _commit, _state, new_record_id, write_edit
-from geo.store import Proposal, require_role, session, utcnow, write_session
+from geo.store import Proposal, require_role, rows, session, utcnow, write_session
 
 
 def propose(record_id: str | None, changes: dict, *, author: str, source: str, reason: str, evidence: dict | None = None) -> int:
@@ -117,15 +115,7 @@ def _decide(proposal: Proposal, state: str, reviewer: str, reason: str) -> None:
 
 def list_proposals(*, state: str | None = "pending", record_id: str | None = None) -> list[Proposal]:
     """Proposals, oldest first; ``state=None`` lists every state. [] when the store does not exist."""
-    with session(create=False) as s:
-        if s is None:
-            return []
-        query = sa.select(Proposal).order_by(Proposal.id)
-        if state is not None:
-            query = query.where(Proposal.state == state)
-        if record_id is not None:
-            query = query.where(Proposal.record_id == record_id)
-        return list(s.scalars(query))
+    return rows(Proposal, state=state, record_id=record_id)
 
 
 def get_proposal(proposal_id: int) -> Proposal:

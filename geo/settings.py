@@ -125,7 +125,7 @@ tile_max: int = 250
 max_input_bytes: int = 200_000_000
 max_unzipped_bytes: int = 1_000_000_000
 max_zip_ratio: float = 200.0
-#: Chromium screenshots taken at once by one process (geo.screenshot); one more gets a "busy" notice.
+#: Chromium screenshots taken at once by one process (geo._browser.screenshot_slot); one more gets a "busy" notice.
 max_screenshots: int = 2
 
 osm_search_buffer_km: float = 10.0

@@ -18,6 +18,7 @@ import datetime as dt
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -31,6 +32,7 @@ ROLES: dict[str, tuple[str, str]] = {
     "reviewer": ("审核人(直接改动、审核)", "Reviewer (edits and reviews)"),
 }
 PROPOSAL_STATES = ("pending", "accepted", "rejected")
+_Row = TypeVar("_Row")
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -256,6 +258,25 @@ def write_session() -> Iterator[Session]:
         yield s
 
 
+def select_rows(s: Session, model: type[_Row], *, order_by: Any = None, **where: object) -> list[_Row]:
+    """Rows of ``model`` in session ``s`` whose columns equal ``where``'s values, oldest first (by ``id``).
+
+    A ``where`` value of None is no filter (``record_id=None``: every record).
+    ``order_by`` replaces the order (a column, e.g. ``User.name``).
+    """
+    query = sa.select(model).order_by(getattr(model, "id") if order_by is None else order_by)  # noqa: B009 (models without id pass order_by)
+    for name, value in where.items():
+        if value is not None:
+            query = query.where(getattr(model, name) == value)
+    return list(s.scalars(query))
+
+
+def rows(model: type[_Row], *, order_by: Any = None, **where: object) -> list[_Row]:
+    """:func:`select_rows` in a reading session of its own; [] when the store does not exist (nothing is created)."""
+    with session(create=False) as s:
+        return [] if s is None else select_rows(s, model, order_by=order_by, **where)
+
+
 # --- accounts --------------------------------------------------------------------------------------
 
 
@@ -300,8 +321,8 @@ def get_user(name: str | None) -> User | None:
 
 
 def list_users() -> list[User]:
-    with session(create=False) as s:
-        return [] if s is None else list(s.scalars(sa.select(User).order_by(User.name)))
+    """Every account, by name; [] when the store does not exist."""
+    return rows(User, order_by=User.name)
 
 
 def authenticate(name: str, password: str) -> User | None:

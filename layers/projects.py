@@ -23,7 +23,7 @@ from branca.element import Element, MacroElement, Template
 from folium.elements import JSCSSMixin
 from folium.plugins import Fullscreen
 
-from geo import settings
+from geo import io, settings
 from geo.boundaries import REGION
 from geo.i18n import t
 from geo.model import CATEGORIES, PRECISIONS, STATUSES, label
@@ -144,10 +144,7 @@ def static_boundaries(units: gpd.GeoDataFrame, *, static_dir: Path | None = None
         name = f"boundaries_{crs.lower().replace('-', '')}.geojson"
         path = static_dir / "data" / name
         if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(path)
+            io.write_text_atomic(path, text)  # a unique temporary name: app servers and test workers may race here
         out[crs] = f"/app/static/data/{name}"
     return out
 

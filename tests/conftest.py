@@ -73,3 +73,36 @@ def _no_real_store(tmp_path_factory):
         mp.setattr(settings, "db_url", None)
         mp.setattr(settings, "db_path", tmp_path_factory.mktemp("store") / "absent.db")
         yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_caches(tmp_path_factory):
+    """Tile and Overpass caches of this session (of each pytest-xdist worker): none in the home folder, none shared."""
+    from geo import settings
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(settings, "tile_cache_dir", tmp_path_factory.mktemp("tile-cache"))
+        mp.setattr(settings, "osm_cache_dir", tmp_path_factory.mktemp("osm-cache"))
+        yield
+
+
+#: Modules whose tests use ``app_url`` (one ``streamlit run`` per worker session): one xdist work unit.
+APP_URL_MODULES = frozenset(f"tests/browser/{name}.py" for name in ("test_hostile_urls", "test_map_in_chromium", "test_map_planner"))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``make test`` (pytest-xdist): a module's tests stay on one worker, and the ``app_url`` modules share one.
+
+    So no module fixture (an app server, a dask cluster, a built file) or session server starts twice.
+    (``--dist loadgroup`` would do this with marks, but pytest-xdist 3.8 renames ``item._nodeid``, which
+    pytest 9 no longer reads: the groups are silently lost.)
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "browser-app" if module in APP_URL_MODULES else module
+
+    return ModuleScheduling(config, log)

@@ -108,10 +108,7 @@ def test_bad_project_in_link_gives_a_notice_in_the_page_language(value, lang, wo
         assert not any("\u4e00" <= ch <= "\u9fff" for ch in notices.replace(value, ""))
 
 
-def test_link_to_a_project_frames_and_highlights_it():
-    from geo.catalog import Atlas
-
-    atlas = Atlas()
+def test_link_to_a_project_frames_and_highlights_it(atlas):
     pid = atlas.projects[atlas.projects.geom_kind == "line"].id.iat[0]
     at = run(query={"p": pid})
     layers = map_layers(at)
@@ -127,8 +124,8 @@ def test_filter_changes_features_and_counts():
     n_rail = len(drawn_ids(map_layers(rail)))
     assert 0 < n_rail < n_all
     assert rail.caption[0].value != everything.caption[0].value
-    # The sidebar widget drives the same filter.
-    at = run()
+    # The sidebar widget drives the same filter (on the unfiltered page already run).
+    at = everything
     at.multiselect(key="f_category").set_value(["rail"]).run()
     assert len(drawn_ids(map_layers(at))) == n_rail
     assert at.query_params["category"] in ("rail", ["rail"])
@@ -139,7 +136,7 @@ def test_language_switch_changes_labels():
     en = run(query={"lang": "en"})
     assert zh.title[0].value == "项目一张图"
     assert en.title[0].value == "Project Atlas"
-    at = run()
+    at = zh  # the Chinese page already run, switched by its radio
     at.radio(key="lang_radio").set_value("English").run()
     assert at.title[0].value == "Project Atlas"
     assert at.query_params["lang"] in ("en", ["en"])
@@ -157,10 +154,7 @@ def test_url_round_trip_and_bad_values():
     assert "nonsense" in notices and "soon" in notices
 
 
-def test_selected_project_shows_detail_with_quotes():
-    from geo.catalog import Atlas
-
-    atlas = Atlas()
+def test_selected_project_shows_detail_with_quotes(atlas):
     pid = atlas.projects[atlas.projects.plan_ids.map(len) > 1].id.iat[0]
     at = run(query={"p": pid})
     text = " ".join(m.value for m in at.markdown)

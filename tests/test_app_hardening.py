@@ -55,14 +55,15 @@ def test_url_values_echoed_in_notices_and_the_export_summary_are_escaped(payload
             assert "](" not in text.replace("\\](", "").replace("]\\(", ""), text
 
 
-def test_screenshots_are_capped_with_a_busy_error(monkeypatch):
-    from geo import screenshot, settings
+def test_screenshots_are_capped_with_a_busy_error(monkeypatch, tmp_path):
+    from geo import _browser, settings
+    from layers.screenshot import screenshot
 
     monkeypatch.setattr(settings, "max_screenshots", 1)
     held, release = threading.Event(), threading.Event()
 
     def hold():
-        with screenshot.screenshot_slot():
+        with _browser.screenshot_slot():
             held.set()
             release.wait(10)
 
@@ -70,12 +71,15 @@ def test_screenshots_are_capped_with_a_busy_error(monkeypatch):
     worker.start()
     held.wait(10)
     try:
-        with pytest.raises(screenshot.ScreenshotBusy), screenshot.screenshot_slot(wait_s=0.05):
+        with pytest.raises(_browser.ScreenshotBusy), _browser.screenshot_slot(wait_s=0.05):
             pass
+        with pytest.raises(_browser.ScreenshotBusy):  # the map screenshot asks for a slot before building anything
+            screenshot(None, None, tmp_path / "map.png", plans={})
+        assert not (tmp_path / "map.png").exists()
     finally:
         release.set()
         worker.join()
-    with screenshot.screenshot_slot(wait_s=0.05):  # free again
+    with _browser.screenshot_slot(wait_s=0.05):  # free again
         pass
 
 

@@ -314,8 +314,10 @@ def test_bad_xml_is_a_clear_error(tmp_path, records):
     bad.write_text("<osm><node id='1'", encoding="utf-8")
     with pytest.raises(DataFileError, match=r"bad\.osm"):
         osm.enrich(records, xml=bad)
-    with pytest.raises(DataFileError, match="no such OSM XML file"):
+    with pytest.raises(DataFileError, match=r"missing\.osm: no such file"):
         osm.enrich(records, xml=tmp_path / "missing.osm")
+    with pytest.raises(DataFileError, match="directory"):  # through the file door (geo._files.input_file)
+        osm.enrich(records, xml=tmp_path)
 
 
 def test_incomplete_extract_warns_and_names_the_ways(tmp_path, records):
@@ -484,7 +486,7 @@ def test_cli_errors_are_one_clear_line(catalog_file, extract, tmp_path, monkeypa
     assert main(["enrich", "osm", "--catalog", str(catalog_file), "--category", "water"]) == 2
     assert "filter category: unknown value 'water'" in capsys.readouterr().err
     assert main(["enrich", "osm", "--catalog", str(catalog_file), "--pbf", str(tmp_path / "none.osm.pbf")]) == 1
-    assert "none.osm.pbf: no such PBF file" in capsys.readouterr().err
+    assert "none.osm.pbf: no such file" in capsys.readouterr().err
     overpass.mode = "error"
     assert main(["enrich", "osm", "--catalog", str(catalog_file), "--category", "rail"]) == 1
     err = capsys.readouterr().err

@@ -75,8 +75,12 @@ def test_dask_stats_equal_geopandas_stats(catalog, atlas, cluster, tmp_path):
     pd.testing.assert_frame_equal(got, expected, check_dtype=False, rtol=1e-9)
 
 
-def test_dask_join_of_a_frame_on_its_own_local_cluster(fixture_projects, fixture_units):
-    """scheduler=None starts (and closes) a LocalCluster; a GeoDataFrame goes through temporary GeoParquet."""
+def test_dask_join_of_a_frame_on_its_own_local_cluster(fixture_projects, fixture_units, monkeypatch):
+    """scheduler=None starts (and closes) a LocalCluster; a GeoDataFrame goes through temporary GeoParquet.
+
+    One worker process (not LOCAL_WORKERS): the path is the same, the start half as dear; the module's
+    two-worker ``cluster`` covers partitions spread over workers."""
+    monkeypatch.setattr(join_dask, "LOCAL_WORKERS", 1)
     frame = fixture_projects[["id", "location_precision", "geometry"]]
     expected = join(frame, fixture_units)
     got = join(frame, fixture_units, engine="dask")

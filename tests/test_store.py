@@ -71,6 +71,17 @@ def test_schema_is_made_by_alembic(db):
     assert {"edits", "proposals", "users", "alembic_version"} <= names
 
 
+def test_the_migration_makes_the_models_schema(db):
+    """The Alembic migration repeats the models' columns (an applied migration is frozen history, DECISIONS 56):
+    autogenerate's comparison of the migrated database with the models finds nothing to change."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with store.get_engine().connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), store.Base.metadata)
+    assert diff == []
+
+
 def test_edits_are_append_only(db):
     edits.make_edit("F01", {"status": "completed"}, author="rita", reason="opened", base_version=1)
     for statement in ("UPDATE edits SET reason = 'rewritten'", "DELETE FROM edits"):
@@ -179,6 +190,35 @@ def test_proposal_accepted_becomes_the_edit(db):
     assert review.get_proposal(m).state == "rejected" and record("F04").status != "completed"
     with pytest.raises(RecordError, match="status"):
         review.propose("F04", {"status": "soon"}, author="ed", source="", reason="bad")
+
+
+def test_listings_filter_by_state_and_record_oldest_first(db):
+    """store.rows behind list_proposals, load_edits and list_users: equal-column filters, None = no filter."""
+    a = review.propose("F03", {"status": "completed"}, author="ed", source="", reason="a")
+    b = review.propose("F04", {"status": "completed"}, author="ed", source="", reason="b")
+    c = review.propose("F03", {"status": "operating"}, author="ed", source="", reason="c")
+    review.reject(b, reviewer="rita", reason="no evidence")
+    assert [p.id for p in review.list_proposals()] == [a, c]
+    assert [p.id for p in review.list_proposals(state=None)] == [a, b, c]
+    assert [p.id for p in review.list_proposals(state="rejected")] == [b]
+    assert [p.id for p in review.list_proposals(record_id="F03")] == [a, c]
+    assert [p.id for p in review.list_proposals(state=None, record_id="F04")] == [b]
+    edits.make_edit("F02", {"status": "completed"}, author="rita", reason="x", base_version=None)
+    edits.make_edit("F01", {"status": "completed"}, author="rita", reason="y", base_version=None)
+    assert [e.record_id for e in edits.load_edits()] == ["F02", "F01"]
+    assert [e.reason for e in edits.load_edits(record_id="F01")] == ["y"]
+    assert [u.name for u in store.list_users()] == ["ed", "rita"]  # by name, not by creation
+
+
+def test_listings_of_a_store_that_does_not_exist_are_empty(tmp_path, monkeypatch):
+    monkeypatch.setattr(settings, "db_url", None)
+    monkeypatch.setattr(settings, "db_path", tmp_path / "absent.db")
+    store.reset_engines()
+    try:
+        assert review.list_proposals() == [] and edits.load_edits() == [] and store.list_users() == []
+        assert not (tmp_path / "absent.db").exists()  # reading creates nothing
+    finally:
+        store.reset_engines()
 
 
 def test_new_record_proposal(db):

@@ -1,9 +1,11 @@
-"""House rules that a reader cannot see break: settings are read when called (geo/settings.py's promise)."""
+"""House rules that a reader cannot see break: imports point down; settings are read when called (geo/settings.py's promise)."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).parent.parent
 SOURCES = sorted([*ROOT.glob("geo/*.py"), *ROOT.glob("layers/*.py"), ROOT / "atlas_ui.py"])
@@ -68,3 +70,46 @@ def test_interface_words_come_from_the_i18n_table():
     files = [*sorted((ROOT / "app_pages").glob("[0-4]_*.py")), ROOT / "app.py", ROOT / "geo" / "render.py", ROOT / "geo" / "stats.py", *sorted((ROOT / "layers").glob("*.py"))]
     found = {f.relative_to(ROOT).as_posix(): lits for f in files if (lits := _interface_literals(f))}
     assert found == {}, f"put these words in geo/i18n.py and use t(key, lang): {found}"
+
+
+#: What each library package must never import: geo is the bottom (no folium layers, no Streamlit glue),
+#: layers is folium without Streamlit. Pages → atlas_ui → layers → geo.
+UPWARD = {
+    "geo": {"layers", "atlas_ui", "app_pages", "app", "streamlit", "streamlit_folium"},
+    "layers": {"atlas_ui", "app_pages", "app", "streamlit", "streamlit_folium"},
+}
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Top-level names of every module ``path`` imports, anywhere in the file (lazy imports inside functions too).
+
+    ``import a.b``, ``from a.b import c``, ``importlib.import_module("a.b")`` and ``__import__("a")`` all
+    count as ``a``; relative imports (``from . import x``) stay inside the package and are not listed.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+        elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+              and (getattr(node.func, "attr", None) == "import_module" or getattr(node.func, "id", None) in ("import_module", "__import__"))):
+            found.add(node.args[0].value.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(UPWARD))
+def test_imports_point_down(package):
+    files = sorted((ROOT / package).rglob("*.py"))
+    assert len(files) > 5
+    upward = {f.relative_to(ROOT).as_posix(): sorted(mods) for f in files if (mods := imported_modules(f) & UPWARD[package])}
+    assert upward == {}, f"{package}/ must not import {sorted(UPWARD[package])}: {upward}"
+
+
+def test_the_import_scan_sees_lazy_and_dynamic_imports(monkeypatch):
+    src = ("import os.path\nfrom geo import io\nfrom . import sibling\n"
+           "def f():\n    from layers.projects import build_map\n    import streamlit as st\n"
+           "    importlib.import_module('atlas_ui')\n    return __import__('streamlit_folium')\n")
+    monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: src)
+    assert imported_modules(ROOT / "geo" / "x.py") == {"os", "geo", "layers", "streamlit", "atlas_ui", "streamlit_folium"}

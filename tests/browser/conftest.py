@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from geo.screenshot import CHROMIUM_FLAGS, DRAWN_LAYERS_JS, chromium_path
+from geo._browser import CHROMIUM_FLAGS, DRAWN_LAYERS_JS, chromium_path
 from scripts.serve_app import AppDidNotStart, running_app
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -71,14 +71,12 @@ def test_gaode_shifts_overlays(app_url, open_page):
     assert all(0.001 < dx < 0.01 and abs(dy) < 0.01 for dy, dx in shifts)
 
 
-def test_exported_html_map_is_standalone(browser, tmp_path):
+def test_exported_html_map_is_standalone(browser, atlas, tmp_path):
     """The Export page's HTML map opens from a file, offline, with no server, and paints."""
     from geo import boundaries
-    from geo.catalog import Atlas
     from layers.assets import inline_local_assets
     from layers.projects import build_map, map_html
 
-    atlas = Atlas()
     html = inline_local_assets(map_html(build_map(atlas.projects, boundaries.filter_units(resolution="web"), plans=atlas.plans)))
     assert not re.search(r'(?:src|href)="/app/static', html)
     path = tmp_path / "map.html"
@@ -93,13 +91,13 @@ def test_exported_html_map_is_standalone(browser, tmp_path):
 
 
 def test_screenshot_command(tmp_path):
-    """`python -m geo screenshot` saves a non-blank PNG of the filtered web map."""
+    """`python -m layers screenshot` saves a non-blank PNG of the filtered web map."""
     import subprocess
     import sys
 
     out = tmp_path / "shot.png"
     # In a subprocess: Playwright's sync API cannot start twice in one thread (the session browser runs here).
-    done = subprocess.run([sys.executable, "-m", "geo", "screenshot", "--category", "rail", "--out", str(out), "--width", "900", "--height", "600"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "layers", "screenshot", "--category", "rail", "--out", str(out), "--width", "900", "--height", "600"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     img = Image.open(out)
     assert img.size == (900, 600)

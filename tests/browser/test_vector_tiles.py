@@ -126,10 +126,8 @@ def _tiled_frame(page, timeout: float = 120):
     raise AssertionError("the tiled map did not paint")
 
 
-def test_app_draws_tiles_past_the_threshold_and_a_click_selects(tiled_app, browser):
-    from geo.catalog import Atlas
-
-    projects = Atlas().projects
+def test_app_draws_tiles_past_the_threshold_and_a_click_selects(tiled_app, browser, atlas):
+    projects = atlas.projects
     pick = projects[(projects.geom_kind == "point") & (projects.location_precision == "exact") & (projects.status == "operating")].iloc[0]
     lon, lat = shapely.get_coordinates(pick.geometry)[0]
     page = browser.new_page(viewport={"width": 1400, "height": 950})

@@ -21,6 +21,8 @@ from scripts.serve_app import AppDidNotStart, running_app
 from tests.browser.conftest import ROOT, Page
 
 PASSWORD = "correct horse 7"
+#: How long a step may take to show: page runs of the full catalog on a shared 2-core machine, two test workers.
+WAIT_MS = 90_000
 MOVED = "P0D318372"  # 华润万象城: an approximate point
 CONFLICT = "P0BCB8186"  # 华岩景区
 REFUSED = "P03A08AB3"  # 江口沉银遗址博物馆
@@ -68,7 +70,7 @@ def sign_in(p: Page, name: str, password: str = PASSWORD) -> None:
     sidebar.get_by_label(re.compile("用户名|User name")).fill(name)
     sidebar.get_by_label(re.compile("密码|Password")).fill(password)
     sidebar.get_by_role("button", name=re.compile("^(登录|Sign in)$")).click()
-    sidebar.get_by_text(re.compile(f"(已登录|Signed in).*{name}")).wait_for(timeout=30_000)
+    sidebar.get_by_text(re.compile(f"(已登录|Signed in).*{name}")).wait_for(timeout=WAIT_MS)
 
 
 def edit_frame(p: Page, timeout: float = 60):
@@ -100,7 +102,7 @@ def draw_point(frame, dx: int, dy: int) -> None:
 
 def save_geometry(p: Page, reason: str) -> None:
     panel = p.page.get_by_text(re.compile("^(新位置|New place)"))
-    panel.first.wait_for(timeout=30_000)
+    panel.first.wait_for(timeout=WAIT_MS)
     form = p.page.locator("[data-testid='stForm']").filter(has=p.page.get_by_role("button", name=re.compile("保存位置|Save place")))
     form.get_by_label(re.compile("理由|Reason")).fill(reason)
     form.get_by_role("button", name=re.compile("保存位置|Save place")).click()
@@ -113,7 +115,7 @@ def test_draw_save_history_reload_revert(workbench, store_edits, open_page):
     frame = start_editing(p, "ana")
     draw_point(frame, 60, -40)
     save_geometry(p, "现场核实:入口位置")
-    p.page.get_by_text(re.compile(r"已保存:改动 #\d+")).wait_for(timeout=30_000)
+    p.page.get_by_text(re.compile(r"已保存:改动 #\d+")).wait_for(timeout=WAIT_MS)
     made = store_edits(MOVED)
     assert len(made) == len(before) + 1
     edit = made[-1]
@@ -123,14 +125,14 @@ def test_draw_save_history_reload_revert(workbench, store_edits, open_page):
     assert new.geom_type == "Point" and new.distance(old) > 1e-4
     assert edit.changes["location_source"]["after"] == "edit"
     # the detail panel's 改动记录 lists it
-    p.page.get_by_text("现场核实:入口位置").first.wait_for(timeout=30_000)
+    p.page.get_by_text("现场核实:入口位置").first.wait_for(timeout=WAIT_MS)
 
     # a reload (a new session) shows the record at its new place on the map
     fresh = open_page(f"{url}/?p={MOVED}")
     map_frame = fresh.map_frame()
     latlng = map_frame.evaluate(PROJECT_LATLNG_JS, MOVED)
     assert latlng is not None and abs(latlng[0] - new.y) < 1e-5 and abs(latlng[1] - new.x) < 1e-5
-    fresh.page.get_by_text("现场核实:入口位置").first.wait_for(timeout=30_000)
+    fresh.page.get_by_text("现场核实:入口位置").first.wait_for(timeout=WAIT_MS)
 
     # revert on the History page
     hist = open_page(f"{url}/History_改动记录")
@@ -140,7 +142,7 @@ def test_draw_save_history_reload_revert(workbench, store_edits, open_page):
     hist.page.get_by_role("option", name=f"#{edit.id}").click()
     form.get_by_label(re.compile("理由|Reason")).fill("测试撤销")
     form.locator("[data-testid^='stBaseButton'][data-testid$='FormSubmit']").click()
-    hist.page.get_by_text(re.compile(r"已保存:改动 #\d+")).wait_for(timeout=30_000)
+    hist.page.get_by_text(re.compile(r"已保存:改动 #\d+")).wait_for(timeout=WAIT_MS)
     after = store_edits(MOVED)
     assert len(after) == len(made) + 1 and after[-1].reverts == edit.id
     back = shapely.geometry.shape(after[-1].changes["geometry"]["after"])
@@ -148,7 +150,7 @@ def test_draw_save_history_reload_revert(workbench, store_edits, open_page):
     again = open_page(f"{url}/?p={MOVED}")
     latlng = again.map_frame().evaluate(PROJECT_LATLNG_JS, MOVED)
     assert abs(latlng[0] - old.y) < 1e-5 and abs(latlng[1] - old.x) < 1e-5
-    again.page.get_by_text("测试撤销").first.wait_for(timeout=30_000)
+    again.page.get_by_text("测试撤销").first.wait_for(timeout=WAIT_MS)
 
 
 def test_signed_out_browser_cannot_edit(workbench, store_edits, open_page):
@@ -157,7 +159,7 @@ def test_signed_out_browser_cannot_edit(workbench, store_edits, open_page):
     # a crafted address asking for the edit mode changes nothing
     p = open_page(f"{url}/?p={REFUSED}&edit_mode=true&edit=1")
     frame = p.map_frame()
-    p.page.get_by_text("江口沉银遗址博物馆").first.wait_for(timeout=30_000)  # the detail panel is there
+    p.page.get_by_text("江口沉银遗址博物馆").first.wait_for(timeout=WAIT_MS)  # the detail panel is there
     assert p.page.get_by_text(re.compile("^(编辑模式|Edit mode)$")).count() == 0
     assert frame.locator(".leaflet-draw").count() == 0
     assert p.page.get_by_role("button", name=re.compile("保存|Save")).count() == 0
@@ -179,12 +181,12 @@ def test_two_sessions_conflict_and_both_kept(workbench, store_edits, open_page):
     a.page.bring_to_front()
     draw_point(frame_a, 50, 30)
     save_geometry(a, "ana 的修改")
-    a.page.get_by_text(re.compile(r"已保存:改动 #\d+")).wait_for(timeout=30_000)
+    a.page.get_by_text(re.compile(r"已保存:改动 #\d+")).wait_for(timeout=WAIT_MS)
     b.page.bring_to_front()
     draw_point(frame_b, -50, 30)
     save_geometry(b, "ben 的修改")
     conflict = b.page.get_by_text(re.compile("保存冲突"))
-    conflict.wait_for(timeout=30_000)
+    conflict.wait_for(timeout=WAIT_MS)
     message = b.page.locator("[data-testid='stAlert']").filter(has_text="保存冲突").inner_text()
     assert "ana" in message and "ana 的修改" in message
     assert [e.author for e in store_edits(CONFLICT)] == ["ana"]
@@ -192,7 +194,7 @@ def test_two_sessions_conflict_and_both_kept(workbench, store_edits, open_page):
     form = b.page.locator("[data-testid='stForm']").filter(has=b.page.get_by_role("button", name=re.compile("保存位置")))
     assert form.get_by_label(re.compile("理由")).input_value() == "ben 的修改"
     form.get_by_role("button", name=re.compile("保存位置")).click()
-    b.page.get_by_text(re.compile(r"已保存:改动 #\d+")).wait_for(timeout=30_000)
+    b.page.get_by_text(re.compile(r"已保存:改动 #\d+")).wait_for(timeout=WAIT_MS)
     assert [(e.author, e.reason) for e in store_edits(CONFLICT)] == [("ana", "ana 的修改"), ("ben", "ben 的修改")]
 
 
@@ -204,15 +206,15 @@ def test_bad_value_is_refused_and_nothing_written(workbench, store_edits, open_p
     # a drawn place without a reason
     draw_point(frame, 40, 40)
     form = p.page.locator("[data-testid='stForm']").filter(has=p.page.get_by_role("button", name=re.compile("保存位置")))
-    form.wait_for(timeout=30_000)
+    form.wait_for(timeout=WAIT_MS)
     form.get_by_role("button", name=re.compile("保存位置")).click()
-    p.page.get_by_text(re.compile(f"{REFUSED}.*reason.*every change needs a reason")).first.wait_for(timeout=30_000)
+    p.page.get_by_text(re.compile(f"{REFUSED}.*reason.*every change needs a reason")).first.wait_for(timeout=WAIT_MS)
     # a status date that is not a date, with a reason: refused by the validator, naming record and field
     edit = p.page.locator("[data-testid='stForm']").filter(has=p.page.get_by_role("button", name=re.compile("^保存$")))
     edit.get_by_label(re.compile("YYYY-MM-DD")).fill("2024年3月")
     edit.get_by_label(re.compile("理由")).fill("日期测试")
     edit.get_by_role("button", name=re.compile("^保存$")).click()
-    p.page.get_by_text(re.compile(f"{REFUSED}.*status_as_of")).first.wait_for(timeout=30_000)
+    p.page.get_by_text(re.compile(f"{REFUSED}.*status_as_of")).first.wait_for(timeout=WAIT_MS)
     assert len(store_edits()) == before
 
 
@@ -224,7 +226,7 @@ def test_move_a_point_by_dragging_it(workbench, store_edits, open_page):
     frame = start_editing(p, "ana")
     frame.locator(".leaflet-draw-edit-edit").click()
     marker = frame.locator(".leaflet-marker-icon.leaflet-edit-marker-selected")
-    marker.wait_for(timeout=30_000)
+    marker.wait_for(timeout=WAIT_MS)
     box = marker.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 3
     p.page.mouse.move(x, y)
@@ -233,7 +235,7 @@ def test_move_a_point_by_dragging_it(workbench, store_edits, open_page):
     p.page.mouse.up()
     frame.locator(".leaflet-draw-actions a").filter(has_text="Save").click()
     save_geometry(p, "入口在南侧")
-    p.page.get_by_text(re.compile(r"已保存:改动 #\d+")).wait_for(timeout=30_000)
+    p.page.get_by_text(re.compile(r"已保存:改动 #\d+")).wait_for(timeout=WAIT_MS)
     edit = store_edits(record)[-1]
     old = shapely.geometry.shape(edit.changes["geometry"]["before"])
     new = shapely.geometry.shape(edit.changes["geometry"]["after"])
