@@ -253,7 +253,7 @@ def test_map_page_draws_tiles_above_the_threshold(monkeypatch, tmp_path):
     at.run()
     script, layers = args()["script"], args()["feature_group"] or ""
     assert "protomapsL" in script and "/app/static/tiles/projects-wgs84-" in script
-    assert drawn_parts(layers) == [] and "atlasProjects(" not in layers  # no inline projects
+    assert {part["k"] for part in drawn_parts(layers)} == {"places"}  # no inline projects: only the place badges
     assert len(list((tmp_path / "tiles").glob("projects-wgs84-*.pmtiles"))) == 1 and len(builds) == 1
     # Category and status apply in the browser: the same archive, no rebuild; a rerun never rebuilds.
     at.multiselect(key="f_category").set_value(["rail"]).run()
@@ -273,8 +273,6 @@ def test_map_page_draws_inline_layers_up_to_the_threshold(monkeypatch, tmp_path)
 def test_tiled_map_draws_district_level_records_as_place_badges(monkeypatch, tmp_path):
     """Past the threshold, records known only to a town, district or city are not tiles: they are the same
     place badges as on the inline map (one per place, its count, its name), and the archive leaves them out."""
-    import re
-
     from geo import vtiles
     from geo.styles import GROUPED_PRECISIONS
 
@@ -287,9 +285,8 @@ def test_tiled_map_draws_district_level_records_as_place_badges(monkeypatch, tmp
         at.query_params["district"] = "500107"
         at.run()
         layers = args()["feature_group"] or ""
-        counts = re.findall(r'class=\\"atlas-badge\\".*?\\u003e(\d+)\\u003c', layers)
-        tips = re.findall(r'bindTooltip\(\s*`<div>\s*(.*?)\s*</div>`', layers, flags=re.S)
-        return args()["script"], sorted(zip(counts, tips, strict=True))
+        places = [part for part in drawn_parts(layers) if part["k"] == "places"]  # [tip, count, precision, lon, lat]
+        return args()["script"], sorted((int(f[1]), f[0]) for part in places for f in part["f"])
 
     script, tiled = badges(threshold=20)
     assert "protomapsL" in script  # the tiled map …
@@ -297,4 +294,4 @@ def test_tiled_map_draws_district_level_records_as_place_badges(monkeypatch, tmp
     script, inline = badges(threshold=100_000)
     assert "protomapsL" not in script
     assert tiled == inline  # … shows the inline map's place badges: same places, counts and names
-    assert any(int(n) > 50 and "九龙坡区" in tip for n, tip in tiled)  # Jiulongpo's district-level records on one symbol
+    assert tiled and any(n > 50 and "九龙坡区" in tip for n, tip in tiled)  # Jiulongpo's district-level records on one symbol
