@@ -15,12 +15,12 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geo import io, settings
+from geo import settings
 from geo._errors import ValidationFailed
 from geo.join import project_measures
 from geo.model import Plan
 from geo.names import search_key
-from geo.validate import check_records
+from geo.validate import read_checked
 
 
 @lru_cache(maxsize=4)
@@ -67,10 +67,9 @@ def add_derived_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 @lru_cache(maxsize=4)
-def _load(path: str, mtime: float) -> gpd.GeoDataFrame:
-    frame, problems, _ = io.read_projects(path)
-    report = check_records(frame, source=path)
-    if problems or not report.ok:
+def _load(path: str, mtime: float, size: int, input_crs: str | None, field_map: tuple[tuple[str, str], ...]) -> tuple[gpd.GeoDataFrame, tuple[str, ...]]:
+    frame, report = read_checked(path, input_crs=input_crs, field_map=dict(field_map) or None)
+    if not report.ok:
         raise ValidationFailed(report)
     if frame.empty:  # an empty FeatureCollection is a valid, empty catalog: give it the columns
         from geo.model import REQUIRED_FIELDS
@@ -78,20 +77,52 @@ def _load(path: str, mtime: float) -> gpd.GeoDataFrame:
         for column in (*REQUIRED_FIELDS, "plans", "aliases"):
             if column not in frame.columns:
                 frame[column] = pd.Series([], dtype=object)
-    return add_derived_columns(frame)
+    return add_derived_columns(frame), tuple(f"{path}: {p.field}: {p.message}" for p in report.reading)
 
 
-def load(path: str | Path | None = None) -> gpd.GeoDataFrame:
-    """Load and validate the catalog; raise :class:`ValidationFailed` on any error.
+def load_with_notes(
+    path: str | Path | None = None, *, input_crs: str | None = None, field_map: Mapping[str, str] | None = None
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Load and validate a project file as :func:`load` does; also return its reading notes.
 
-    Cached on the file's path and modification time: a rebuilt catalog is
-    read again, an unchanged one is not.
+    The file is read by :func:`geo.validate.read_checked`, the same path as
+    ``python -m geo validate`` with the same options, so a file refused there is
+    refused here with the same problems (:class:`ValidationFailed`).
+
+    Parameters
+    ----------
+    path
+        The file (default ``settings.projects_path``).
+    input_crs
+        Coordinates of the file when not WGS84 (``"GCJ-02"``, ``"BD-09"``, ``"CGCS2000"``).
+    field_map
+        Field renames ``{old: new}`` before the known aliases (:data:`geo.io.FIELD_ALIASES`).
+
+    Returns
+    -------
+    frame
+        The validated records with derived columns (a copy: callers may change it).
+    notes
+        One line per reading note ("file: fields: fields renamed on reading: 名称 → name_zh",
+        Z values dropped, a declared CRS reprojected, GBK read): what reading assumed,
+        for a command to print. Record-level warnings of the checks are not included.
     """
     from geo import _files
 
     path = _files.input_file(Path(path or settings.projects_path))  # missing, a loop, a FIFO: a clear DataFileError
-    return _load(str(path), path.stat().st_mtime).copy()
+    info = path.stat()
+    frame, notes = _load(str(path), info.st_mtime, info.st_size, input_crs, tuple((field_map or {}).items()))
+    return frame.copy(), list(notes)
 
+
+def load(path: str | Path | None = None, *, input_crs: str | None = None, field_map: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
+    """Load and validate the catalog; raise :class:`ValidationFailed` on any error.
+
+    Cached on the file's path, modification time and size (and the reading
+    options): a rebuilt catalog is read again, an unchanged one is not. See
+    :func:`load_with_notes` for the options.
+    """
+    return load_with_notes(path, input_crs=input_crs, field_map=field_map)[0]
 
 
 class Atlas:
@@ -111,13 +142,31 @@ class Atlas:
         Edits of the workbench store that no longer apply (:class:`geo.edits.StaleEdit`).
     store_error
         Why the store could not be read (the catalog is then shown without edits), or None.
+    read_notes
+        What reading the file assumed (fields renamed, CRS reprojected, GBK, Z dropped):
+        :func:`load_with_notes`.
+
+    Parameters
+    ----------
+    projects_path, boundaries_dir
+        The project file and the boundaries (defaults from :mod:`geo.settings`).
+    input_crs, field_map
+        Reading options of the project file, as ``validate`` takes them (:func:`load_with_notes`).
     """
 
-    def __init__(self, projects_path: Path | None = None, boundaries_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        projects_path: Path | None = None,
+        boundaries_dir: Path | None = None,
+        *,
+        input_crs: str | None = None,
+        field_map: Mapping[str, str] | None = None,
+    ) -> None:
         from geo import boundaries, edits
         from geo.join import join
 
-        self.projects, self.stale_edits, self.store_error = edits.catalog_with_edits(load(projects_path), projects_path)
+        frame, self.read_notes = load_with_notes(projects_path, input_crs=input_crs, field_map=field_map)
+        self.projects, self.stale_edits, self.store_error = edits.catalog_with_edits(frame, projects_path)
         self.join_units = boundaries.join_units(directory=boundaries_dir)
         self.units = boundaries.filter_units(directory=boundaries_dir)
         self.joined = join(self.projects, self.join_units)

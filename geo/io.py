@@ -521,6 +521,26 @@ def read_projects(
     return frame.reset_index(drop=True), _null_geometry_allowed(frame, problems), meta
 
 
+def reading_notes(meta: dict) -> list[tuple[int | None, str, str]]:
+    """What reading changed or assumed, as ``(row or None, field, message)`` warnings.
+
+    From the ``meta`` of :func:`read_projects`: Z values dropped, an empty
+    collection, the field renames used (explicit ``field_map`` and aliases), a
+    declared CRS reprojected to WGS84, a GBK file. ``validate`` reports them as
+    warnings and the other commands print them, so every command says which
+    mapping it used.
+    """
+    notes = list(meta.get("warnings", []))
+    if meta.get("field_map"):
+        used = ", ".join(f"{old} → {new}" for old, new in meta["field_map"].items())
+        notes.append((None, "fields", f"fields renamed on reading: {used}"))
+    if meta.get("reprojected_from"):
+        notes.append((None, "crs", f"file declares CRS {meta['reprojected_from']!r}; reprojected to WGS84 on reading"))
+    if meta.get("encoding") == "GBK":
+        notes.append((None, "encoding", "file is GBK-encoded Chinese text; read as GBK, exports are UTF-8"))
+    return notes
+
+
 def _null_geometry_allowed(frame: pd.DataFrame, problems: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
     """Drop the "missing geometry" problems of place-less records (district/city/region known only by
     their ``scope``): their geometry is null by design (schema v2)."""
