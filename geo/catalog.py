@@ -125,6 +125,105 @@ def load(path: str | Path | None = None, *, input_crs: str | None = None, field_
     return load_with_notes(path, input_crs=input_crs, field_map=field_map)[0]
 
 
+# --- planning zones (zones.geojson), derived from the catalog and stamped with it ---
+
+#: Categories whose polygons are planning zones (两江新区, 西部(重庆)科学城, …).
+ZONE_CATEGORIES = ("new_town", "science_park")
+#: Member of ``zones.geojson`` holding the SHA-256 of the catalog file it was built with.
+ZONES_STAMP = "catalog_sha256"
+
+
+def zones_path(projects_path: Path | None = None) -> Path:
+    """Where the zones of a catalog live: ``boundaries_dir/zones.geojson`` for the default catalog, else beside the file."""
+    projects_path = Path(projects_path or settings.projects_path)
+    if projects_path == Path(settings.projects_path):
+        return Path(settings.boundaries_dir) / "zones.geojson"
+    return projects_path.with_name("zones.geojson")
+
+
+def text_stamp(text: str) -> str:
+    """The stamp of a catalog file's text (SHA-256 of its UTF-8 bytes), as ``zones.geojson`` records it."""
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _file_stamp(path: str, mtime: float, size: int) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def zones_frame(projects: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The planning zones of a catalog: its polygons of a zone category (:data:`ZONE_CATEGORIES`), by id.
+
+    Columns ``name_zh, name_en, project_id, location_precision`` (always
+    ``approximate``: hand-sketched outlines), ``note``, ``note_zh``, geometry.
+    An empty catalog gives an empty frame with these columns.
+    """
+    polygonal = projects.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    zones = projects[projects["category"].isin(ZONE_CATEGORIES).to_numpy() & polygonal]
+    return gpd.GeoDataFrame(
+        {
+            "name_zh": zones["name_zh"].to_numpy(),
+            "name_en": zones["name_en"].to_numpy(),
+            "project_id": zones["id"].to_numpy(),
+            "location_precision": "approximate",
+            "note": zones["location_note_en"].to_numpy() if "location_note_en" in zones else None,
+            "note_zh": zones["location_note_zh"].to_numpy() if "location_note_zh" in zones else None,
+        },
+        geometry=zones.geometry.to_numpy(),
+        crs=settings.storage_crs,
+    ).sort_values("project_id").reset_index(drop=True)
+
+
+def load_zones(projects_path: Path | None = None, *, lang: str = "en") -> tuple[gpd.GeoDataFrame, str | None]:
+    """The planning zones of the catalog, and a notice when ``zones.geojson`` could not be used.
+
+    ``zones.geojson`` (:func:`zones_path`) is used only when its
+    ``catalog_sha256`` member is the SHA-256 of the catalog file now on disk:
+    the two are written by one ``catalog build`` but replaced one after the
+    other, so a build killed between the two replaces (or a ``publish``, which
+    rewrites the catalog only) leaves a pair that does not match. Then, or when
+    the zones file is missing or unreadable, the zones are derived from the
+    catalog itself (:func:`zones_frame`, what the build writes) and the notice
+    says so in ``lang``; the file is never rewritten here.
+
+    Raises
+    ------
+    DataFileError, ValidationFailed
+        The catalog itself cannot be loaded (:func:`load`).
+    """
+    from geo import _files, io
+    from geo._errors import DataFileError
+    from geo.i18n import t
+
+    catalog_path = _files.input_file(Path(projects_path or settings.projects_path))
+    info = catalog_path.stat()
+    stamp = _file_stamp(str(catalog_path), info.st_mtime, info.st_size)
+    path = zones_path(projects_path)
+    try:
+        features, members = io.read_geojson_features(path)
+    except DataFileError as exc:
+        missing = not (path.exists() or path.is_symlink())  # no zones file at all: derived, nothing to report
+        return zones_frame(load(catalog_path)), None if missing else t("zones_unreadable", lang, zones=path.name, reason=exc.reason)
+    if members.get(ZONES_STAMP) != stamp:
+        return zones_frame(load(catalog_path)), t("zones_stale", lang, zones=path.name)
+    if not features:
+        return zones_frame(load(catalog_path).iloc[:0]), None
+    frame = gpd.GeoDataFrame.from_features(features, crs=settings.storage_crs)
+    return frame[[*ZONE_COLUMNS, "geometry"]], None
+
+
+#: The properties of ``zones.geojson``, in order.
+ZONE_COLUMNS = ("name_zh", "name_en", "project_id", "location_precision", "note", "note_zh")
+
+
 class Atlas:
     """Everything a view needs, loaded and joined once.
 

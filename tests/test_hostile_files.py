@@ -286,3 +286,34 @@ def test_cli_csv_export_of_formula_and_cr_names_has_no_live_formula(source, tmp_
             names = [row[rows[0].index("name_zh")] for row in rows[1:]]
             assert "甲\r乙" in names and "'=HYPERLINK(\"http://x\",\"y\")" in names
             assert [row[rows[0].index("attribution")] != "" for row in rows[1:]] == [source == "openstreetmap"] * len(_HOSTILE_NAMES) if source == "openstreetmap" else "attribution" not in rows[0]
+
+
+@pytest.mark.parametrize("case", ["tiny_features", "many_records", "csv_cells", "csv_rows", "gpkg_records"])
+def test_files_that_parse_into_far_more_memory_than_their_size_are_refused(case, tmp_path, capsys, monkeypatch):
+    """A 3 MB file of a million empty features took 810 MB and 100 s (a 200 MB one would take ~50 GB): counts
+    are bounded before any per-record work, with a message naming the file, the count and the setting."""
+    monkeypatch.delenv("ATLAS_DEBUG", raising=False)
+    monkeypatch.setattr(settings, "max_json_containers", 1_000)
+    monkeypatch.setattr(settings, "max_csv_cells", 1_000)
+    monkeypatch.setattr(settings, "max_records", 50)
+    path, setting = {
+        "tiny_features": lambda: (_write(tmp_path / "p.geojson", '{"type":"FeatureCollection","features":[' + ",".join(["[]"] * 2_000) + "]}"), "max_json_containers"),
+        "many_records": lambda: (_write(tmp_path / "p.geojson", _collection(*[_with(id=f"F{i:03d}") for i in range(60)])), "max_records"),
+        "csv_cells": lambda: (_write(tmp_path / "p.csv", _csv([_CSV_HEAD] + ["F01,甲,A,hospital,planned,2023,lj2023,exact,WGS84,106.05,29.05"] * 100)), "max_csv_cells"),
+        "csv_rows": lambda: (_write(tmp_path / "p.csv", _csv(["lon,lat"] + ["106.05,29.05"] * 60)), "max_records"),
+        "gpkg_records": lambda: (_gpkg(tmp_path / "p.gpkg", 60), "max_records"),
+    }[case]()
+    for argv in (["validate", path], ["export", "--catalog", path, "--format", "csv", "--out", tmp_path / "x.csv"], ["join", "--catalog", path]):
+        code, text, err = _run(argv, capsys)
+        assert code == 1, text
+        assert "Traceback" not in err and "unexpected" not in err
+        assert setting in text and path.name in text and "split the file" in text, text
+    assert not (tmp_path / "x.csv").exists()
+
+
+def _gpkg(path: Path, n: int) -> Path:
+    import geopandas as gpd
+    import shapely
+
+    gpd.GeoDataFrame({"id": [f"F{i:03d}" for i in range(n)]}, geometry=shapely.points([106.05] * n, [29.05] * n), crs="EPSG:4326").to_file(path, layer="projects")
+    return path
