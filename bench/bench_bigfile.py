@@ -12,6 +12,11 @@ plus the ratio to the file size. ``--limit-gb`` caps each process's address
 space (``ulimit -v``) so that a regression cannot take the shared machine down.
 ``--max-input-mb`` raises ``settings.max_input_bytes`` for the run
 (``ATLAS_MAX_INPUT_MB``) to measure above today's limit.
+
+``--compare DIR`` runs the same commands on the same files from another
+checkout too (e.g. the revision before the fix, made with
+``git archive 1c9497c | tar -x -C /tmp/atlas-base``) and prints its figures in
+the same row: the alternative side by side, in one run.
 """
 
 from __future__ import annotations
@@ -58,11 +63,11 @@ def make_file(path: Path, megabytes: float) -> int:
     return n
 
 
-def measure(argv: list[str], *, limit_gb: float, env: dict) -> tuple[float, float, int, str]:
-    """(wall seconds, peak RSS MB, exit code, last stderr line) of ``python -m geo argv``."""
+def measure(argv: list[str], *, limit_gb: float, env: dict, cwd: Path = ROOT) -> tuple[float, float, int, str]:
+    """(wall seconds, peak RSS MB, exit code, last stderr line) of ``python -m geo argv`` run in ``cwd``."""
     cmd = f"ulimit -v {int(limit_gb * 1024 * 1024)}; exec /usr/bin/time -v {sys.executable} -m geo " + " ".join(f"'{a}'" for a in argv)
     start = time.perf_counter()
-    done = subprocess.run(["bash", "-c", cmd], cwd=ROOT, capture_output=True, text=True, env=env)
+    done = subprocess.run(["bash", "-c", cmd], cwd=cwd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - start
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
     own = [line for line in done.stderr.splitlines() if line.startswith(("error", "note"))]
@@ -76,13 +81,15 @@ def main() -> None:
     parser.add_argument("--commands", nargs="+", default=list(COMMANDS), choices=list(COMMANDS))
     parser.add_argument("--limit-gb", type=float, default=8.0)
     parser.add_argument("--max-input-mb", type=float, default=None)
+    parser.add_argument("--compare", type=Path, default=None, help="another checkout to run the same commands from (figures side by side)")
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "ATLAS_DEBUG": ""}
     if args.max_input_mb:
         env["ATLAS_MAX_INPUT_MB"] = str(args.max_input_mb)
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}; limit {args.limit_gb} GB per process")
-    print(f"{'file':>10} {'records':>8} {'command':>15} {'wall s':>8} {'peak MB':>8} {'×file':>6} {'rc':>3}  message")
+    base = f"  | {'base wall s':>11} {'base peak MB':>12} {'rc':>3}" if args.compare else ""
+    print(f"{'file':>10} {'records':>8} {'command':>15} {'wall s':>8} {'peak MB':>8} {'×file':>6} {'rc':>3}{base}  message")
     for mb in args.mb:
         path = args.dir / f"projects_{mb:g}mb.geojson"
         n = make_file(path, mb)
@@ -90,7 +97,12 @@ def main() -> None:
         for name in args.commands:
             argv = [a.format(file=path, dir=args.dir) for a in COMMANDS[name]]
             wall, rss, code, message = measure(argv, limit_gb=args.limit_gb, env=env)
-            print(f"{real_mb:>8.1f}MB {n:>8} {name:>15} {wall:>8.1f} {rss:>8.0f} {rss / real_mb:>6.1f} {code:>3}  {message}", flush=True)
+            other = ""
+            if args.compare:
+                b_wall, b_rss, b_code, b_message = measure(argv, limit_gb=args.limit_gb, env={**env, "PYTHONPATH": str(args.compare)}, cwd=args.compare)
+                other = f"  | {b_wall:>11.1f} {b_rss:>12.0f} {b_code:>3}"
+                message = message or b_message
+            print(f"{real_mb:>8.1f}MB {n:>8} {name:>15} {wall:>8.1f} {rss:>8.0f} {rss / real_mb:>6.1f} {code:>3}{other}  {message}", flush=True)
 
 
 if __name__ == "__main__":

@@ -89,6 +89,8 @@ CASES = {
     "id_nul": (lambda d: _write(d / "p.geojson", _collection(_with(id="P1234\x00ABC"))), ["id"], {1}),
     "id_formula": (lambda d: _write(d / "p.geojson", _collection(_with(id='=HYPERLINK("http://x")'))), ["id"], {1}),
     "recursion_bomb": (lambda d: _write(d / "p.geojson", '{"type":"FeatureCollection","features":[' + "[" * 100_000 + "]" * 100_000 + "]}"), ["nested"], {1}),
+    "recursion_bomb_csv": (lambda d: _write(d / "p.csv", _csv([_CSV_HEAD + ",plans", "F01,甲,A,hospital,planned,2023,lj2023,exact,WGS84,106.05,29.05," + "[" * 100_000])), ["nested", "plans"], {1}),
+    "utf16_geojson": (lambda d: _write(d / "p.geojson", _collection(_base()).encode("utf-16")), ["not UTF-8"], {1}),
     "deep_property": (lambda d: _write(d / "p.geojson", _collection(_with(aliases=json.loads("[" * 500 + "]" * 500)))), ["nested"], {1}),
     "inf_in_csv": (lambda d: _write(d / "p.csv", _csv([_CSV_HEAD, "F01,甲,A,hospital,planned,2023,lj2023,exact,WGS84,inf,29.05"])), ["finite", "lon/lat"], {1}),
     "nan_in_geojson": (lambda d: _write(d / "p.geojson", _collection(_at(106.0, 29.0)).replace("106.0", "NaN")), ["finite", "geometry"], {1}),
@@ -198,7 +200,7 @@ def _device(tmp_path: Path) -> Path:
     return dev
 
 
-@pytest.mark.parametrize("target", ["device", "symlink", "directory", "under_a_file"])
+@pytest.mark.parametrize("target", ["device", "fifo", "symlink", "directory", "under_a_file"])
 @pytest.mark.parametrize("command", ["export", "join", "repair"])
 def test_out_never_replaces_a_device_link_or_directory(target, command, tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("ATLAS_DEBUG", raising=False)
@@ -206,6 +208,7 @@ def test_out_never_replaces_a_device_link_or_directory(target, command, tmp_path
     kept = _write(tmp_path / "kept.csv", "precious\n")
     out = {
         "device": lambda: _device(tmp_path),
+        "fifo": lambda: os.mkfifo(tmp_path / "pipe.csv") or tmp_path / "pipe.csv",  # opening it to write would block
         "symlink": lambda: (os.symlink(kept, tmp_path / "link.csv"), tmp_path / "link.csv")[1],
         "directory": lambda: (tmp_path / "dir.csv").mkdir() or tmp_path / "dir.csv",
         "under_a_file": lambda: kept / "x.csv",
