@@ -13,6 +13,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -406,7 +407,8 @@ def _check_declared_crs(path: Path, declared: str | None) -> None:
 
 def _read_geojson(path: Path, problems: list, meta: dict) -> gpd.GeoDataFrame:
     """Features → rows in file order; a feature that is not a Feature, or whose properties are not an object, is kept empty and reported."""
-    features, extra = read_geojson_features(path)
+    parsed, extra = read_geojson_features(path)
+    features: list[Any] = parsed  # a JSON array: anything, not only Feature objects
     meta["declared_crs"] = _declared_crs(extra)
     _check_declared_crs(path, meta["declared_crs"])
     meta["members"] = {k: v for k, v in extra.items() if k != "crs" and (v is None or isinstance(v, (str, int, float, bool)))}
