@@ -57,8 +57,15 @@ tile_max : int
     Most tiles one briefing image may fetch; the zoom is lowered to stay under it
     (tile servers' usage policies forbid bulk downloads).
 max_input_bytes : int
-    Largest file the command line or an upload reads (default 200 MB); bigger
-    files are refused with a message, never read into memory (see :mod:`geo._files`).
+    Largest file the command line or an upload reads (default 100 MB; environment
+    ``ATLAS_MAX_INPUT_MB``). **Files above 100 MB are refused: split them.** The
+    message names the file, its size and the limit; nothing is read into memory.
+    Measured (docs/PERFORMANCE.md "Big project files"): every command's peak memory
+    grows linearly, about 10–11 MB per MB of GeoJSON above a 265 MB start, so a
+    100 MB file peaks near 1.3 GB and a 200 MB one near 2.3 GB; the join's time
+    grows linearly too (minutes per 50 MB of line-heavy records on this 2-core
+    machine). 100 MB keeps one command within ~1.3 GB on a machine shared by
+    several users.
 max_records : int
     Most records one project file may hold (default 500,000); more are refused
     before any per-record work.
@@ -134,7 +141,7 @@ tianditu_key: str | None = os.environ.get("TIANDITU_KEY") or None
 tile_cache_dir: Path = Path(os.environ.get("ATLAS_TILE_CACHE", Path.home() / ".cache" / "atlas" / "tiles"))
 tile_timeout: float = 10.0
 tile_max: int = 250
-max_input_bytes: int = int(float(os.environ.get("ATLAS_MAX_INPUT_MB", "200")) * 1_000_000)
+max_input_bytes: int = int(float(os.environ.get("ATLAS_MAX_INPUT_MB", "100")) * 1_000_000)
 max_records: int = 500_000
 max_json_containers: int = 10_000_000
 max_csv_cells: int = 20_000_000

@@ -183,8 +183,10 @@ def test_files_that_would_block_are_refused_quickly(case, tmp_path):
 def test_big_file_is_refused_with_a_message(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(settings, "max_input_bytes", 10_000)
     path = _write(tmp_path / "big.geojson", _collection(*[_with(id=f"F{i:04d}") for i in range(40)]))
+    size = path.stat().st_size / 1e6
     code, text, _ = _run(["validate", path], capsys)
     assert code == 1 and "max_input_bytes" in text and "big.geojson" in text
+    assert f"is {size:.1f} MB; files over 0.01 MB are refused" in text and "split the file" in text  # the file, its size, the limit
     code, text, _ = _run(["export", "--catalog", path, "--format", "csv", "--out", tmp_path / "x.csv"], capsys)
     assert code == 1 and "max_input_bytes" in text
     assert not (tmp_path / "x.csv").exists()
