@@ -61,11 +61,10 @@ max_input_bytes : int
     ``ATLAS_MAX_INPUT_MB``). **Files above 100 MB are refused: split them.** The
     message names the file, its size and the limit; nothing is read into memory.
     Measured (docs/PERFORMANCE.md "Big project files"): every command's peak memory
-    grows linearly, about 10–11 MB per MB of GeoJSON above a 265 MB start, so a
-    100 MB file peaks near 1.3 GB and a 200 MB one near 2.3 GB; the join's time
-    grows linearly too (minutes per 50 MB of line-heavy records on this 2-core
-    machine). 100 MB keeps one command within ~1.3 GB on a machine shared by
-    several users.
+    grows linearly, about 7–8 MB per MB of GeoJSON above a ~300 MB start (a 200 MB
+    file exported to CSV at 1.7 GB peak, but in 45 min on this loaded 2-core
+    machine: the join's time is linear in line-heavy records). 100 MB keeps one
+    command near 1 GB and within minutes on a machine shared by several users.
 max_records : int
     Most records one project file may hold (default 500,000); more are refused
     before any per-record work.
