@@ -28,6 +28,24 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
     g.add_argument("--to", dest="year_max", help="latest target year")
     g.add_argument("--text", help="search Chinese, English or pinyin names")
     g.add_argument("--catalog", type=Path, default=None, help="project file (default data/projects.geojson)")
+    _add_reading(g)
+
+
+def _add_reading(p) -> None:
+    """The reading options of a project file, the same for every command (``validate``, ``export``, ``join``…)."""
+    p.add_argument("--input-crs", choices=["WGS84", "CGCS2000", "GCJ-02", "BD-09"], help="coordinates of the file, converted to WGS84 on reading")
+    p.add_argument("--field-map", help="rename fields of another tool first: old=new,old2=new2 (common aliases such as 名称, plan_id, coord_sys are recognised anyway)")
+
+
+def _field_map(args) -> dict[str, str]:
+    """``--field-map`` parsed (:func:`geo.io.parse_field_map`); a bad one is a usage error."""
+    from geo import io
+
+    text = getattr(args, "field_map", None)
+    try:
+        return io.parse_field_map(text)
+    except ValueError as exc:
+        raise FilterError("field-map", text, [str(exc)]) from None
 
 
 def _add_engine(p: argparse.ArgumentParser) -> None:
@@ -72,7 +90,10 @@ def _filtered(args):
 def _atlas(args):
     from geo.catalog import Atlas
 
-    return Atlas(getattr(args, "catalog", None))
+    atlas = Atlas(getattr(args, "catalog", None), input_crs=getattr(args, "input_crs", None), field_map=_field_map(args))
+    for note in atlas.read_notes:
+        print(f"note: {note}", file=sys.stderr)
+    return atlas
 
 
 def cmd_boundaries(args) -> int:
@@ -106,11 +127,7 @@ def cmd_validate(args) -> int:
         _files.output_file(args.repair)
         if _same_file(args.file, args.repair):
             raise DataFileError(args.repair, "is the input file: --repair never overwrites its input; give another file name")
-    try:
-        field_map = io.parse_field_map(args.field_map)
-    except ValueError as exc:
-        raise FilterError("field-map", args.field_map, [str(exc)]) from None
-    frame, report = validate_file(args.file, input_crs=args.input_crs, field_map=field_map)
+    frame, report = validate_file(args.file, input_crs=args.input_crs, field_map=_field_map(args))
     print(report)
     if args.repair and report.repaired is not None and frame is not None:
         fixed = frame.set_geometry(report.repaired.values)
@@ -497,9 +514,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("validate", help="check a project file (GeoJSON, GeoPackage, CSV, shapefile)")
     p.add_argument("file", type=Path)
-    p.add_argument("--input-crs", choices=["WGS84", "CGCS2000", "GCJ-02", "BD-09"], help="coordinates of the file, converted to WGS84 on reading")
     p.add_argument("--repair", type=Path, help="write the records with invalid geometries repaired to this GeoJSON file (never the input)")
-    p.add_argument("--field-map", help="rename fields of another tool first: old=new,old2=new2 (common aliases such as 名称, plan_id, coord_sys are recognised anyway)")
+    _add_reading(p)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("join", help="projects × districts with km/area shares (CSV)")
@@ -523,6 +539,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("report", help="catalog figures and records failing a consistency check")
     p.add_argument("--catalog", type=Path, default=None)
+    _add_reading(p)
     p.add_argument("--strict", action="store_true", help="exit 1 when a record fails a check")
     p.set_defaults(func=cmd_report)
 

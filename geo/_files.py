@@ -60,7 +60,7 @@ def input_file(path: str | os.PathLike, *, max_bytes: int | None = None) -> Path
     if not stat.S_ISREG(info.st_mode):
         raise DataFileError(p, f"is {_describe(info.st_mode)}; only regular files are read")
     if info.st_size > limit:
-        raise DataFileError(p, f"is {info.st_size / 1e6:.1f} MB; files over {limit / 1e6:.0f} MB are refused (settings.max_input_bytes)")
+        raise DataFileError(p, f"is {info.st_size / 1e6:.1f} MB; files over {limit / 1e6:g} MB are refused (settings.max_input_bytes): split the file")
     if not os.access(p, os.R_OK):
         raise DataFileError(p, "is not readable (permission denied)")
     return p

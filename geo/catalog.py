@@ -15,12 +15,12 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geo import io, settings
+from geo import settings
 from geo._errors import ValidationFailed
 from geo.join import project_measures
 from geo.model import Plan
 from geo.names import search_key
-from geo.validate import check_records
+from geo.validate import read_checked
 
 
 @lru_cache(maxsize=4)
@@ -67,10 +67,9 @@ def add_derived_columns(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 @lru_cache(maxsize=4)
-def _load(path: str, mtime: float) -> gpd.GeoDataFrame:
-    frame, problems, _ = io.read_projects(path)
-    report = check_records(frame, source=path)
-    if problems or not report.ok:
+def _load(path: str, mtime: float, size: int, input_crs: str | None, field_map: tuple[tuple[str, str], ...]) -> tuple[gpd.GeoDataFrame, tuple[str, ...]]:
+    frame, report = read_checked(path, input_crs=input_crs, field_map=dict(field_map) or None)
+    if not report.ok:
         raise ValidationFailed(report)
     if frame.empty:  # an empty FeatureCollection is a valid, empty catalog: give it the columns
         from geo.model import REQUIRED_FIELDS
@@ -78,20 +77,151 @@ def _load(path: str, mtime: float) -> gpd.GeoDataFrame:
         for column in (*REQUIRED_FIELDS, "plans", "aliases"):
             if column not in frame.columns:
                 frame[column] = pd.Series([], dtype=object)
-    return add_derived_columns(frame)
+    return add_derived_columns(frame), tuple(f"{path}: {p.field}: {p.message}" for p in report.reading)
 
 
-def load(path: str | Path | None = None) -> gpd.GeoDataFrame:
-    """Load and validate the catalog; raise :class:`ValidationFailed` on any error.
+def load_with_notes(
+    path: str | Path | None = None, *, input_crs: str | None = None, field_map: Mapping[str, str] | None = None
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Load and validate a project file as :func:`load` does; also return its reading notes.
 
-    Cached on the file's path and modification time: a rebuilt catalog is
-    read again, an unchanged one is not.
+    The file is read by :func:`geo.validate.read_checked`, the same path as
+    ``python -m geo validate`` with the same options, so a file refused there is
+    refused here with the same problems (:class:`ValidationFailed`).
+
+    Parameters
+    ----------
+    path
+        The file (default ``settings.projects_path``).
+    input_crs
+        Coordinates of the file when not WGS84 (``"GCJ-02"``, ``"BD-09"``, ``"CGCS2000"``).
+    field_map
+        Field renames ``{old: new}`` before the known aliases (:data:`geo.io.FIELD_ALIASES`).
+
+    Returns
+    -------
+    frame
+        The validated records with derived columns (a copy: callers may change it).
+    notes
+        One line per reading note ("file: fields: fields renamed on reading: 名称 → name_zh",
+        Z values dropped, a declared CRS reprojected, GBK read): what reading assumed,
+        for a command to print. Record-level warnings of the checks are not included.
     """
     from geo import _files
 
     path = _files.input_file(Path(path or settings.projects_path))  # missing, a loop, a FIFO: a clear DataFileError
-    return _load(str(path), path.stat().st_mtime).copy()
+    info = path.stat()
+    frame, notes = _load(str(path), info.st_mtime, info.st_size, input_crs, tuple((field_map or {}).items()))
+    return frame.copy(), list(notes)
 
+
+def load(path: str | Path | None = None, *, input_crs: str | None = None, field_map: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
+    """Load and validate the catalog; raise :class:`ValidationFailed` on any error.
+
+    Cached on the file's path, modification time and size (and the reading
+    options): a rebuilt catalog is read again, an unchanged one is not. See
+    :func:`load_with_notes` for the options.
+    """
+    return load_with_notes(path, input_crs=input_crs, field_map=field_map)[0]
+
+
+# --- planning zones (zones.geojson), derived from the catalog and stamped with it ---
+
+#: Categories whose polygons are planning zones (两江新区, 西部(重庆)科学城, …).
+ZONE_CATEGORIES = ("new_town", "science_park")
+#: Member of ``zones.geojson`` holding the SHA-256 of the catalog file it was built with.
+ZONES_STAMP = "catalog_sha256"
+
+
+def zones_path(projects_path: Path | None = None) -> Path:
+    """Where the zones of a catalog live: ``boundaries_dir/zones.geojson`` for the default catalog, else beside the file."""
+    projects_path = Path(projects_path or settings.projects_path)
+    if projects_path == Path(settings.projects_path):
+        return Path(settings.boundaries_dir) / "zones.geojson"
+    return projects_path.with_name("zones.geojson")
+
+
+def text_stamp(text: str) -> str:
+    """The stamp of a catalog file's text (SHA-256 of its UTF-8 bytes), as ``zones.geojson`` records it."""
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _file_stamp(path: str, mtime: float, size: int) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def zones_frame(projects: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The planning zones of a catalog: its polygons of a zone category (:data:`ZONE_CATEGORIES`), by id.
+
+    Columns ``name_zh, name_en, project_id, location_precision`` (always
+    ``approximate``: hand-sketched outlines), ``note``, ``note_zh``, geometry.
+    An empty catalog gives an empty frame with these columns.
+    """
+    polygonal = projects.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    zones = projects[projects["category"].isin(ZONE_CATEGORIES).to_numpy() & polygonal]
+    return gpd.GeoDataFrame(
+        {
+            "name_zh": zones["name_zh"].to_numpy(),
+            "name_en": zones["name_en"].to_numpy(),
+            "project_id": zones["id"].to_numpy(),
+            "location_precision": "approximate",
+            "note": zones["location_note_en"].to_numpy() if "location_note_en" in zones else None,
+            "note_zh": zones["location_note_zh"].to_numpy() if "location_note_zh" in zones else None,
+        },
+        geometry=zones.geometry.to_numpy(),
+        crs=settings.storage_crs,
+    ).sort_values("project_id").reset_index(drop=True)
+
+
+def load_zones(projects_path: Path | None = None, *, lang: str = "en") -> tuple[gpd.GeoDataFrame, str | None]:
+    """The planning zones of the catalog, and a notice when ``zones.geojson`` could not be used.
+
+    ``zones.geojson`` (:func:`zones_path`) is used only when its
+    ``catalog_sha256`` member is the SHA-256 of the catalog file now on disk:
+    the two are written by one ``catalog build`` but replaced one after the
+    other, so a build killed between the two replaces (or a ``publish``, which
+    rewrites the catalog only) leaves a pair that does not match. Then, or when
+    the zones file is missing or unreadable, the zones are derived from the
+    catalog itself (:func:`zones_frame`, what the build writes) and the notice
+    says so in ``lang``; the file is never rewritten here.
+
+    Raises
+    ------
+    DataFileError, ValidationFailed
+        The catalog itself cannot be loaded (:func:`load`).
+    """
+    from geo import _files, io
+    from geo._errors import DataFileError
+    from geo.i18n import t
+
+    catalog_path = _files.input_file(Path(projects_path or settings.projects_path))
+    info = catalog_path.stat()
+    stamp = _file_stamp(str(catalog_path), info.st_mtime, info.st_size)
+    path = zones_path(projects_path)
+    try:
+        features, members = io.read_geojson_features(path)
+    except DataFileError as exc:
+        missing = not (path.exists() or path.is_symlink())  # no zones file at all: derived, nothing to report
+        return zones_frame(load(catalog_path)), None if missing else t("zones_unreadable", lang, zones=path.name, reason=exc.reason)
+    if members.get(ZONES_STAMP) != stamp:
+        return zones_frame(load(catalog_path)), t("zones_stale", lang, zones=path.name)
+    if not features:
+        return zones_frame(load(catalog_path).iloc[:0]), None
+    frame = gpd.GeoDataFrame.from_features(features, crs=settings.storage_crs)
+    return frame[[*ZONE_COLUMNS, "geometry"]], None
+
+
+#: The properties of ``zones.geojson``, in order.
+ZONE_COLUMNS = ("name_zh", "name_en", "project_id", "location_precision", "note", "note_zh")
 
 
 class Atlas:
@@ -111,13 +241,31 @@ class Atlas:
         Edits of the workbench store that no longer apply (:class:`geo.edits.StaleEdit`).
     store_error
         Why the store could not be read (the catalog is then shown without edits), or None.
+    read_notes
+        What reading the file assumed (fields renamed, CRS reprojected, GBK, Z dropped):
+        :func:`load_with_notes`.
+
+    Parameters
+    ----------
+    projects_path, boundaries_dir
+        The project file and the boundaries (defaults from :mod:`geo.settings`).
+    input_crs, field_map
+        Reading options of the project file, as ``validate`` takes them (:func:`load_with_notes`).
     """
 
-    def __init__(self, projects_path: Path | None = None, boundaries_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        projects_path: Path | None = None,
+        boundaries_dir: Path | None = None,
+        *,
+        input_crs: str | None = None,
+        field_map: Mapping[str, str] | None = None,
+    ) -> None:
         from geo import boundaries, edits
         from geo.join import join
 
-        self.projects, self.stale_edits, self.store_error = edits.catalog_with_edits(load(projects_path), projects_path)
+        frame, self.read_notes = load_with_notes(projects_path, input_crs=input_crs, field_map=field_map)
+        self.projects, self.stale_edits, self.store_error = edits.catalog_with_edits(frame, projects_path)
         self.join_units = boundaries.join_units(directory=boundaries_dir)
         self.units = boundaries.filter_units(directory=boundaries_dir)
         self.joined = join(self.projects, self.join_units)

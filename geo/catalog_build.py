@@ -63,7 +63,6 @@ PROPERTY_ORDER = [
     "location_precision", "location_source", "scope", "source_crs", "location_note_zh", "location_note_en",
     "osm_ids", "admin_stated", "plans",
 ]
-ZONE_CATEGORIES = ("new_town", "science_park")
 _ENTRY_FIELDS = ("key", "name_zh", "name_en", "category", "mentions")
 
 
@@ -417,42 +416,41 @@ def check_built(frame: gpd.GeoDataFrame, origins: dict[str, list]) -> list[str]:
 
 
 def build(*, out: Path | None = None, directory: Path | None = None) -> tuple[Path, int, list[str]]:
-    """Build the catalog file; return its path, the record count and notes.
+    """Build the catalog file and its ``zones.geojson``; return the catalog's path, the record count and notes.
 
     The whole frame is validated first: on any problem
     :class:`CatalogBuildFailed` lists them (file, entry, field) and nothing is
     written; the previous catalog stays as it was.
+
+    The two files are written as a pair (:func:`geo.io.write_texts_atomic`):
+    both are written to temporary files first, then replaced one after the
+    other, the catalog first. ``zones.geojson`` carries the SHA-256 of the
+    catalog text it goes with (``catalog_sha256``), so a build killed between
+    the two replaces leaves a pair that readers recognise as mismatched
+    (:func:`geo.catalog.load_zones` then derives the zones from the catalog).
     """
+    from geo.catalog import zones_path
+
     out = out or settings.projects_path
     frame, origins, notes = assemble(directory)
     problems = check_built(frame, origins)
     if problems:
         raise CatalogBuildFailed(problems)
-    io.write_geojson(frame, out, properties=PROPERTY_ORDER, extra={"name": "projects"})
-    write_zones(frame, settings.boundaries_dir / "zones.geojson" if out == settings.projects_path else out.with_name("zones.geojson"))
+    text = io.geojson_text(frame, properties=PROPERTY_ORDER, extra={"name": "projects"})
+    io.write_texts_atomic({out: text, zones_path(out): zones_text(frame, catalog_text=text)})
     return out, len(frame), notes
 
 
-def write_zones(projects: gpd.GeoDataFrame, path: Path) -> None:
+def zones_text(projects: gpd.GeoDataFrame, *, catalog_text: str) -> str:
     """``zones.geojson``: the planning zones the plans lean on (两江新区, 西部(重庆)科学城,
-    川渝高竹新区, …) as the approximate outlines the catalog holds for them.
+    川渝高竹新区, …) as the approximate outlines the catalog holds for them, stamped with
+    the SHA-256 of ``catalog_text`` (:func:`geo.catalog.text_stamp`).
 
     How they were drawn: hand-sketched outlines of 4–12 vertices from published
     descriptions (the towns and landmarks at their edges), never surveyed; every zone
     is marked ``approximate`` and carries its notes.
     """
-    polygonal = projects.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
-    zones = projects[projects.category.isin(ZONE_CATEGORIES).to_numpy() & polygonal]
-    frame = gpd.GeoDataFrame(
-        {
-            "name_zh": zones.name_zh.to_numpy(),
-            "name_en": zones.name_en.to_numpy(),
-            "project_id": zones.id.to_numpy(),
-            "location_precision": "approximate",
-            "note": zones.location_note_en.to_numpy(),
-            "note_zh": zones.location_note_zh.to_numpy(),
-        },
-        geometry=zones.geometry.to_numpy(),
-        crs=settings.storage_crs,
-    ).sort_values("project_id")
-    io.write_geojson(frame, path, extra={"name": "planning_zones", "note": "approximate sketches, not surveyed outlines"})
+    from geo.catalog import ZONES_STAMP, text_stamp, zones_frame
+
+    extra = {"name": "planning_zones", "note": "approximate sketches, not surveyed outlines", ZONES_STAMP: text_stamp(catalog_text)}
+    return io.geojson_text(zones_frame(projects), extra=extra)

@@ -577,7 +577,8 @@ def catalog_with_edits(frame: gpd.GeoDataFrame, path: Path | None = None) -> tup
         return frame, [], str(exc)
     path = Path(path or settings.projects_path)
     base = base_frame(frame)
-    base.attrs["edits_through"] = _published_through(str(path), path.stat().st_mtime)
+    members = frame.attrs.get("members")  # read with the file (geo.io.read_projects): no second read of a big file
+    base.attrs["edits_through"] = int(members.get("edits_through") or 0) if isinstance(members, dict) else _published_through(str(path), path.stat().st_mtime)
     if not any(e.id > base.attrs["edits_through"] for e in stored):
         out = frame.copy()
         out["version"], out["updated_at"] = base["version"].to_numpy(), base["updated_at"].to_numpy()

@@ -231,7 +231,8 @@ def add_osm_credit(projects: pd.DataFrame, path: str | Path, *, fmt: str) -> boo
         elif fmt == "csv":
             table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
             table["attribution"] = [credit["attribution"] if rid in set(credit["records"]) else "" for rid in table["id"]]
-            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+            # The cells are already spreadsheet-safe (read back as text); CRLF rows keep a CR inside a name quoted.
+            table.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
         else:
             import shutil
 

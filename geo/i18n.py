@@ -322,3 +322,17 @@ TEXT.update(
         "share_link_view": ("分享链接:地址栏包含当前筛选、所选项目和地图视野。", "Share: the address bar holds the current filters, the selected project and the map's view."),
     }
 )
+
+# --- issue 11 (files): the zones beside a catalog they were not built with ---
+TEXT.update(
+    {
+        "zones_stale": (
+            "{zones} 不是与当前项目目录一同生成的(生成过程可能被中断,或目录已发布修改);规划区轮廓已按当前目录重新得出。运行 python -m geo catalog build 可更新该文件。",
+            "{zones} was not built with the current catalog (a build was interrupted, or edits were published); the zone outlines were derived from the catalog instead. Run python -m geo catalog build to refresh the file.",
+        ),
+        "zones_unreadable": (
+            "{zones} 无法读取({reason});规划区轮廓已按当前项目目录重新得出。",
+            "{zones} cannot be read ({reason}); the zone outlines were derived from the catalog instead.",
+        ),
+    }
+)

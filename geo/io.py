@@ -13,6 +13,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -32,6 +33,39 @@ def atomic_path(target: str | os.PathLike, *, suffix: str | None = None) -> Iter
     a path a writer may replace (:func:`geo._files.output_file`): never a
     device, a symlink or a directory.
     """
+    with _temporary_beside(target, suffix=suffix) as tmp_path:
+        yield tmp_path
+        os.replace(tmp_path, target)
+
+
+def write_text_atomic(target: str | os.PathLike, text: str) -> None:
+    """Write UTF-8 text to ``target`` atomically."""
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_texts_atomic(texts: dict[str | os.PathLike, str]) -> None:
+    """Write several UTF-8 files as a pair (or more): every file to a temporary file first, then replace them in order.
+
+    A failure while writing (disk full, a kill) leaves every target as it was.
+    The replaces themselves are one ``os.replace`` each, so a kill between two
+    of them leaves the first target new and the next old: files written
+    together must let readers detect that (``zones.geojson`` carries the
+    SHA-256 of its catalog, :func:`geo.catalog.load_zones`).
+    """
+    with contextlib.ExitStack() as stack:
+        temps = []
+        for target, text in texts.items():
+            tmp = stack.enter_context(_temporary_beside(target))
+            tmp.write_text(text, encoding="utf-8")
+            temps.append((tmp, Path(target)))
+        for tmp, target in temps:
+            os.replace(tmp, target)
+
+
+@contextlib.contextmanager
+def _temporary_beside(target: str | os.PathLike, *, suffix: str | None = None) -> Iterator[Path]:
+    """A temporary path beside ``target`` (checked by :func:`geo._files.output_file`), removed on exit if still there."""
     target = _files.output_file(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or target.suffix, dir=target.parent)
@@ -40,16 +74,9 @@ def atomic_path(target: str | os.PathLike, *, suffix: str | None = None) -> Iter
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
-
-
-def write_text_atomic(target: str | os.PathLike, text: str) -> None:
-    """Write UTF-8 text to ``target`` atomically."""
-    with atomic_path(target) as tmp:
-        tmp.write_text(text, encoding="utf-8")
 
 
 def spreadsheet_safe_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -155,23 +182,37 @@ def read_geojson_features(path: str | os.PathLike) -> tuple[list[dict], dict]:
         raw = path.read_bytes()
     except OSError as exc:
         raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from exc
+    containers = raw.count(b"{") + raw.count(b"[")  # an upper bound (brackets in strings count too), in C speed
+    if containers > settings.max_json_containers:
+        raise DataFileError(path, f"holds {containers:,} JSON objects/arrays; files with more than {settings.max_json_containers:,} are refused "
+                            "(settings.max_json_containers): split the file")
+    # Parsed from the bytes: no decoded copy of a big file beside them.
+    bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    if bom:
+        raw = raw[bom:]
+    if json.detect_encoding(raw[:4]) != "utf-8":
+        raise DataFileError(path, f"not UTF-8 (looks like {json.detect_encoding(raw[:4]).upper()}); GeoJSON must be UTF-8 (RFC 7946)")
     try:
-        text = raw.decode("utf-8-sig")
+        doc = json.loads(raw)
     except UnicodeDecodeError as exc:
-        raise DataFileError(path, f"not UTF-8 (byte {exc.start}); GeoJSON must be UTF-8 (RFC 7946)") from exc
-    del raw
-    try:
-        doc = json.loads(text)
+        raise DataFileError(path, f"not UTF-8 (byte {exc.start + bom}); GeoJSON must be UTF-8 (RFC 7946)") from exc
     except json.JSONDecodeError as exc:
         raise DataFileError(path, f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
     except RecursionError:
         raise DataFileError(path, "JSON nested too deeply (a recursion bomb?); refused") from None
+    del raw
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
         raise DataFileError(path, "not a GeoJSON FeatureCollection")
+    _check_record_count(path, len(doc["features"]))
     if _depth_over(doc, settings_max_depth()):
         raise DataFileError(path, f"JSON nested deeper than {settings_max_depth()} levels (a recursion bomb?); refused")
     meta = {k: v for k, v in doc.items() if k not in ("type", "features")}
     return doc["features"], meta
+
+
+def _check_record_count(path: Path, n: int) -> None:
+    if n > settings.max_records:
+        raise DataFileError(path, f"holds {n:,} records; files with more than {settings.max_records:,} are refused (settings.max_records): split the file")
 
 
 def settings_max_depth() -> int:
@@ -233,6 +274,9 @@ def read_csv_text(path: str | os.PathLike) -> tuple[pd.DataFrame, str]:
         raw = path.read_bytes()
     except OSError as exc:
         raise DataFileError(path, f"cannot read: {exc.strerror or exc}") from exc
+    cells = raw.count(b",") + raw.count(b"\n")  # an upper bound of the cells (quoted commas count too)
+    if cells > settings.max_csv_cells:
+        raise DataFileError(path, f"holds up to {cells:,} cells; files with more than {settings.max_csv_cells:,} are refused (settings.max_csv_cells): split the file")
     try:
         text, encoding = raw.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError as exc:
@@ -248,6 +292,7 @@ def read_csv_text(path: str | os.PathLike) -> tuple[pd.DataFrame, str]:
         frame = pd.read_csv(_io.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataFileError(path, f"not a readable CSV: {exc}") from exc
+    _check_record_count(path, len(frame))
     return frame, encoding
 
 
@@ -362,12 +407,15 @@ def _check_declared_crs(path: Path, declared: str | None) -> None:
 
 def _read_geojson(path: Path, problems: list, meta: dict) -> gpd.GeoDataFrame:
     """Features → rows in file order; a feature that is not a Feature, or whose properties are not an object, is kept empty and reported."""
-    features, extra = read_geojson_features(path)
+    parsed, extra = read_geojson_features(path)
+    features: list[Any] = parsed  # a JSON array: anything, not only Feature objects
     meta["declared_crs"] = _declared_crs(extra)
     _check_declared_crs(path, meta["declared_crs"])
+    meta["members"] = {k: v for k, v in extra.items() if k != "crs" and (v is None or isinstance(v, (str, int, float, bool)))}
     rows: list[dict] = []
     geoms: list = []
-    for i, feature in enumerate(features):
+    for i in range(len(features)):
+        feature, features[i] = features[i], None  # each feature's parsed JSON is freed once read (big files)
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             found = feature.get("type") if isinstance(feature, dict) else type(feature).__name__
             problems.append((i, "type", f'not a GeoJSON Feature ("type" is {found!r}, expected "Feature"); record kept empty'))
@@ -488,7 +536,8 @@ def read_projects(
         ``(row, field, message)`` for what could not be read.
     meta
         What the reader learnt: ``format``, ``encoding``, ``declared_crs``,
-        ``field_map``, and ``warnings`` (``(row or None, field, message)``:
+        ``field_map``, ``members`` (a GeoJSON collection's other scalar members,
+        such as ``edits_through``; also in ``frame.attrs["members"]``), and ``warnings`` (``(row or None, field, message)``:
         Z dropped, empty collection).
 
     Raises
@@ -518,7 +567,29 @@ def read_projects(
     _drop_z(frame, meta)
     _decode_json_fields(frame, problems)
     frame = _convert_input_crs(frame, input_crs=input_crs, problems=problems)
-    return frame.reset_index(drop=True), _null_geometry_allowed(frame, problems), meta
+    frame = frame.reset_index(drop=True)
+    frame.attrs["members"] = meta.get("members", {})
+    return frame, _null_geometry_allowed(frame, problems), meta
+
+
+def reading_notes(meta: dict) -> list[tuple[int | None, str, str]]:
+    """What reading changed or assumed, as ``(row or None, field, message)`` warnings.
+
+    From the ``meta`` of :func:`read_projects`: Z values dropped, an empty
+    collection, the field renames used (explicit ``field_map`` and aliases), a
+    declared CRS reprojected to WGS84, a GBK file. ``validate`` reports them as
+    warnings and the other commands print them, so every command says which
+    mapping it used.
+    """
+    notes = list(meta.get("warnings", []))
+    if meta.get("field_map"):
+        used = ", ".join(f"{old} → {new}" for old, new in meta["field_map"].items())
+        notes.append((None, "fields", f"fields renamed on reading: {used}"))
+    if meta.get("reprojected_from"):
+        notes.append((None, "crs", f"file declares CRS {meta['reprojected_from']!r}; reprojected to WGS84 on reading"))
+    if meta.get("encoding") == "GBK":
+        notes.append((None, "encoding", "file is GBK-encoded Chinese text; read as GBK, exports are UTF-8"))
+    return notes
 
 
 def _null_geometry_allowed(frame: pd.DataFrame, problems: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
@@ -593,6 +664,7 @@ def _read_gpkg(path: Path) -> gpd.GeoDataFrame:
 
     frames = []
     crs = None
+    _check_record_count(path, sum(int(pyogrio.read_info(path, layer=layer)["features"]) for layer in _gpkg_layers(path)))
     for layer in _gpkg_layers(path):
         part = pyogrio.read_dataframe(path, layer=layer)
         if not isinstance(part, gpd.GeoDataFrame):
@@ -623,6 +695,7 @@ def _read_ogr(path: Path, suffix: str) -> gpd.GeoDataFrame:
                     attributions = _zip_attributions(zf)
                 if not sources:
                     raise DataFileError(path, "the zip holds no shapefile")
+            _check_record_count(path, sum(int(pyogrio.read_info(s, encoding="UTF-8")["features"]) for s in sources))
             frames = [pyogrio.read_dataframe(s, encoding="UTF-8") for s in sources]
     except DataFileError:
         raise

@@ -47,6 +47,8 @@ equal-area pass over all pieces.
 
 from __future__ import annotations
 
+import itertools
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -161,16 +163,9 @@ def join(projects: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, engine: str = "
         sel = np.flatnonzero(present & (dims == dim))
         if not len(sel):
             continue
-        g_idx, u_idx = tree.query(geoms[sel], predicate="intersects")
+        g_idx, u_idx, piece_amount, total = _piece_amounts(geoms[sel], units.geometry.values, tree, dim=dim)
         if not len(g_idx):
             continue
-        pieces = shapely.intersection(geoms[sel][g_idx], units.geometry.values[u_idx])
-        if dim == 1:
-            piece_amount = coords.geodesic_length_m(pieces) / 1000.0
-            total = coords.geodesic_length_m(geoms[sel]) / 1000.0
-        else:
-            piece_amount = coords.area_m2(pieces) / 1e6
-            total = coords.area_m2(geoms[sel]) / 1e6
         keep = piece_amount > 0  # touching a border only is not crossing
         g_idx, u_idx, piece_amount = g_idx[keep], u_idx[keep], piece_amount[keep]
         tot = total[g_idx]
@@ -198,6 +193,49 @@ def join(projects: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, engine: str = "
     order = {pid: i for i, pid in enumerate(ids)}
     out["_o"] = out["id"].map(order)
     return out.sort_values(["_o", "adcode"]).drop(columns="_o").reset_index(drop=True)
+
+
+#: Vertices (of the record and the unit, an upper bound of the piece's) intersected at once: bounds
+#: the memory the pieces take (a piece of a county outline holds thousands of vertices; a file of
+#: region-sized polygons made 3.9 million piece vertices, 120 MB, in one call) without a Python loop per record.
+PIECE_VERTICES_PER_BATCH = 500_000
+
+
+def _batches(weights: np.ndarray, budget: int) -> list[np.ndarray]:
+    """Split positions ``0..len(weights)`` into consecutive runs whose weights sum to about ``budget`` (each run ≥ 1)."""
+    if not len(weights):
+        return []
+    ends = np.cumsum(weights)
+    starts = np.searchsorted(ends, np.arange(0, ends[-1], budget), side="right")
+    bounds = np.unique(np.concatenate([[0], starts, [len(weights)]]))
+    return [np.arange(a, b) for a, b in itertools.pairwise(bounds)]
+
+
+def _piece_amounts(geoms: np.ndarray, unit_geoms: np.ndarray, tree: shapely.STRtree, *, dim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate pairs of lines (``dim`` 1, km) or polygons (2, km²) and units, with the amount inside each unit.
+
+    Returns ``(g_idx, u_idx, amount, total)``: positions in ``geoms`` and
+    ``unit_geoms`` of each intersecting pair, the geodesic length or equal-area
+    area of the piece inside the unit, and each geometry's total. A geometry
+    lying strictly inside a unit (:func:`shapely.contains_properly`) is its own
+    piece: no intersection is computed. The others are intersected in batches
+    of about :data:`PIECE_VERTICES_PER_BATCH` vertices and only the amounts are
+    kept, so memory stays bounded whatever the file's size.
+    """
+    measure = (lambda g: coords.geodesic_length_m(g) / 1000.0) if dim == 1 else (lambda g: coords.area_m2(g) / 1e6)
+    total = measure(geoms)
+    g_idx, u_idx = tree.query(geoms, predicate="intersects")
+    if not len(g_idx):
+        return g_idx, u_idx, np.zeros(0), total
+    shapely.prepare(unit_geoms)
+    inside = shapely.contains_properly(unit_geoms[u_idx], geoms[g_idx])
+    amount = np.where(inside, total[g_idx], 0.0)
+    cut = np.flatnonzero(~inside)
+    weights = shapely.get_num_coordinates(unit_geoms)[u_idx[cut]] + shapely.get_num_coordinates(geoms)[g_idx[cut]]
+    for batch in _batches(weights, PIECE_VERTICES_PER_BATCH):
+        pairs = cut[batch]
+        amount[pairs] = measure(shapely.intersection(geoms[g_idx[pairs]], unit_geoms[u_idx[pairs]]))
+    return g_idx, u_idx, amount, total
 
 
 def _region_rows(projects: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -57,8 +57,26 @@ tile_max : int
     Most tiles one briefing image may fetch; the zoom is lowered to stay under it
     (tile servers' usage policies forbid bulk downloads).
 max_input_bytes : int
-    Largest file the command line or an upload reads (default 200 MB); bigger
-    files are refused with a message, never read into memory (see :mod:`geo._files`).
+    Largest file the command line or an upload reads (default 100 MB; environment
+    ``ATLAS_MAX_INPUT_MB``). **Files above 100 MB are refused: split them.** The
+    message names the file, its size and the limit; nothing is read into memory.
+    Measured (docs/PERFORMANCE.md "Big project files"): every command's peak memory
+    grows linearly, about 7–8 MB per MB of GeoJSON above a ~300 MB start (a 200 MB
+    file exported to CSV at 1.7 GB peak, but in 45 min on this loaded 2-core
+    machine: the join's time is linear in line-heavy records). 100 MB keeps one
+    command near 1 GB and within minutes on a machine shared by several users.
+max_records : int
+    Most records one project file may hold (default 500,000); more are refused
+    before any per-record work.
+max_json_containers : int
+    Most JSON objects and arrays (``{`` and ``[``, counted in the bytes before
+    parsing) a GeoJSON file may hold (default 10 million, ≈ 1 per 20 bytes of a
+    200 MB file; the shipped catalog has 1 per 107 bytes). A file of tiny
+    features (``[],[],…``) parses into ~30 times its size in Python objects:
+    such files are refused before parsing.
+max_csv_cells : int
+    Most cells (separators and line ends counted in the bytes) a CSV may hold
+    (default 20 million), for the same reason.
 max_unzipped_bytes : int
     Largest total a zip archive may expand to (default 1 GB).
 max_zip_ratio : float
@@ -122,7 +140,10 @@ tianditu_key: str | None = os.environ.get("TIANDITU_KEY") or None
 tile_cache_dir: Path = Path(os.environ.get("ATLAS_TILE_CACHE", Path.home() / ".cache" / "atlas" / "tiles"))
 tile_timeout: float = 10.0
 tile_max: int = 250
-max_input_bytes: int = 200_000_000
+max_input_bytes: int = int(float(os.environ.get("ATLAS_MAX_INPUT_MB", "100")) * 1_000_000)
+max_records: int = 500_000
+max_json_containers: int = 10_000_000
+max_csv_cells: int = 20_000_000
 max_unzipped_bytes: int = 1_000_000_000
 max_zip_ratio: float = 200.0
 #: Chromium screenshots taken at once by one process (geo._browser.screenshot_slot); one more gets a "busy" notice.

@@ -77,12 +77,18 @@ class Problem:
 
 @dataclass
 class Report:
-    """The problems found in one file or frame."""
+    """The problems found in one file or frame.
+
+    ``reading`` holds the reading notes (:func:`geo.io.reading_notes`: fields
+    renamed, CRS reprojected, GBK, Z dropped), which are also among the
+    ``problems`` as warnings.
+    """
 
     source: str
     records: int
     problems: list[Problem] = field(default_factory=list)
     repaired: gpd.GeoSeries | None = None
+    reading: list[Problem] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
@@ -495,15 +501,36 @@ def validate_file(
     one file-level error. ``field_map`` renames fields first
     (:func:`geo.io.read_projects`); the renames used are reported as a warning.
     """
-    from geo import io
     from geo._errors import DataFileError
 
     try:
-        frame, read_problems, meta = io.read_projects(path, input_crs=input_crs, field_map=field_map)
+        return read_checked(path, input_crs=input_crs, plan_ids=plan_ids, field_map=field_map)
     except DataFileError as exc:
         report = Report(source=str(path), records=0)
         report.problems.append(Problem(None, None, getattr(exc, "field", "file"), exc.reason))
         return None, report
+
+
+def read_checked(
+    path: str | Path, *, input_crs: str | None = None, plan_ids: Iterable[str] | None = None, field_map: dict[str, str] | None = None
+) -> tuple[gpd.GeoDataFrame, Report]:
+    """The one reading path of every command: :func:`geo.io.read_projects`, then :func:`check_records`.
+
+    ``validate`` reports what this returns; ``export``, ``join``, ``stats``,
+    ``render`` and the app load the catalog through it (:func:`geo.catalog.load`),
+    so the same file with the same options (``input_crs``, ``field_map``) gets the
+    same verdict everywhere. Reading notes (fields renamed, CRS reprojected, GBK,
+    Z dropped, an empty collection) are warnings of the report
+    (:func:`geo.io.reading_notes`).
+
+    Raises
+    ------
+    DataFileError
+        The file cannot be read as a whole.
+    """
+    from geo import io
+
+    frame, read_problems, meta = io.read_projects(path, input_crs=input_crs, field_map=field_map)
     report = check_records(frame, plan_ids=plan_ids, source=str(path))
     ids = [v if v is not None and _id_problem(v) is None else None for v in _ids(frame)]
     read = [Problem(row=r, record=ids[r] if r < len(ids) else None, field=f, message=m) for r, f, m in read_problems]
@@ -512,13 +539,6 @@ def validate_file(
     report.problems = read + [p for p in report.problems if not (p.field == "geometry" and p.message.startswith("missing geometry") and (p.row, "geometry") in parsed_fail)]
     if len(frame) == 0:
         report.problems = [p for p in report.problems if p.field != "features"]
-    for row, fld, message in meta.get("warnings", []):
-        report.problems.append(Problem(row, ids[row] if row is not None and row < len(ids) else None, fld, message, "warning"))
-    if meta.get("field_map"):
-        used = ", ".join(f"{old} → {new}" for old, new in meta["field_map"].items())
-        report.problems.append(Problem(None, None, "fields", f"fields renamed on reading: {used}", "warning"))
-    if meta.get("reprojected_from"):
-        report.problems.append(Problem(None, None, "crs", f"file declares CRS {meta['reprojected_from']!r}; reprojected to WGS84 on reading", "warning"))
-    if meta.get("encoding") == "GBK":
-        report.problems.append(Problem(None, None, "encoding", "file is GBK-encoded Chinese text; read as GBK, exports are UTF-8", "warning"))
+    report.reading = [Problem(row, ids[row] if row is not None and row < len(ids) else None, fld, message, "warning") for row, fld, message in io.reading_notes(meta)]
+    report.problems.extend(report.reading)
     return frame, report

@@ -64,3 +64,13 @@ def test_district_level_records_are_not_scattered(atlas):
         if (round(x, 6), round(y, 6)) not in anchors
     ]
     assert off == []
+
+
+def test_shipped_zones_were_built_with_the_shipped_catalog():
+    """`zones.geojson` carries the SHA-256 of the catalog it was built with: a merge that changes
+    data/projects.geojson without `python -m geo catalog build` is caught here."""
+    from geo import catalog
+
+    zones, notice = catalog.load_zones()
+    assert notice is None
+    assert len(zones) >= 5 and set(zones.columns) >= {"name_zh", "project_id", "geometry"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 import shapely
@@ -327,3 +328,71 @@ def test_declared_exceptions_are_unplaced_with_their_notes_and_malformed_ones_ar
     for k, (field, (why, location)) in enumerate(bad.items()):
         with pytest.raises(CatalogSourceError, match=rf"lines\.json: entry '轨道9号线': location\.{field}: .*{re.escape(why)}"):
             cb.assemble(_lines_catalog(tmp_path / f"bad{k}", location))
+def _zone(key, lon):
+    """A planning-zone entry sketched as a small square in 九龙坡区 at ``lon``."""
+    corners = [(lon, 29.40), (lon + 0.05, 29.40), (lon + 0.05, 29.45), (lon, 29.45)]
+    places = [{"name": f"{key} sketch vertex {i}", "lon": x, "lat": y, "precision": "approximate", "source": "well_known"} for i, (x, y) in enumerate(corners, 1)]
+    return _entry(key, category="new_town", location={"kind": "polygon", "places": places, "town": None, "district": "九龙坡区"})
+
+
+def test_catalog_and_zones_are_a_pair_and_a_torn_pair_is_detected(tmp_path, monkeypatch):
+    """A failure between the two replaces (a kill) leaves a new catalog beside old zones: the zones loader
+    sees the stamp mismatch and derives the zones from the catalog, with a notice; a rebuild heals the pair."""
+    import os
+
+    from geo import catalog
+
+    out = tmp_path / "p.geojson"
+    cb.build(out=out, directory=_catalog(tmp_path / "old", [_zone("甲新区", 106.35)]))
+    zones, notice = catalog.load_zones(out)
+    assert notice is None and list(zones.name_zh) == ["甲新区"]
+    assert json.loads((tmp_path / "zones.geojson").read_text(encoding="utf-8"))["catalog_sha256"] == catalog.text_stamp(out.read_text(encoding="utf-8"))
+
+    new_sources = _catalog(tmp_path / "new", [_zone("甲新区", 106.35), _zone("乙新区", 106.45)])
+    real_replace, calls = os.replace, []
+
+    def killed_after_first(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise KeyboardInterrupt("signal 15")  # what the CLI turns a SIGTERM into
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", killed_after_first)
+    with pytest.raises(KeyboardInterrupt):
+        cb.build(out=out, directory=new_sources)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert [p.name for p in calls] == ["p.geojson", "zones.geojson"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["p.geojson", "zones.geojson"]  # no temporary file left
+    assert len(json.loads(out.read_text(encoding="utf-8"))["features"]) == 2  # the new catalog …
+    assert len(json.loads((tmp_path / "zones.geojson").read_text(encoding="utf-8"))["features"]) == 1  # … beside the old zones
+
+    zones, notice = catalog.load_zones(out, lang="en")
+    assert sorted(zones.name_zh) == ["乙新区", "甲新区"]  # derived from the catalog, not the stale file
+    assert "zones.geojson was not built with the current catalog" in notice
+    assert "规划区轮廓已按当前目录重新得出" in catalog.load_zones(out, lang="zh")[1]
+
+    cb.build(out=out, directory=new_sources)
+    zones, notice = catalog.load_zones(out)
+    assert notice is None and sorted(zones.name_zh) == ["乙新区", "甲新区"]
+
+
+def test_a_failed_write_leaves_both_files_as_they_were(tmp_path, monkeypatch):
+    from geo import io
+
+    a, b = tmp_path / "a.geojson", tmp_path / "zones.geojson"
+    a.write_text("old a", encoding="utf-8")
+    b.write_text("old b", encoding="utf-8")
+
+    real_write = Path.write_text
+
+    def disk_full_on_zones(self, *args, **kwargs):
+        if self.name.startswith(".zones.geojson."):  # the temporary file of the second target
+            raise OSError(28, "No space left on device")
+        return real_write(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", disk_full_on_zones)
+    with pytest.raises(OSError, match="No space"):
+        io.write_texts_atomic({a: "new a", b: "new b"})
+    monkeypatch.undo()
+    assert (a.read_text(encoding="utf-8"), b.read_text(encoding="utf-8")) == ("old a", "old b")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.geojson", "zones.geojson"]

@@ -89,6 +89,8 @@ CASES = {
     "id_nul": (lambda d: _write(d / "p.geojson", _collection(_with(id="P1234\x00ABC"))), ["id"], {1}),
     "id_formula": (lambda d: _write(d / "p.geojson", _collection(_with(id='=HYPERLINK("http://x")'))), ["id"], {1}),
     "recursion_bomb": (lambda d: _write(d / "p.geojson", '{"type":"FeatureCollection","features":[' + "[" * 100_000 + "]" * 100_000 + "]}"), ["nested"], {1}),
+    "recursion_bomb_csv": (lambda d: _write(d / "p.csv", _csv([_CSV_HEAD + ",plans", "F01,甲,A,hospital,planned,2023,lj2023,exact,WGS84,106.05,29.05," + "[" * 100_000])), ["nested", "plans"], {1}),
+    "utf16_geojson": (lambda d: _write(d / "p.geojson", _collection(_base()).encode("utf-16")), ["not UTF-8"], {1}),
     "deep_property": (lambda d: _write(d / "p.geojson", _collection(_with(aliases=json.loads("[" * 500 + "]" * 500)))), ["nested"], {1}),
     "inf_in_csv": (lambda d: _write(d / "p.csv", _csv([_CSV_HEAD, "F01,甲,A,hospital,planned,2023,lj2023,exact,WGS84,inf,29.05"])), ["finite", "lon/lat"], {1}),
     "nan_in_geojson": (lambda d: _write(d / "p.geojson", _collection(_at(106.0, 29.0)).replace("106.0", "NaN")), ["finite", "geometry"], {1}),
@@ -111,6 +113,10 @@ CASES = {
     "not_json": (lambda d: _write(d / "p.geojson", '{"type": "FeatureCollection", "features": [}'), ["malformed JSON at line 1"], {1}),
     "field_aliases": (lambda d: _write(d / "p.csv", _csv(["编号,名称,name_en,category,status,status_as_of,plan_id,location_precision,source_crs,lon,lat", "F01,甲,A,hospital,planned,2023,lj2023,exact,WGS84,106.05,29.05"])), ["名称 → name_zh"], {0, 1}),
 }
+
+
+#: Cases whose validate warning is a reading note (geo.io.reading_notes), which every command prints.
+_READING_NOTES = ("z_values", "empty_collection", "gbk_csv", "field_aliases")
 
 
 def _snapshot(path: Path):
@@ -139,18 +145,20 @@ def test_hostile_file_through_validate_export_join(case, tmp_path, capsys, monke
     path = make(tmp_path)
     before = {p: _snapshot(p) for p in tmp_path.iterdir()}
 
-    code, text, err = _run(["validate", path], capsys)
+    verdict, text, err = _run(["validate", path], capsys)
     assert "Traceback" not in err
-    assert code in validate_codes, text
+    assert verdict in validate_codes, text
     assert any(w in text for w in words), text
     assert path.name in text or "record" in text or "row" in text
 
     for argv in (["export", "--catalog", path, "--format", "csv", "--out", tmp_path / "out" / "x.csv"], ["join", "--catalog", path, "--out", tmp_path / "out" / "j.csv"]):
         code, text, err = _run(argv, capsys)
         assert "Traceback" not in err and "unexpected" not in err, err
-        if validate_codes == {1}:
-            assert code == 1, text
+        assert code == verdict, text  # one reading path: the same verdict as validate
+        if verdict:
             assert path.name in err or "record" in err or "row" in err, err
+        if verdict or case in _READING_NOTES:  # the same problems, or the same reading note, as validate's
+            assert any(w in text for w in words), text
     assert {p: _snapshot(p) for p in before} == before
     assert not [p for p in (tmp_path / "out").glob(".*")] if (tmp_path / "out").exists() else True  # no temp files left
 
@@ -175,8 +183,10 @@ def test_files_that_would_block_are_refused_quickly(case, tmp_path):
 def test_big_file_is_refused_with_a_message(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(settings, "max_input_bytes", 10_000)
     path = _write(tmp_path / "big.geojson", _collection(*[_with(id=f"F{i:04d}") for i in range(40)]))
+    size = path.stat().st_size / 1e6
     code, text, _ = _run(["validate", path], capsys)
     assert code == 1 and "max_input_bytes" in text and "big.geojson" in text
+    assert f"is {size:.1f} MB; files over 0.01 MB are refused" in text and "split the file" in text  # the file, its size, the limit
     code, text, _ = _run(["export", "--catalog", path, "--format", "csv", "--out", tmp_path / "x.csv"], capsys)
     assert code == 1 and "max_input_bytes" in text
     assert not (tmp_path / "x.csv").exists()
@@ -192,7 +202,7 @@ def _device(tmp_path: Path) -> Path:
     return dev
 
 
-@pytest.mark.parametrize("target", ["device", "symlink", "directory", "under_a_file"])
+@pytest.mark.parametrize("target", ["device", "fifo", "symlink", "directory", "under_a_file"])
 @pytest.mark.parametrize("command", ["export", "join", "repair"])
 def test_out_never_replaces_a_device_link_or_directory(target, command, tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("ATLAS_DEBUG", raising=False)
@@ -200,6 +210,7 @@ def test_out_never_replaces_a_device_link_or_directory(target, command, tmp_path
     kept = _write(tmp_path / "kept.csv", "precious\n")
     out = {
         "device": lambda: _device(tmp_path),
+        "fifo": lambda: os.mkfifo(tmp_path / "pipe.csv") or tmp_path / "pipe.csv",  # opening it to write would block
         "symlink": lambda: (os.symlink(kept, tmp_path / "link.csv"), tmp_path / "link.csv")[1],
         "directory": lambda: (tmp_path / "dir.csv").mkdir() or tmp_path / "dir.csv",
         "under_a_file": lambda: kept / "x.csv",
@@ -255,3 +266,59 @@ def test_render_title_with_dollars_is_drawn_as_text(tmp_path, capsys):
     code, text, err = _run(["render", "--catalog", FIXTURES / "projects.geojson", "--out", tmp_path / "b.png", "--dpi", "40", "--title", r"cost $\frac{a$ and $x^2$"], capsys)
     assert code == 0, text
     assert "Traceback" not in err and (tmp_path / "b.png").stat().st_size > 0
+
+
+_HOSTILE_NAMES = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "甲\r乙", "丙\n丁", "\t=1"]
+
+
+@pytest.mark.parametrize("source", ["well_known", "openstreetmap"])  # openstreetmap: the export is rewritten with the ODbL credit
+def test_cli_csv_export_of_formula_and_cr_names_has_no_live_formula(source, tmp_path, capsys):
+    """Formula cells and CR/LF inside names, through `export --format csv` and `join --out`: one row per
+    record (a CR never splits a row, as it does in Excel when unquoted) and no cell a spreadsheet would run."""
+    import csv
+
+    features = [_with(id=f"F{i:02d}", name_zh=name, name_en=name, location_source=source, osm_ids=["way/1"] if source == "openstreetmap" else []) for i, name in enumerate(_HOSTILE_NAMES)]
+    path = _write(tmp_path / "p.geojson", _collection(*features))
+    for argv, out in ((["export", "--format", "csv"], tmp_path / "x.csv"), (["join"], tmp_path / "j.csv")):
+        code, text, _ = _run([*argv, "--catalog", path, "--out", out], capsys)
+        assert code == 0, text
+        with open(out, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+        assert len(rows) == len(_HOSTILE_NAMES) + 1, rows
+        live = [c for row in rows[1:] for c in row if c[:1] in ("=", "+", "@", "\t", "\r")]
+        assert live == []
+        if argv[0] == "export":
+            names = [row[rows[0].index("name_zh")] for row in rows[1:]]
+            assert "甲\r乙" in names and "'=HYPERLINK(\"http://x\",\"y\")" in names
+            assert [row[rows[0].index("attribution")] != "" for row in rows[1:]] == [source == "openstreetmap"] * len(_HOSTILE_NAMES) if source == "openstreetmap" else "attribution" not in rows[0]
+
+
+@pytest.mark.parametrize("case", ["tiny_features", "many_records", "csv_cells", "csv_rows", "gpkg_records"])
+def test_files_that_parse_into_far_more_memory_than_their_size_are_refused(case, tmp_path, capsys, monkeypatch):
+    """A 3 MB file of a million empty features took 810 MB and 100 s (a 200 MB one would take ~50 GB): counts
+    are bounded before any per-record work, with a message naming the file, the count and the setting."""
+    monkeypatch.delenv("ATLAS_DEBUG", raising=False)
+    monkeypatch.setattr(settings, "max_json_containers", 1_000)
+    monkeypatch.setattr(settings, "max_csv_cells", 1_000)
+    monkeypatch.setattr(settings, "max_records", 50)
+    path, setting = {
+        "tiny_features": lambda: (_write(tmp_path / "p.geojson", '{"type":"FeatureCollection","features":[' + ",".join(["[]"] * 2_000) + "]}"), "max_json_containers"),
+        "many_records": lambda: (_write(tmp_path / "p.geojson", _collection(*[_with(id=f"F{i:03d}") for i in range(60)])), "max_records"),
+        "csv_cells": lambda: (_write(tmp_path / "p.csv", _csv([_CSV_HEAD] + ["F01,甲,A,hospital,planned,2023,lj2023,exact,WGS84,106.05,29.05"] * 100)), "max_csv_cells"),
+        "csv_rows": lambda: (_write(tmp_path / "p.csv", _csv(["lon,lat"] + ["106.05,29.05"] * 60)), "max_records"),
+        "gpkg_records": lambda: (_gpkg(tmp_path / "p.gpkg", 60), "max_records"),
+    }[case]()
+    for argv in (["validate", path], ["export", "--catalog", path, "--format", "csv", "--out", tmp_path / "x.csv"], ["join", "--catalog", path]):
+        code, text, err = _run(argv, capsys)
+        assert code == 1, text
+        assert "Traceback" not in err and "unexpected" not in err
+        assert setting in text and path.name in text and "split the file" in text, text
+    assert not (tmp_path / "x.csv").exists()
+
+
+def _gpkg(path: Path, n: int) -> Path:
+    import geopandas as gpd
+    import shapely
+
+    gpd.GeoDataFrame({"id": [f"F{i:03d}" for i in range(n)]}, geometry=shapely.points([106.05] * n, [29.05] * n), crs="EPSG:4326").to_file(path, layer="projects")
+    return path

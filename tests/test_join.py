@@ -100,3 +100,29 @@ def test_a_made_record_joins_like_the_fixture(fixture_units, tmp_path):
     line = {"type": "LineString", "coordinates": [[106.05, 29.05], [106.15, 29.05]]}
     frame = make_frame([make_record("T01", geometry=line, category="rail", location_precision="approximate")], tmp_path)
     assert_join_rows(join(frame, fixture_units), "T01", ["500901", "500902"], shares={"500901": 0.5, "500902": 0.5}, measure="length")
+
+
+@pytest.mark.parametrize("budget", [1, 7, 10**9])
+def test_batched_intersections_give_the_same_rows(fixture_projects, fixture_units, joined, budget, monkeypatch):
+    """The pieces are measured in vertex-bounded batches (bounded memory on big files): any batch size
+    gives the same rows, lengths, areas and shares as one batch."""
+    import pandas as pd
+
+    from geo import join as join_module
+
+    monkeypatch.setattr(join_module, "PIECE_VERTICES_PER_BATCH", budget)
+    batched = join(fixture_projects, fixture_units)
+    pd.testing.assert_frame_equal(batched, joined, check_exact=False, rtol=1e-12)
+    assert (batched.measure != "count").sum() > 3  # lines and polygons were measured
+
+
+def test_batches_cover_every_position_once():
+    import numpy as np
+
+    from geo.join import _batches
+
+    for weights, budget in (([1, 1, 1, 1, 1], 2), ([5, 5, 5], 2), ([3, 900, 2, 2], 10), ([7], 100)):
+        runs = _batches(np.array(weights), budget)
+        assert np.concatenate(runs).tolist() == list(range(len(weights)))
+        assert all(len(r) == 1 or sum(np.array(weights)[r]) <= budget + max(weights) for r in runs)
+    assert _batches(np.array([], dtype=int), 5) == []
