@@ -6,8 +6,11 @@ PORT    ?= 8501
 
 .PHONY: run test setup system venv dev assets lint typecheck boundaries catalog bench clean
 
+# MALLOC_ARENA_MAX=2: glibc keeps at most two malloc arenas, so the memory of closed sessions goes back
+# to the system (6 sessions: +6 % after close instead of +15 %, docs/PERFORMANCE.md "Load"). Keep in
+# step with scripts/serve_app.py SERVER_ENV (benches and browser tests).
 run: setup                     ## set everything up, then serve the app on the bundled data
-	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
+	MALLOC_ARENA_MAX=2 $(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
 
 test: setup dev                ## set everything up, then lint, type-check and run the whole suite on the cores (pytest-xdist)
 	$(BIN)/ruff check .

@@ -7,7 +7,6 @@ connects widgets, the query string and the session to them.
 from __future__ import annotations
 
 import html
-import os
 import re
 import threading
 import time
@@ -490,27 +489,87 @@ def _reload_atlas(key: tuple) -> None:
 _janitor: dict[str, object] = {"thread": None}
 
 
+def reap_expired_sessions(storage) -> int:
+    """Shut down the closed sessions whose reconnect window has passed; returns how many.
+
+    Streamlit keeps a closed (disconnected) session in its session storage for
+    ``server.disconnectedSessionTTL`` seconds so that a reconnect can resume it. After that
+    the entry is only *hidden*: it is dropped when the next session disconnects and it is
+    never shut down. So when the last visitor leaves, every closed session stays in memory
+    with its session state, whose widget callbacks hold the page's globals (the folium map
+    and its project layers). This drops them the way ``close_session`` would.
+
+    Parameters
+    ----------
+    storage : streamlit.runtime.memory_session_storage.MemorySessionStorage
+        The runtime's session storage. Not thread-safe: call on Streamlit's event loop.
+
+    Returns
+    -------
+    int
+        Sessions shut down; 0 when ``storage`` is not the in-memory kind this knows
+        (another storage, or a Streamlit whose storage has no ``expire``).
+    """
+    expire = getattr(getattr(storage, "_cache", None), "expire", None)
+    if expire is None:
+        return 0
+    expired = expire()
+    for _session_id, info in expired:
+        info.session.shutdown()
+    return len(expired)
+
+
+def _on_event_loop(runtime, fn):
+    """Run ``fn()`` on the Streamlit runtime's event loop and return its result (waits at most 30 s)."""
+    import asyncio
+
+    async def call():
+        return fn()
+
+    loop = runtime._get_async_objs().eventloop
+    return asyncio.run_coroutine_threadsafe(call(), loop).result(timeout=30)
+
+
+def janitor_tick(runtime, seen: int, *, on_loop=_on_event_loop) -> int:
+    """One look of the memory janitor; returns the number of sessions now.
+
+    Reaps the sessions past their reconnect window (:func:`reap_expired_sessions`, on
+    the event loop), then releases memory (:func:`geo._memory.release_memory`) when any
+    session went since the last look (``seen`` sessions then).
+    """
+    from geo._memory import release_memory
+
+    manager = runtime._session_mgr
+    reaped = on_loop(runtime, lambda: reap_expired_sessions(getattr(manager, "_session_storage", None)))
+    now = manager.num_sessions()
+    if reaped or now < seen:
+        release_memory()
+    return now
+
+
 def start_memory_janitor(*, every_s: float = 20.0) -> None:
-    """Once per process: a daemon thread that releases memory (:func:`geo._memory.release_memory`) when
-    sessions have closed since its last look, so the server shrinks back after a burst of visitors."""
-    if _janitor["thread"] is not None or os.environ.get("ATLAS_MALLOC_TRIM") == "0":
+    """Once per process: a daemon thread that, every ``every_s`` seconds, shuts down closed sessions
+    past their reconnect window and releases memory (:func:`janitor_tick`), so the server shrinks
+    back after a burst of visitors. ``settings.memory_janitor`` False (``ATLAS_MALLOC_TRIM=0``): none."""
+    from geo import settings
+
+    if _janitor["thread"] is not None or not settings.memory_janitor:
         return
 
     def run() -> None:
         from streamlit.runtime import Runtime
 
-        from geo._memory import release_memory
-
         seen = 0
         while True:
             time.sleep(every_s)
             try:
-                now = Runtime.instance()._session_mgr.num_sessions()
-            except Exception:  # no runtime (tests, bare mode): nothing to watch
+                runtime = Runtime.instance()
+            except RuntimeError:  # no runtime (tests, bare mode): nothing to watch
                 return
-            if now < seen:
-                release_memory()
-            seen = now
+            try:
+                seen = janitor_tick(runtime, seen)
+            except Exception:  # an event loop too busy to answer in 30 s, or stopping: look again later
+                continue
 
     _janitor["thread"] = threading.Thread(target=run, name="atlas-memory-janitor", daemon=True)
     _janitor["thread"].start()  # type: ignore[attr-defined]

@@ -108,6 +108,10 @@ db_url : str or None
     ``ATLAS_DB``. When unset, the embedded SQLite file ``db_path`` is used.
 db_path : pathlib.Path
     The embedded SQLite store (created on first write; ignored by git).
+memory_janitor : bool
+    The app server's janitor thread (``atlas_ui.start_memory_janitor``): shuts down closed
+    sessions past Streamlit's reconnect window and gives freed memory back to the system.
+    Environment ``ATLAS_MALLOC_TRIM=0`` turns it off (to measure without it).
 """
 
 from __future__ import annotations
@@ -161,6 +165,7 @@ db_url: str | None = os.environ.get("ATLAS_DB") or None
 db_path: Path = data_dir / "atlas.db"
 national_dir: Path = Path(os.environ.get("ATLAS_NATIONAL_DIR", Path.home() / ".cache" / "atlas" / "national"))
 vector_tiles_threshold: int = 100_000
+memory_janitor: bool = os.environ.get("ATLAS_MALLOC_TRIM") != "0"
 
 # sources (issue 10): largest plan text `geo ingest` and the Import page read (bytes)
 max_plan_bytes: int = 5 * 1024 * 1024

@@ -17,6 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The server's environment as ``make run`` sets it (keep the two in step): at most two glibc malloc
+#: arenas, so memory freed after a burst of sessions goes back to the system (docs/PERFORMANCE.md "Load").
+SERVER_ENV = {"MALLOC_ARENA_MAX": "2"}
 
 
 class AppDidNotStart(RuntimeError):
@@ -30,7 +33,8 @@ def running_app(*, timeout_s: float = 60, script: str = "app.py", env: dict[str,
     ``script`` is the entry script, relative to the repository root (a bench may run another one).
     ``port`` is a fixed port (a bench given its own ports); by default a free one is picked.
     ``env`` adds to (or overrides) the app's environment, e.g. ``{"ATLAS_DB": "sqlite:///…"}`` so a
-    browser test writes to a temporary store, never to ``data/atlas.db``.
+    browser test writes to a temporary store, never to ``data/atlas.db``. The server runs with
+    :data:`SERVER_ENV`, as under ``make run``; ``env`` may override it.
 
     Raises
     ------
@@ -43,7 +47,7 @@ def running_app(*, timeout_s: float = 60, script: str = "app.py", env: dict[str,
             port = s.getsockname()[1]
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true"],
-        cwd=ROOT, env={**os.environ, "ATLAS_ASSETS": "local", **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env={**os.environ, **SERVER_ENV, "ATLAS_ASSETS": "local", **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
