@@ -10,6 +10,7 @@ import html
 import re
 import threading
 import time
+from functools import partial
 
 import streamlit as st
 
@@ -84,6 +85,29 @@ def boundary_url(basemap: str) -> str:
     """The static boundaries file in the coordinate frame of ``basemap``."""
     urls = boundary_urls()
     return urls.get(BASEMAPS[basemap].crs, urls["WGS84"])
+
+
+def _text_for(value: str, *, prefix: str, lang: str) -> str:
+    return t(prefix + value, lang)
+
+
+def _basemap_name(key: str, *, lang: str) -> str:
+    return BASEMAPS[key].name(lang)
+
+
+def labeller(prefix: str, lang: str):
+    """A widget's ``format_func`` showing ``t(prefix + value, lang)``.
+
+    Pages use this (and :func:`basemap_labeller`) instead of a lambda: a lambda written in a page
+    keeps that page's globals (its map, layers and frames) alive in the session's widget registry,
+    about 20 MB per open session (docs/PERFORMANCE.md "Load").
+    """
+    return partial(_text_for, prefix=prefix, lang=lang)
+
+
+def basemap_labeller(lang: str):
+    """A widget's ``format_func`` naming a base map in ``lang`` (see :func:`labeller`)."""
+    return partial(_basemap_name, lang=lang)
 
 
 def language() -> str:

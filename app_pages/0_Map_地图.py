@@ -22,7 +22,7 @@ from geo import settings
 from geo.filters import FilterSpec
 from geo.i18n import t
 from geo.osm import credit_line
-from geo.tiles import BASEMAPS, available
+from geo.tiles import available
 from geo.urlstate import SHADES
 from layers.legend import legend_html
 from layers.projects import base_map, drawn_count, layers_from_data, place_layer, project_tiles_url
@@ -59,11 +59,11 @@ editing = ui.edit_mode_toggle(user, lang)
 linked = ui.url_state()  # every URL parameter, parsed once per session (geo.urlstate)
 
 bases = available()
-basemap = st.sidebar.selectbox(t("basemap", lang), bases, index=bases.index(linked.base) if linked.base in bases else 0, format_func=lambda k: BASEMAPS[k].name(lang), key="basemap")
+basemap = st.sidebar.selectbox(t("basemap", lang), bases, index=bases.index(linked.base) if linked.base in bases else 0, format_func=ui.basemap_labeller(lang), key="basemap")
 if not settings.tianditu_key:
     st.sidebar.caption(t("tianditu_no_key", lang))
 shade_options = list(SHADES)
-shade = st.sidebar.selectbox(t("choropleth", lang), shade_options, index=shade_options.index(linked.shade), format_func=lambda k: t(f"choropleth_{k}", lang), key="shade")
+shade = st.sidebar.selectbox(t("choropleth", lang), shade_options, index=shade_options.index(linked.shade), format_func=ui.labeller("choropleth_", lang), key="shade")
 
 shown = ui.filtered(spec)
 st.title(t("app_title", lang))

@@ -30,7 +30,7 @@ citywide = len(set(shown.id) - set(atlas.joined.id))
 if citywide:
     st.caption(t("not_in_any_district", lang, n=citywide))
 
-view = st.radio(t("choropleth", lang), ["count", "rail"], format_func=lambda k: t(f"choropleth_{k}", lang), horizontal=True, key="district_metric")
+view = st.radio(t("choropleth", lang), ["count", "rail"], format_func=ui.labeller("choropleth_", lang), horizontal=True, key="district_metric")
 metric = "projects" if view == "count" else "km:rail"
 left, right = st.columns(2)
 with left:

@@ -52,19 +52,19 @@ st.subheader(t("briefing_image", lang))
 from geo import render as render_mod  # noqa: E402
 
 c1, c2, c3, c4 = st.columns(4)
-fmt = c1.selectbox(t("image_format", lang), ["png", "pdf", "svg"], format_func=lambda f: t("fmt_" + f, lang), key="img_fmt")
-preset = c2.selectbox(t("image_layout", lang), list(render_mod.PRESETS), format_func=lambda p: t("preset_" + p, lang), key="img_preset")
-img_lang = c3.selectbox(t("language", lang), ["zh", "en"], index=0 if lang == "zh" else 1, format_func=lambda v: t("lang_name_" + v, lang), key="img_lang")
+fmt = c1.selectbox(t("image_format", lang), ["png", "pdf", "svg"], format_func=ui.labeller("fmt_", lang), key="img_fmt")
+preset = c2.selectbox(t("image_layout", lang), list(render_mod.PRESETS), format_func=ui.labeller("preset_", lang), key="img_preset")
+img_lang = c3.selectbox(t("language", lang), ["zh", "en"], index=0 if lang == "zh" else 1, format_func=ui.labeller("lang_name_", lang), key="img_lang")
 # Tiles are optional: "none" by default (works offline); the map page's base map is offered first when it can be printed.
 printable = ["none"] + [k for k in available() if BASEMAPS[k].tiles and BASEMAPS[k].crs == "WGS84"]
 seen_base = ui.current_base()
 tiles_key = c4.selectbox(
     t("image_tiles", lang), printable, index=printable.index(seen_base) if seen_base in printable else 0,
-    format_func=lambda k: BASEMAPS[k].name(lang), key="img_tiles",
+    format_func=ui.basemap_labeller(lang), key="img_tiles",
 )
 ui.view_from_other_page(lang)  # the map's last reported view arrives with the next rerun (layers.view)
 frames = ["filter", "view", *(["district"] if spec.districts else []), "region", "extent"]
-frame_choice = st.radio(t("image_frame", lang), frames, index=2 if spec.districts else 0, format_func=lambda k: t("frame_" + k, lang), horizontal=True, key="img_frame")
+frame_choice = st.radio(t("image_frame", lang), frames, index=2 if spec.districts else 0, format_func=ui.labeller("frame_", lang), horizontal=True, key="img_frame")
 extent = ui.image_extent(frame_choice, spec, lang)
 default_title = t("briefing_title", img_lang)
 title = st.text_input(t("image_title", lang), value=default_title, key="img_title")

@@ -113,3 +113,20 @@ def test_the_import_scan_sees_lazy_and_dynamic_imports(monkeypatch):
            "    importlib.import_module('atlas_ui')\n    return __import__('streamlit_folium')\n")
     monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: src)
     assert imported_modules(ROOT / "geo" / "x.py") == {"os", "geo", "layers", "streamlit", "atlas_ui", "streamlit_folium"}
+
+
+#: Pages that draw no map and keep no frames worth holding (their format_func lambdas close over small tables).
+MAPLESS_PAGES = {"5_History_改动记录.py", "6_Review_审核.py", "7_Import_导入.py"}
+
+
+def test_page_widgets_take_no_lambda_as_format_func():
+    """A lambda written in a page keeps the page's globals (its map, layers, frames) alive in the session's
+    widget registry, ~20 MB per open session: pages use atlas_ui.labeller / basemap_labeller instead."""
+    offenders = [
+        f"{page.name}:{node.value.lineno}"
+        for page in sorted((ROOT / "app_pages").glob("*.py"))
+        if page.name not in MAPLESS_PAGES
+        for node in ast.walk(ast.parse(page.read_text(encoding="utf-8")))
+        if isinstance(node, ast.keyword) and node.arg == "format_func" and isinstance(node.value, ast.Lambda)
+    ]
+    assert offenders == []
