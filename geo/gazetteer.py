@@ -108,17 +108,25 @@ def town_point(name_zh: str, *, district_zh: str | None, pinyin_hint: str | None
 PLACES_COLUMNS = ["name_zh", "name_en", "kind", "district_zh", "adcode", "lon", "lat", "source", "aliases"]
 
 
-@lru_cache(maxsize=4)
-def _places(path: str, mtime: float) -> pd.DataFrame:
+def _read_table(path: str, columns: list[str]) -> pd.DataFrame:
+    """A gazetteer CSV as text columns; a :class:`DataFileError` naming the file if it is not UTF-8 CSV or lacks ``columns``."""
     from geo._errors import DataFileError
 
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise DataFileError(path, f"not a readable UTF-8 CSV: {exc}") from exc
-    missing = [c for c in PLACES_COLUMNS if c not in table.columns]
+    missing = [c for c in columns if c not in table.columns]
     if missing:
-        raise DataFileError(path, f"missing columns {', '.join(missing)} (expected {','.join(PLACES_COLUMNS)})")
+        raise DataFileError(path, f"missing columns {', '.join(missing)} (expected {','.join(columns)})")
+    return table
+
+
+@lru_cache(maxsize=4)
+def _places(path: str, mtime: float) -> pd.DataFrame:
+    from geo._errors import DataFileError
+
+    table = _read_table(path, PLACES_COLUMNS)
     for column in ("lon", "lat"):
         values = pd.to_numeric(table[column], errors="coerce")
         if values.isna().any():
@@ -204,15 +212,8 @@ COMMUNITY_COLUMNS = ["name_zh", "community_zh", "code", "street_zh", "district_z
 
 @lru_cache(maxsize=4)
 def _communities(path: str, mtime: float) -> pd.DataFrame:
-    from geo._errors import DataFileError
 
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataFileError(path, f"not a readable UTF-8 CSV: {exc}") from exc
-    missing = [c for c in COMMUNITY_COLUMNS if c not in table.columns]
-    if missing:
-        raise DataFileError(path, f"missing columns {', '.join(missing)} (expected {','.join(COMMUNITY_COLUMNS)})")
+    table = _read_table(path, COMMUNITY_COLUMNS)
     rows = [(name, i) for i, row in enumerate(table.itertuples(index=False)) for name in dict.fromkeys([row.name_zh, *filter(None, row.aliases.split("|"))])]
     return table.join(pd.DataFrame(rows, columns=["match", "row"]).set_index("row"), how="right").reset_index(drop=True)
 

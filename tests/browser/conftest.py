@@ -86,3 +86,18 @@ def open_page(browser):
     yield _open
     for p in pages:
         p.page.close()
+
+
+def wait_until(predicate, timeout: float = 30.0):
+    """``predicate()``'s first truthy value, polled every 0.3 s; an AssertionError after ``timeout`` seconds.
+    Exceptions count as "not yet": frames come and go while Streamlit reruns."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except Exception:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"condition not met within {timeout:.0f} s")

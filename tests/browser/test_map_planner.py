@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
+
+from tests.browser.conftest import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -14,16 +14,7 @@ PLACE_BADGES_JS = """() => [...document.querySelectorAll('.atlas-badge')].map(b 
 
 
 def _wait(predicate, timeout: float = 30.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            value = predicate()
-            if value:
-                return value
-        except Exception:  # frames come and go while Streamlit reruns
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"condition not met within {timeout:.0f} s")
+    return wait_until(predicate, timeout)
 
 
 def test_district_filter_frames_the_district(app_url, open_page):

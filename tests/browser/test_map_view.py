@@ -8,6 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.browser.conftest import wait_until
+
 pytestmark = pytest.mark.browser
 
 BOUNDS_JS = "() => { const b = window.map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }"
@@ -16,16 +18,7 @@ RUNNING_JS = "() => !!document.querySelector('[data-testid=stStatusWidget]')"
 
 
 def _wait(predicate, timeout: float = 60.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            value = predicate()
-            if value:
-                return value
-        except Exception:  # frames come and go while Streamlit reruns
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"condition not met within {timeout:.0f} s")
+    return wait_until(predicate, timeout)
 
 
 def _query(url: str) -> dict[str, str]:
