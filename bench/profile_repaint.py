@@ -24,6 +24,7 @@ import json
 import statistics
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -218,14 +219,14 @@ def _first_paint(page, url: str) -> tuple[dict, list]:
     return out, resources
 
 
-def first_paint_timeline(runs: int) -> None:
-    """The real app in Chromium: what a first paint of the map page waits for."""
+@contextmanager
+def _app_page():
+    """The app on :data:`PORT` open in headless Chromium, its map painted once: yields ``(page, base_url)``."""
     from playwright.sync_api import sync_playwright
 
     from geo._browser import CHROMIUM_FLAGS, chromium_path
     from scripts.serve_app import running_app
 
-    rows, resources = [], []
     with running_app(port=PORT) as base_url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 950})
@@ -233,10 +234,19 @@ def first_paint_timeline(runs: int) -> None:
         page.goto(base_url + "/")
         _map_frame(page, timeout=180)
         time.sleep(2)
+        try:
+            yield page, base_url
+        finally:
+            browser.close()
+
+
+def first_paint_timeline(runs: int) -> None:
+    """The real app in Chromium: what a first paint of the map page waits for."""
+    rows, resources = [], []
+    with _app_page() as (page, base_url):
         for _ in range(runs):
             row, resources = _first_paint(page, base_url + "/")
             rows.append(row)
-        browser.close()
     keys = ("html", "dom_ready", "load", "ws_first", "ws_layers", "frame_start", "render", "map", "drawn")
     print("First paint timeline (s after navigation start): page HTML, DOM ready, load, first ws message, map's ws message, "
           "map frame starts, its render message, Leaflet map created, first layer drawn")
@@ -251,25 +261,13 @@ def first_paint_timeline(runs: int) -> None:
 
 def browser_timeline(reruns: int) -> None:
     """The real app in Chromium: the timeline of a category pick, from key press to painted layers."""
-    from playwright.sync_api import sync_playwright
-
-    from geo._browser import CHROMIUM_FLAGS, chromium_path
-    from scripts.serve_app import running_app
-
     rows = []
-    with running_app(port=PORT) as base_url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 950})
-        page.add_init_script(INIT_JS)
-        page.goto(base_url + "/")
-        _map_frame(page, timeout=180)
-        time.sleep(2)
+    with _app_page() as (page, base_url):
         for i in range(reruns):
             page.goto(base_url + "/")
             _map_frame(page)
             time.sleep(1.5)
             rows.append(_one_repaint(page, "铁路" if i % 2 == 0 else "机场"))
-        browser.close()
     keys = ("ws_first", "ws_layers", "render", "applied", "painted")
     print("Browser timeline after the key press (s): first ws message, layers' ws message, component render message, "
           "layers evaluated (rAF), painted (2nd rAF); layers' message size")
