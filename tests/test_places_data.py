@@ -245,3 +245,16 @@ def test_the_same_place_word_always_gives_the_same_point():
             groups.setdefault(note[2:note.index("(")], set()).add(tuple(feature["geometry"]["coordinates"]))
     assert len(groups) > 20
     assert {place: pts for place, pts in groups.items() if len(pts) != 1} == {}
+
+
+@pytest.mark.parametrize("reader, columns", [("_places", "PLACES_COLUMNS"), ("_communities", "COMMUNITY_COLUMNS")])
+def test_a_gazetteer_table_without_its_columns_is_refused_naming_file_and_columns(tmp_path, reader, columns):
+    from geo import gazetteer
+    from geo._errors import DataFileError
+
+    expected = getattr(gazetteer, columns)
+    path = tmp_path / "table.csv"
+    path.write_text(",".join(expected[:-1]) + "\n" + ",".join("x" for _ in expected[:-1]) + "\n", encoding="utf-8")
+    with pytest.raises(DataFileError) as caught:
+        getattr(gazetteer, reader)(str(path), 0.0)
+    assert "table.csv" in str(caught.value) and f"missing columns {expected[-1]}" in str(caught.value)
