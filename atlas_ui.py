@@ -495,8 +495,11 @@ def get_atlas() -> Atlas:
 
 
 def _reload_atlas(key: tuple) -> None:
+    from geo import settings
     from geo._errors import AtlasError
+    from geo._memory import freeze_long_lived, thaw_long_lived
 
+    thaw_long_lived()  # the catalog being replaced must be collectable
     try:
         _atlas_cached.clear()
         atlas = _atlas_cached()
@@ -505,6 +508,9 @@ def _reload_atlas(key: tuple) -> None:
             raise
         _last_good.update(key=key, error=str(exc))  # not retried on every rerun: only when the file changes again
         return
+    finally:
+        if settings.freeze_catalog:
+            freeze_long_lived()  # Streamlit's collection after each run then skips the catalog (geo._memory)
     _last_good.update(atlas=atlas, key=key, error=None)
     filtered_ids.clear()
     project_layer_data.clear()

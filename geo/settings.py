@@ -112,6 +112,11 @@ memory_janitor : bool
     The app server's janitor thread (``atlas_ui.start_memory_janitor``): shuts down closed
     sessions past Streamlit's reconnect window and gives freed memory back to the system.
     Environment ``ATLAS_MALLOC_TRIM=0`` turns it off (to measure without it).
+freeze_catalog : bool
+    After the catalog loads, the app server moves every object then alive out of the cyclic
+    garbage collector's reach (``geo._memory.freeze_long_lived``), so Streamlit's collection
+    after each script run no longer scans the catalog (~100 ms a run). Environment
+    ``ATLAS_GC_FREEZE=0`` turns it off (to measure without it: ``bench/bench_app.py``).
 """
 
 from __future__ import annotations
@@ -166,6 +171,7 @@ db_path: Path = data_dir / "atlas.db"
 national_dir: Path = Path(os.environ.get("ATLAS_NATIONAL_DIR", Path.home() / ".cache" / "atlas" / "national"))
 vector_tiles_threshold: int = 100_000
 memory_janitor: bool = os.environ.get("ATLAS_MALLOC_TRIM") != "0"
+freeze_catalog: bool = os.environ.get("ATLAS_GC_FREEZE") != "0"
 
 # sources (issue 10): largest plan text `geo ingest` and the Import page read (bytes)
 max_plan_bytes: int = 5 * 1024 * 1024

@@ -132,3 +132,64 @@ def test_cached_data_has_a_byte_budget():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     budget = config["server"]["maxCacheDataSize"]
     assert budget.lower().endswith("mb") and 0 < int(budget[:-2]) <= 256
+
+
+class _Cycle:
+    """An object that only the cyclic collector can free (it refers to itself)."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_frozen_objects_are_skipped_by_collections_until_thawed():
+    import gc
+    import weakref
+
+    cycle = _Cycle()
+    alive = weakref.ref(cycle)
+    try:
+        _memory.freeze_long_lived()
+        assert gc.get_freeze_count() > 0
+        del cycle
+        gc.collect()
+        assert alive() is not None  # frozen: a collection (Streamlit's after each run) does not scan it
+    finally:
+        _memory.thaw_long_lived()
+    gc.collect()
+    assert alive() is None  # thawed: its cycle is freed again
+
+
+class _Loader:
+    """Stands in for the cached catalog loader: records each load; ``fails`` makes the file unreadable."""
+
+    def __init__(self, steps: list[str], *, fails: bool = False) -> None:
+        self.steps, self.fails = steps, fails
+
+    def clear(self) -> None:
+        pass
+
+    def __call__(self) -> str:
+        from geo._errors import AtlasError
+
+        self.steps.append("load")
+        if self.fails:
+            raise AtlasError("broken file")
+        return "new"
+
+
+def test_catalog_reload_thaws_the_old_catalog_and_freezes_the_new(monkeypatch):
+    steps: list[str] = []
+    monkeypatch.setattr(_memory, "thaw_long_lived", lambda: steps.append("thaw"))
+    monkeypatch.setattr(_memory, "freeze_long_lived", lambda: steps.append("freeze"))
+    monkeypatch.setattr(atlas_ui, "_last_good", {"atlas": "old", "key": None, "error": None})
+    for cache in ("filtered_ids", "project_layer_data"):
+        monkeypatch.setattr(atlas_ui, cache, SimpleNamespace(clear=lambda: None))
+
+    monkeypatch.setattr(atlas_ui, "_atlas_cached", _Loader(steps))
+    atlas_ui._reload_atlas(("k1",))
+    assert steps == ["thaw", "load", "freeze"] and atlas_ui._last_good["atlas"] == "new"
+
+    steps.clear()
+    monkeypatch.setattr(atlas_ui, "_atlas_cached", _Loader(steps, fails=True))
+    atlas_ui._reload_atlas(("k2",))
+    assert steps == ["thaw", "load", "freeze"] and atlas_ui._last_good["atlas"] == "new"  # the last good one, frozen again
