@@ -258,3 +258,14 @@ def test_a_gazetteer_table_without_its_columns_is_refused_naming_file_and_column
     with pytest.raises(DataFileError) as caught:
         getattr(gazetteer, reader)(str(path), 0.0)
     assert "table.csv" in str(caught.value) and f"missing columns {expected[-1]}" in str(caught.value)
+
+
+def test_name_at_names_a_point_by_the_gazetteer_that_holds_it():
+    """The report names a stacked point after its place: finer gazetteer (Chinese) first, then districts, then GeoNames."""
+    assert gazetteer.name_at(106.32124, 29.29418) == "西彭镇"  # in places.csv and (as Xipeng) in towns.csv
+    assert gazetteer.name_at(106.533, 29.488) == "黄桷坪街道"
+    lon, lat, _ = gazetteer.district_point("渝中区")
+    assert gazetteer.name_at(lon, lat) == "渝中区"
+    xianfeng = gazetteer.towns().query("name == 'Xianfeng' and district_zh == '江津区'").iloc[0]
+    assert gazetteer.name_at(xianfeng.lon, xianfeng.lat) == "Xianfeng"
+    assert gazetteer.name_at(106.0001, 29.0001) is None
