@@ -228,6 +228,9 @@ def _place_xy(name_zh: str) -> list[float]:
     ("六店子片区断头路", "渝州路街道", "六店社区"),
     ("沉香博物馆", "黄桷坪街道", "黄桷坪钢琴博物馆"),  # a public tourism route: a short walk from the piano museum
     ("李政道科学与艺术学院", "九龙半岛", "九龙半岛的建设内容"),  # a 2021 news report on the Jiulong Peninsula
+    ("九龙半岛文化艺术会馆", "九龙半岛", "名称中的“九龙半岛”"),  # was at 黄桷坪街道 by a curated town
+    ("艺术博物馆", "九龙半岛", "塑造‘一个美术半岛’"),  # the plan's section on the art peninsula
+    ("钢琴博物馆", "黄桷坪街道", "黄桷坪钢琴博物馆"),
 ])
 def test_shipped_placements(record, place, word):
     feature = _built()[record]
@@ -245,6 +248,23 @@ def test_the_same_place_word_always_gives_the_same_point():
             groups.setdefault(note[2:note.index("(")], set()).add(tuple(feature["geometry"]["coordinates"]))
     assert len(groups) > 20
     assert {place: pts for place, pts in groups.items() if len(pts) != 1} == {}
+
+
+def test_a_town_level_record_is_at_the_place_its_own_name_names():
+    """The same place always gets the same point: a record named after a gazetteer place (九龙半岛文化艺术会馆)
+    is not put at a neighbouring one (黄桷坪街道) by a curated town; the longest place name in the name decides."""
+    table = gazetteer.places()
+    table = table[table.match.str.len() >= 2]
+    wrong = {}
+    for name, feature in _built().items():
+        if feature["properties"]["location_precision"] != "town" or feature["geometry"]["type"] != "Point":
+            continue
+        hits = table[[m in name for m in table.match]]
+        if not hits.empty:
+            best = hits.loc[hits.match.str.len().idxmax()]
+            if feature["geometry"]["coordinates"] != pytest.approx([best.lon, best.lat], abs=1e-5):
+                wrong[name] = (best.name_zh, gazetteer.name_at(*feature["geometry"]["coordinates"]))
+    assert wrong == {}
 
 
 @pytest.mark.parametrize("reader, columns", [("_places", "PLACES_COLUMNS"), ("_communities", "COMMUNITY_COLUMNS")])
