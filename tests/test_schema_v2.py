@@ -186,3 +186,21 @@ def test_report_lists_every_point_over_the_cap_not_only_the_busiest(tmp_path):
     assert f"points over {POINT_CAP} records            2" in text
     assert f"甲镇 {busiest}: {POINT_CAP + 3}" in text and f"乙街道 {second}: {POINT_CAP + 1}" in text
     assert str(under) not in text
+
+
+def test_report_command_names_each_point_over_the_cap(tmp_path, capsys):
+    """`geo report` names every stack over the cap after its gazetteer place, both of them."""
+    from geo.__main__ import main
+    from geo.stats import POINT_CAP
+
+    stacks = {(106.32124, 29.29418): POINT_CAP + 2, (106.533, 29.488): POINT_CAP + 1}  # 西彭镇's and 黄桷坪街道's points
+    records = [
+        make_record(f"C{k}-{i}", geometry={"type": "Point", "coordinates": list(xy)}, location_precision="town", admin_stated=["九龙坡区"])
+        for k, (xy, n) in enumerate(stacks.items()) for i in range(n)
+    ]
+    path = tmp_path / "catalog.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": records}, ensure_ascii=False), encoding="utf-8")
+    assert main(["report", "--catalog", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"points over {POINT_CAP} records            2" in out
+    assert f"西彭镇 (106.32124, 29.29418): {POINT_CAP + 2}" in out and f"黄桷坪街道 (106.533, 29.488): {POINT_CAP + 1}" in out
