@@ -239,6 +239,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_report(args) -> int:
+    from geo import gazetteer
     from geo.catalog_build import line_exceptions
     from geo.checks import consistency_problems, duplicate_candidates, explained_pairs
     from geo.stats import format_placement, format_report, placement_figures
@@ -249,7 +250,8 @@ def cmd_report(args) -> int:
     names = dict(zip(atlas.projects["id"], atlas.projects["name_zh"], strict=True))
     programmes = [pid for pid, why in line_exceptions().items() if why == "programme"]
     figures = placement_figures(atlas.projects, programmes=programmes)
-    print(format_placement(figures, duplicate_candidates(atlas.projects, explained=explained_pairs()), names=names))
+    place_names = {xy: gazetteer.name_at(*xy) for xy, _ in figures["over_cap"]}
+    print(format_placement(figures, duplicate_candidates(atlas.projects, explained=explained_pairs()), names=names, place_names=place_names))
     return 1 if args.strict and failures else 0
 
 

@@ -105,6 +105,24 @@ def town_point(name_zh: str, *, district_zh: str | None, pinyin_hint: str | None
 
 
 
+def name_at(lon: float, lat: float, *, tolerance: float = 1e-5) -> str | None:
+    """The name of the gazetteer place whose point is ``(lon, lat)``, or None (a point no table holds).
+
+    The finer gazetteer first (its Chinese name: 西彭镇, 黄桷坪街道), then the
+    district/city representative points, then the GeoNames towns (pinyin).
+    Used to name a point in reports; it never places anything.
+    """
+    finer = places()
+    for table, column in ((finer, "name_zh"), (_district_points(), "name_zh"), (towns(), "name")):
+        if table.empty:
+            continue
+        lons, lats = table.lon.astype(float).to_numpy(), table.lat.astype(float).to_numpy()
+        near = (abs(lons - lon) <= tolerance) & (abs(lats - lat) <= tolerance)
+        if near.any():
+            return str(table[column].to_numpy()[near][0])
+    return None
+
+
 PLACES_COLUMNS = ["name_zh", "name_en", "kind", "district_zh", "adcode", "lon", "lat", "source", "aliases"]
 
 

@@ -9,12 +9,16 @@ the part inside the unit. Units are Chongqing districts and Sichuan cities
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import shapely
 
 from geo.model import AREAL_CATEGORIES, CATEGORIES, KINDS, LINEAR_CATEGORIES, LOCATION_SOURCES, PRECISIONS, STATUSES
+
+#: Issue 9's cap: no single point should carry more records than this.
+POINT_CAP = 25
 
 
 def district_stats(projects: pd.DataFrame, joined: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
@@ -94,13 +98,16 @@ def format_report(projects: pd.DataFrame, failures: list, *, plan_titles: dict[s
 
 
 
-def placement_figures(projects: pd.DataFrame, *, programmes: Collection[str] = ()) -> dict[str, object]:
+def placement_figures(projects: pd.DataFrame, *, programmes: Collection[str] = ()) -> dict[str, Any]:
     """The figures of issue 9's "Done when", over the records that are drawn or listed.
 
     ``on_unit_point_share``: share of records whose geometry is a district's or
     city's representative point (precision ``district``/``city``);
     ``max_on_one_point`` and ``busiest_point``: the most records sharing one
-    point (any precision, multi-point parts counted); ``linear_not_lines``:
+    point (any precision, multi-point parts counted); ``over_cap``: every
+    point carrying more than :data:`POINT_CAP` records, as ``((lon, lat), n)``,
+    most first (the busiest point alone would hide a second stack over the
+    cap); ``linear_not_lines``:
     rail, metro and expressway records drawn, but not as lines (names);
     ``linear_unplaced``: those with no geometry that are not programmes (a
     course no evidence gives, ``not_line: course_not_stated``);
@@ -126,6 +133,7 @@ def placement_figures(projects: pd.DataFrame, *, programmes: Collection[str] = (
         "on_unit_point_share": on_unit / n,
         "max_on_one_point": int(per_point.iat[0]) if len(per_point) else 0,
         "busiest_point": tuple(float(v) for v in per_point.index[0]) if len(per_point) else None,
+        "over_cap": [((float(x), float(y)), int(n)) for (x, y), n in per_point[per_point > POINT_CAP].items()],
         "linear_not_lines": linear.name_zh[drawn].tolist(),
         "linear_unplaced": linear.name_zh[~drawn & ~programme].tolist(),
         "linear_programmes": linear.name_zh[programme].tolist(),
@@ -134,12 +142,21 @@ def placement_figures(projects: pd.DataFrame, *, programmes: Collection[str] = (
     }
 
 
-def format_placement(figures: dict, duplicates: list, *, names: dict[str, str] | None = None) -> str:
-    """The placement figures and duplicate candidates as report text."""
+def format_placement(figures: dict, duplicates: list, *, names: dict[str, str] | None = None, place_names: dict | None = None) -> str:
+    """The placement figures and duplicate candidates as report text.
+
+    ``names`` maps record ids to names (duplicate candidates); ``place_names``
+    maps a point ``(lon, lat)`` of ``figures["over_cap"]`` to the name of its
+    place (:func:`geo.gazetteer.name_at`); an unnamed point shows its coordinates only.
+    """
+    over = figures.get("over_cap", [])
+    place_names = place_names or {}
     lines = [
         "\nPlacement (issue 9 targets in brackets):",
         f"  on a district/city point     {figures['on_unit_point']:>6}  {figures['on_unit_point_share']:.1%}  [<= 25%]",
-        f"  most records on one point    {figures['max_on_one_point']:>6}  at {figures['busiest_point']}  [<= 25]",
+        f"  most records on one point    {figures['max_on_one_point']:>6}  at {figures['busiest_point']}  [<= {POINT_CAP}]",
+        f"  points over {POINT_CAP} records       {len(over):>6}  [0]",
+        *(f"    {place_names.get(xy) or '?'} {xy}: {n}" for xy, n in over),
         f"  rail/metro/expressway not lines  {len(figures['linear_not_lines']) + len(figures['linear_unplaced']):>6}  [0]"
         f" (drawn otherwise {len(figures['linear_not_lines'])}, course not stated {len(figures['linear_unplaced'])})",
         f"  rail/metro/expressway programmes {len(figures['linear_programmes']):>6}  (several lines, not one: no line by rule)",

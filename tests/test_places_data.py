@@ -228,6 +228,9 @@ def _place_xy(name_zh: str) -> list[float]:
     ("六店子片区断头路", "渝州路街道", "六店社区"),
     ("沉香博物馆", "黄桷坪街道", "黄桷坪钢琴博物馆"),  # a public tourism route: a short walk from the piano museum
     ("李政道科学与艺术学院", "九龙半岛", "九龙半岛的建设内容"),  # a 2021 news report on the Jiulong Peninsula
+    ("九龙半岛文化艺术会馆", "九龙半岛", "名称中的“九龙半岛”"),  # was at 黄桷坪街道 by a curated town
+    ("艺术博物馆", "九龙半岛", "塑造‘一个美术半岛’"),  # the plan's section on the art peninsula
+    ("钢琴博物馆", "黄桷坪街道", "黄桷坪钢琴博物馆"),
 ])
 def test_shipped_placements(record, place, word):
     feature = _built()[record]
@@ -247,6 +250,23 @@ def test_the_same_place_word_always_gives_the_same_point():
     assert {place: pts for place, pts in groups.items() if len(pts) != 1} == {}
 
 
+def test_a_town_level_record_is_at_the_place_its_own_name_names():
+    """The same place always gets the same point: a record named after a gazetteer place (九龙半岛文化艺术会馆)
+    is not put at a neighbouring one (黄桷坪街道) by a curated town; the longest place name in the name decides."""
+    table = gazetteer.places()
+    table = table[table.match.str.len() >= 2]
+    wrong = {}
+    for name, feature in _built().items():
+        if feature["properties"]["location_precision"] != "town" or feature["geometry"]["type"] != "Point":
+            continue
+        hits = table[[m in name for m in table.match]]
+        if not hits.empty:
+            best = hits.loc[hits.match.str.len().idxmax()]
+            if feature["geometry"]["coordinates"] != pytest.approx([best.lon, best.lat], abs=1e-5):
+                wrong[name] = (best.name_zh, gazetteer.name_at(*feature["geometry"]["coordinates"]))
+    assert wrong == {}
+
+
 @pytest.mark.parametrize("reader, columns", [("_places", "PLACES_COLUMNS"), ("_communities", "COMMUNITY_COLUMNS")])
 def test_a_gazetteer_table_without_its_columns_is_refused_naming_file_and_columns(tmp_path, reader, columns):
     from geo import gazetteer
@@ -258,3 +278,14 @@ def test_a_gazetteer_table_without_its_columns_is_refused_naming_file_and_column
     with pytest.raises(DataFileError) as caught:
         getattr(gazetteer, reader)(str(path), 0.0)
     assert "table.csv" in str(caught.value) and f"missing columns {expected[-1]}" in str(caught.value)
+
+
+def test_name_at_names_a_point_by_the_gazetteer_that_holds_it():
+    """The report names a stacked point after its place: finer gazetteer (Chinese) first, then districts, then GeoNames."""
+    assert gazetteer.name_at(106.32124, 29.29418) == "西彭镇"  # in places.csv and (as Xipeng) in towns.csv
+    assert gazetteer.name_at(106.533, 29.488) == "黄桷坪街道"
+    lon, lat, _ = gazetteer.district_point("渝中区")
+    assert gazetteer.name_at(lon, lat) == "渝中区"
+    xianfeng = gazetteer.towns().query("name == 'Xianfeng' and district_zh == '江津区'").iloc[0]
+    assert gazetteer.name_at(xianfeng.lon, xianfeng.lat) == "Xianfeng"
+    assert gazetteer.name_at(106.0001, 29.0001) is None

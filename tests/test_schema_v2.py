@@ -14,6 +14,8 @@ from geo.join import join
 from geo.stats import counts, district_stats
 from geo.validate import check_records, first_person_words, validate_file
 
+from .helpers import make_frame, make_record
+
 PLANS = ["jlp14", "cq2023"]
 
 
@@ -165,3 +167,40 @@ def test_cli_kind_filter(tmp_path, capsys):
     assert main(["join", "--kind", "designation", "--out", str(out)]) == 0
     assert main(["join", "--kind", "brand"]) == 2
     assert "filter kind: unknown value 'brand'" in capsys.readouterr().err
+
+
+def test_report_lists_every_point_over_the_cap_not_only_the_busiest(tmp_path):
+    """Issue 9's cap: a second stack over 25 must be listed, not hidden behind the busiest one."""
+    from geo.stats import POINT_CAP, format_placement, placement_figures
+
+    busiest, second, under = (106.05, 29.05), (106.06, 29.06), (106.07, 29.07)
+    sizes = {busiest: POINT_CAP + 3, second: POINT_CAP + 1, under: POINT_CAP}
+    records = [
+        make_record(f"S{x}-{i}", geometry={"type": "Point", "coordinates": list(xy)}, location_precision="town")
+        for x, (xy, n) in enumerate(sizes.items()) for i in range(n)
+    ]
+    fig = placement_figures(make_frame(records, tmp_path))
+    assert fig["max_on_one_point"] == POINT_CAP + 3 and fig["busiest_point"] == busiest
+    assert fig["over_cap"] == [(busiest, POINT_CAP + 3), (second, POINT_CAP + 1)]  # at the cap is not over it
+    text = format_placement(fig, [], place_names={busiest: "甲镇", second: "乙街道"})
+    assert f"points over {POINT_CAP} records            2" in text
+    assert f"甲镇 {busiest}: {POINT_CAP + 3}" in text and f"乙街道 {second}: {POINT_CAP + 1}" in text
+    assert str(under) not in text
+
+
+def test_report_command_names_each_point_over_the_cap(tmp_path, capsys):
+    """`geo report` names every stack over the cap after its gazetteer place, both of them."""
+    from geo.__main__ import main
+    from geo.stats import POINT_CAP
+
+    stacks = {(106.32124, 29.29418): POINT_CAP + 2, (106.533, 29.488): POINT_CAP + 1}  # 西彭镇's and 黄桷坪街道's points
+    records = [
+        make_record(f"C{k}-{i}", geometry={"type": "Point", "coordinates": list(xy)}, location_precision="town", admin_stated=["九龙坡区"])
+        for k, (xy, n) in enumerate(stacks.items()) for i in range(n)
+    ]
+    path = tmp_path / "catalog.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": records}, ensure_ascii=False), encoding="utf-8")
+    assert main(["report", "--catalog", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"points over {POINT_CAP} records            2" in out
+    assert f"西彭镇 (106.32124, 29.29418): {POINT_CAP + 2}" in out and f"黄桷坪街道 (106.533, 29.488): {POINT_CAP + 1}" in out
