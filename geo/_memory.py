@@ -28,8 +28,18 @@ def _libc():
 
 
 def release_memory() -> bool:
-    """Collect garbage, then ask glibc to return free memory to the system; False where that is not possible."""
+    """Collect garbage, then ask glibc to return free memory to the system; False where that is not possible.
+
+    Objects frozen by :func:`freeze_long_lived` are thawed for this collection and what survives
+    it is frozen again: sessions alive when the catalog was frozen leave cycles behind when they
+    close, and those must not stay for good.
+    """
+    frozen = gc.get_freeze_count() > 0
+    if frozen:
+        gc.unfreeze()
     gc.collect()
+    if frozen:
+        gc.freeze()
     lib = _libc()
     if lib is None:
         return False

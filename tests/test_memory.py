@@ -193,3 +193,21 @@ def test_catalog_reload_thaws_the_old_catalog_and_freezes_the_new(monkeypatch):
     monkeypatch.setattr(atlas_ui, "_atlas_cached", _Loader(steps, fails=True))
     atlas_ui._reload_atlas(("k2",))
     assert steps == ["thaw", "load", "freeze"] and atlas_ui._last_good["atlas"] == "new"  # the last good one, frozen again
+
+
+def test_releasing_memory_frees_frozen_cycles_and_keeps_the_rest_frozen():
+    import gc
+    import weakref
+
+    cycle = _Cycle()
+    alive = weakref.ref(cycle)
+    keep = _Cycle()
+    try:
+        _memory.freeze_long_lived()  # e.g. a session alive when the catalog loaded …
+        del cycle  # … closes later
+        assert _memory.release_memory() is True
+        assert alive() is None  # its cycles are freed
+        assert gc.get_freeze_count() > 0  # what is still alive is frozen again
+    finally:
+        _memory.thaw_long_lived()
+    assert keep.me is keep
