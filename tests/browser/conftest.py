@@ -38,6 +38,9 @@ def browser():
 
 
 _COUNT_JS = DRAWN_LAYERS_JS
+#: Whether Streamlit has finished the page's script run (1.67 sets ``data-test-script-state`` on the app element:
+#: "initial", "running", "notRunning", ...). Its status widget only shows a while after a run has started.
+SCRIPT_IDLE_JS = "() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') === 'notRunning'"
 #: Screen positions (in the frame) of drawn project features: [id, x, y].
 PROJECT_POSITIONS_JS = """() => { const k = Object.keys(window).find(n => n.startsWith('map_')); const m = window[k]; const out = [];
   m.eachLayer(l => { const f = l.feature; if (!f || !f.properties || !f.properties.id) return;
@@ -88,9 +91,9 @@ def open_page(browser):
         p.page.close()
 
 
-def wait_until(predicate, timeout: float = 30.0):
-    """``predicate()``'s first truthy value, polled every 0.3 s; an AssertionError after ``timeout`` seconds.
-    Exceptions count as "not yet": frames come and go while Streamlit reruns."""
+def wait_until(predicate, timeout: float = 30.0, message: str = "condition not met"):
+    """``predicate()``'s first truthy value, polled every 0.3 s; an AssertionError (``message``) after ``timeout``
+    seconds. Exceptions count as "not yet": frames come and go while Streamlit reruns."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
@@ -100,4 +103,16 @@ def wait_until(predicate, timeout: float = 30.0):
         except Exception:
             pass
         time.sleep(0.3)
-    raise AssertionError(f"condition not met within {timeout:.0f} s")
+    raise AssertionError(f"{message} within {timeout:.0f} s")
+
+
+def wait_stable(read, timeout: float = 30.0, message: str = "no stable value"):
+    """``read()``'s value once two polls in a row (0.3 s apart) return the same truthy value, e.g. positions on a
+    map that is still fitting its view; an AssertionError after ``timeout`` seconds."""
+    seen: list = []
+
+    def _settled():
+        seen.append(read())
+        return seen[-1] if len(seen) > 1 and seen[-1] and seen[-1] == seen[-2] else None
+
+    return wait_until(_settled, timeout, message)
