@@ -41,6 +41,17 @@ def browser():
         b.close()
 
 
+@pytest.fixture(scope="session")
+def context(browser):
+    """One browser context (1400 × 950) for the app's pages: its HTTP cache and renderer process serve every tab,
+    so the front end is fetched and compiled once per worker, not once per page (a fresh context per page cost
+    2.5 × the CPU, docs/PERFORMANCE.md "Test suite wall time"). Tabs stay independent: each is its own
+    Streamlit session with its own sessionStorage, and the app keeps no cookie or localStorage."""
+    c = browser.new_context(viewport={"width": 1400, "height": 950})
+    yield c
+    c.close()
+
+
 _COUNT_JS = DRAWN_LAYERS_JS
 #: Whether Streamlit has finished the page's script run (1.67 sets ``data-test-script-state`` on the app element:
 #: "initial", "running", "notRunning", ...). Its status widget only shows a while after a run has started.
@@ -59,8 +70,8 @@ LABELS_JS = """() => { const k = Object.keys(window).find(n => n.startsWith('map
 class Page:
     """A page with its console errors and failed requests recorded."""
 
-    def __init__(self, browser, url: str):
-        self.page = browser.new_page(viewport={"width": 1400, "height": 950})
+    def __init__(self, context, url: str):
+        self.page = context.new_page()
         self.errors: list[str] = []
         self.failed: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
@@ -82,11 +93,11 @@ class Page:
 
 
 @pytest.fixture
-def open_page(browser):
+def open_page(context):
     pages = []
 
     def _open(url):
-        p = Page(browser, url)
+        p = Page(context, url)
         pages.append(p)
         return p
 

@@ -138,11 +138,11 @@ def _tiled_frame(page, timeout: float = 120):
     raise AssertionError("the tiled map did not paint")
 
 
-def test_app_draws_tiles_past_the_threshold_and_a_click_selects(tiled_app, browser, atlas):
+def test_app_draws_tiles_past_the_threshold_and_a_click_selects(tiled_app, context, atlas):
     projects = atlas.projects
     pick = projects[(projects.geom_kind == "point") & (projects.location_precision == "exact") & (projects.status == "operating")].iloc[0]
     lon, lat = shapely.get_coordinates(pick.geometry)[0]
-    page = browser.new_page(viewport={"width": 1400, "height": 950})
+    page = context.new_page()
     try:
         page.goto(tiled_app + f"/?lat={lat:.5f}&lon={lon:.5f}&z=12")
         frame = _tiled_frame(page)
@@ -162,10 +162,10 @@ def test_app_draws_tiles_past_the_threshold_and_a_click_selects(tiled_app, brows
         page.close()
 
 
-def test_tiled_map_reaches_district_level_records_through_one_badge_per_place(tiled_app, browser):
+def test_tiled_map_reaches_district_level_records_through_one_badge_per_place(tiled_app, context):
     """Records known only to a district are not tiles: one badge per place (count and name), and a click on it
     opens the place's list, as on the inline map."""
-    page = browser.new_page(viewport={"width": 1400, "height": 950})
+    page = context.new_page()
     try:
         page.goto(tiled_app + "/?district=500107")
         frame = _tiled_frame(page)
