@@ -37,8 +37,8 @@ new MutationObserver(() => { window.__atlasLastChange = performance.now(); })
   .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});"""
 #: Whether the page has settled: Streamlit's script run is over (``data-test-script-state``), the main block
 #: has content, every frame has loaded (a folium frame has drawn its map), and the DOM has not changed for
-#: 0.5 s. The last clause is there because Streamlit paints some elements (the map's frame, an exception box)
-#: after the state turns "notRunning": checking then would miss them.
+#: 0.5 s. The last two clauses are there because Streamlit paints some elements after the state turns
+#: "notRunning" (the map's frame was seen to appear up to a second later): checking then would miss them.
 SETTLED_JS = """() => {
   const app = document.querySelector('[data-testid=stApp]');
   const main = document.querySelector('[data-testid=stMainBlockContainer]');
