@@ -86,23 +86,42 @@ def _private_caches(tmp_path_factory):
         yield
 
 
-#: Modules whose tests use ``app_url`` (one ``streamlit run`` per worker session): one xdist work unit.
-APP_URL_MODULES = frozenset(f"tests/browser/{name}.py" for name in ("test_hostile_urls", "test_map_in_chromium", "test_map_planner"))
+#: The slowest work units (modules), slowest first (docs/PERFORMANCE.md "Test suite wall time"): handed out
+#: before the rest, so no long module starts last on one worker while the other one idles.
+SLOW_FIRST = tuple(f"tests/{name}.py" for name in (
+    "browser/test_hostile_urls", "browser/test_workbench_edit", "browser/test_vector_tiles", "test_scale",
+    "browser/test_review_osm", "test_render", "test_app", "test_workbench_app", "test_store", "test_hostile_files",
+))
+#: Modules whose tests use ``app_url`` (one ``streamlit run`` per worker session): one xdist work unit, named after
+#: the first, so one app server serves them all (the machine is short of CPU, not of balance: a second server
+#: would cost more than it saves).
+APP_URL_MODULES = tuple(f"tests/browser/{name}.py" for name in ("test_hostile_urls", "test_map_in_chromium", "test_map_planner", "test_map_view"))
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """``make test`` (pytest-xdist): a module's tests stay on one worker, and the ``app_url`` modules share one.
+    """``make test`` (pytest-xdist): a module's tests stay on one worker, the ``app_url`` modules share one, and
+    the slowest units are handed out first (so none starts last on one worker while the other idles).
 
     So no module fixture (an app server, a dask cluster, a built file) or session server starts twice.
-    (``--dist loadgroup`` would do this with marks, but pytest-xdist 3.8 renames ``item._nodeid``, which
+    (``--dist loadgroup`` would group with marks, but pytest-xdist 3.8 renames ``item._nodeid``, which
     pytest 9 no longer reads: the groups are silently lost.)
     """
     from xdist.scheduler import LoadScopeScheduling
 
     class ModuleScheduling(LoadScopeScheduling):
+        _ordered = False
+
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
-            return "browser-app" if module in APP_URL_MODULES else module
+            return APP_URL_MODULES[0] if module in APP_URL_MODULES else module
+
+        def _assign_work_unit(self, node) -> None:
+            if not self._ordered:  # the queue is complete at the first assignment
+                for scope in reversed(SLOW_FIRST):
+                    if scope in self.workqueue:
+                        self.workqueue.move_to_end(scope, last=False)
+                self._ordered = True
+            super()._assign_work_unit(node)
 
     return ModuleScheduling(config, log)

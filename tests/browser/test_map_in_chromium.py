@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import io
 import re
-import time
 
 import pytest
 from PIL import Image
 
-from .conftest import _COUNT_JS, LABELS_JS, PROJECT_POSITIONS_JS
+from .conftest import _COUNT_JS, LABELS_JS, PROJECT_POSITIONS_JS, wait_stable, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -26,9 +25,8 @@ def test_map_paints_offline_with_no_errors(app_url, open_page):
     assert frame.evaluate(_COUNT_JS) > 100  # boundaries + lines + labels
     labels = frame.locator(".atlas-label").all_inner_texts()
     assert len(labels) >= 59 and "九龙坡区" in labels  # 38 districts + 21 cities, Chinese names
-    time.sleep(1.0)
-    map_png = frame.locator(".leaflet-container").screenshot()
-    assert _distinct_colours(map_png) > 30, "map screenshot looks blank"
+    # the canvas paints on a later animation frame: screenshots until one is not blank
+    wait_until(lambda: _distinct_colours(frame.locator(".leaflet-container").screenshot()) > 30, 20, "map screenshot looks blank")
     assert p.failed == [], p.failed  # every asset served by the app itself; nothing failed
     assert [e for e in p.errors if "favicon" not in e] == []
 
@@ -45,9 +43,9 @@ def test_chinese_text_renders_as_glyphs(app_url, open_page):
 def test_click_project_shows_detail(app_url, open_page):
     p = open_page(app_url + "/?category=airport&precision=exact,approximate")
     frame = p.map_frame(min_paths=5)
-    time.sleep(1.5)
-    positions = [pos for pos in frame.evaluate(PROJECT_POSITIONS_JS) if 30 < pos[1] < 900 and 30 < pos[2] < 600]
-    assert positions, "no project visible on the map"
+    # positions once the map has stopped fitting its view (the same in two polls)
+    positions = wait_stable(lambda: [pos for pos in frame.evaluate(PROJECT_POSITIONS_JS) if 30 < pos[1] < 900 and 30 < pos[2] < 600],
+                            message="no project visible on the map")
     box = frame.frame_element().bounding_box()
     _, x, y = positions[0]
     p.page.mouse.click(box["x"] + x, box["y"] + y)

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import re
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.browser.conftest import wait_until
+from tests.browser.conftest import SCRIPT_IDLE_JS, wait_until
 
 pytestmark = pytest.mark.browser
 
 BOUNDS_JS = "() => { const b = window.map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }"
-#: Whether a script run is under way (Streamlit's status widget shows while one runs).
-RUNNING_JS = "() => !!document.querySelector('[data-testid=stStatusWidget]')"
+#: Counts the script runs that start from now on (``data-test-script-state`` turning "running"), however short.
+COUNT_RUNS_JS = """() => { window.__atlasRuns = 0; const app = document.querySelector('[data-testid=stApp]');
+  new MutationObserver(() => { if (app.getAttribute('data-test-script-state') === 'running') window.__atlasRuns++; })
+    .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']}); }"""
 
 
 def _wait(predicate, timeout: float = 60.0):
@@ -38,22 +39,23 @@ def test_pan_reaches_the_url_the_server_a_new_page_and_the_export_frame(app_url,
     p = open_page(app_url + "/")
     p.map_frame(min_paths=5)
     page = p.page
-    _wait(lambda: not page.evaluate(RUNNING_JS))
+    _wait(lambda: page.evaluate(SCRIPT_IDLE_JS))
     frame = _wait(lambda: next((f for f in page.frames if f.evaluate("() => !!window.__atlasView")), None))  # the map has reported once
     assert "z=" in _href(page)
 
+    page.evaluate(COUNT_RUNS_JS)
     frame.evaluate("() => { window.map.setView([29.56, 106.55], 11); }")  # a pan and zoom, as a planner's drag would end
     # 1. The address bar holds the view (4 decimals resolve a pixel at zoom 11), without a rerun.
     _wait(lambda: _query(_href(page)).get("z") == "11", timeout=20)
     assert _query(_href(page))["lat"] == "29.5600" and _query(_href(page))["lon"] == "106.5500"
-    time.sleep(1.5)
-    assert not page.evaluate(RUNNING_JS), "the pan started a rerun"
+    # A rerun would start within moments of the map's report: watch 1.5 s for one (a "no", so a time window).
+    page.wait_for_timeout(1500)
+    assert page.evaluate("() => window.__atlasRuns") == 0, "the pan started a rerun"
 
     # 2. The next rerun (here: switching to English) brings the view to the server: it writes the
     #    address bar again with the new language and the same view, not a stale one.
     page.get_by_text("English").first.click()
-    _wait(lambda: _query(_href(page)).get("lang") == "en")
-    time.sleep(1.0)
+    _wait(lambda: _query(_href(page)).get("lang") == "en" and page.evaluate(SCRIPT_IDLE_JS))  # the run has written it
     q = _query(_href(page))
     assert (q["lat"], q["lon"], q["z"]) == ("29.5600", "106.5500", "11")
     rebuilt = _map_frame(page)  # the language is part of the base map: rebuilt at the reported view
@@ -62,7 +64,7 @@ def test_pan_reaches_the_url_the_server_a_new_page_and_the_export_frame(app_url,
     # 3. The link opens at exactly that view in a new page.
     other = open_page(_href(page))
     fresh = other.map_frame(min_paths=5)
-    time.sleep(1.0)
+    _wait(lambda: other.page.evaluate(SCRIPT_IDLE_JS))  # the run that frames the map is over
     assert fresh.evaluate("() => window.map.getZoom()") == 11
     c = fresh.evaluate("() => { const c = window.map.getCenter(); return [c.lat, c.lng]; }")
     assert abs(c[0] - 29.56) < 1e-4 and abs(c[1] - 106.55) < 1e-4

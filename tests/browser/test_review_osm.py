@@ -46,8 +46,8 @@ def osm_app(tmp_path_factory):
     store.reset_engines()
 
 
-def test_reviewer_accepts_an_osm_proposal_in_the_browser(browser, osm_app):
-    page = browser.new_page(viewport={"width": 1400, "height": 950})
+def test_reviewer_accepts_an_osm_proposal_in_the_browser(context, osm_app):
+    page = context.new_page()
     try:
         page.goto(osm_app["url"] + "/Review_审核")
         page.get_by_text("OpenStreetMap 匹配").first.wait_for(timeout=90000)

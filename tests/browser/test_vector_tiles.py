@@ -17,12 +17,29 @@ from geo import settings, vtiles
 from geo.styles import CATEGORY_COLORS
 from layers.vector_tiles import standalone_map
 from scripts.range_server import serving
+from tests.browser.conftest import SCRIPT_IDLE_JS, wait_stable, wait_until
 
 pytestmark = pytest.mark.browser
 
 
 def _rgb(color: str) -> np.ndarray:
     return np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)])
+
+
+def _screenshot(page) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("RGB")).astype(int)
+
+
+def _painted(page, test) -> list[np.ndarray] | None:
+    """``[screenshot]`` if ``test(screenshot)`` holds, else None: for :func:`wait_until` (an array has no truth value)."""
+    shot = _screenshot(page)
+    return [shot] if test(shot) else None
+
+
+def _near(shot: np.ndarray, x: float, y: float, r: int, rgb: np.ndarray) -> int:
+    """How many pixels within ``r`` of ``x, y`` have about the colour ``rgb``."""
+    near = shot[int(y) - r:int(y) + r + 1, int(x) - r:int(x) + r + 1]
+    return int((np.abs(near - rgb).sum(axis=2) < 60).sum())
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +68,6 @@ def test_pmtiles_map_paints_and_click_returns_the_id(site, browser, fixture_proj
     try:
         page.goto(site + "/index.html")
         page.wait_for_function("() => window.__atlasTilesPainted !== undefined", timeout=30_000)
-        time.sleep(0.3)
         assert all(u.startswith(site) for u in requests), [u for u in requests if not u.startswith(site)]
         assert any(u.endswith(".pmtiles") and s == 206 for u, s in statuses)
         attribution = page.inner_text(".leaflet-control-attribution")
@@ -61,10 +77,9 @@ def test_pmtiles_map_paints_and_click_returns_the_id(site, browser, fixture_proj
         lon, lat = shapely.get_coordinates(point.geometry)[0]
         x, y = page.evaluate(f"() => {{ const k = Object.keys(window).find(n => n.startsWith('map_'));"
                              f" const p = window[k].latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }}")
-        shot = np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("RGB")).astype(int)
-        near = shot[int(y) - 14:int(y) + 15, int(x) - 14:int(x) + 15]
-        close = np.abs(near - _rgb(CATEGORY_COLORS[point.category])).sum(axis=2) < 60
-        assert close.sum() >= 5, "the point is not painted in its category colour"
+        colour = _rgb(CATEGORY_COLORS[point.category])
+        # the tile canvas shows on a later animation frame: screenshots until the point is there
+        (shot,) = wait_until(lambda: _painted(page, lambda s: _near(s, x, y, 14, colour) >= 5), 20, "the point is not painted in its category colour")
         Image.fromarray(shot.astype(np.uint8)).save("/tmp/scale/vt_test.png") if __import__("os").environ.get("ATLAS_KEEP_SHOT") else None
         empty = shot[150:200, 700:750]  # north-east of every fixture project: Leaflet's grey only
         assert (np.abs(empty - 221) < 3).all(), "an empty area is painted"
@@ -81,16 +96,13 @@ def test_category_filter_hides_features_in_the_browser(site, browser, fixture_pr
     try:
         page.goto(site + "/rail.html")
         page.wait_for_function("() => window.__atlasTilesPainted !== undefined", timeout=30_000)
-        time.sleep(0.3)
         point = fixture_projects[(fixture_projects.geom_kind == "point") & (fixture_projects.category != "rail")].iloc[0]
         lon, lat = shapely.get_coordinates(point.geometry)[0]
         x, y = page.evaluate(f"() => {{ const k = Object.keys(window).find(n => n.startsWith('map_'));"
                              f" const p = window[k].latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }}")
-        shot = np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("RGB")).astype(int)
-        near = shot[int(y) - 14:int(y) + 15, int(x) - 14:int(x) + 15]
-        assert (np.abs(near - _rgb(CATEGORY_COLORS[point.category])).sum(axis=2) < 60).sum() == 0
-        rail = shot[:, :, 0] - shot[:, :, 1] > 100  # the red railway is still drawn
-        assert rail.sum() > 50
+        # the red railway is still drawn (waited for: only a painted screenshot shows the point is not)
+        (shot,) = wait_until(lambda: _painted(page, lambda s: (s[:, :, 0] - s[:, :, 1] > 100).sum() > 50), 20, "the railway is not drawn")
+        assert _near(shot, x, y, 14, _rgb(CATEGORY_COLORS[point.category])) == 0
     finally:
         page.close()
 
@@ -126,23 +138,21 @@ def _tiled_frame(page, timeout: float = 120):
     raise AssertionError("the tiled map did not paint")
 
 
-def test_app_draws_tiles_past_the_threshold_and_a_click_selects(tiled_app, browser, atlas):
+def test_app_draws_tiles_past_the_threshold_and_a_click_selects(tiled_app, context, atlas):
     projects = atlas.projects
     pick = projects[(projects.geom_kind == "point") & (projects.location_precision == "exact") & (projects.status == "operating")].iloc[0]
     lon, lat = shapely.get_coordinates(pick.geometry)[0]
-    page = browser.new_page(viewport={"width": 1400, "height": 950})
+    page = context.new_page()
     try:
         page.goto(tiled_app + f"/?lat={lat:.5f}&lon={lon:.5f}&z=12")
         frame = _tiled_frame(page)
-        time.sleep(1.0)
+        wait_until(lambda: page.evaluate(SCRIPT_IDLE_JS))  # the page's run is over: no layer still to come
         assert frame.evaluate("() => document.querySelectorAll('.leaflet-interactive').length") < 400  # no inline project layers
         x, y = frame.evaluate(f"() => {{ const k = Object.keys(window).find(n => n.startsWith('map_'));"
                               f" const p = window[k].latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }}")
         box = frame.frame_element().bounding_box()
-        shot = np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("RGB")).astype(int)
-        cx, cy = int(box["x"] + x), int(box["y"] + y)
-        near = shot[cy - 12:cy + 13, cx - 12:cx + 13]
-        assert (np.abs(near - _rgb(CATEGORY_COLORS[pick.category])).sum(axis=2) < 60).sum() >= 5, "the point is not painted"
+        cx, cy = box["x"] + x, box["y"] + y
+        wait_until(lambda: _near(_screenshot(page), cx, cy, 12, _rgb(CATEGORY_COLORS[pick.category])) >= 5, 20, "the point is not painted")
         page.mouse.click(box["x"] + x, box["y"] + y)
         picked = frame.evaluate("() => window.__atlasPicked")
         assert picked in set(projects.id), picked
@@ -152,20 +162,17 @@ def test_app_draws_tiles_past_the_threshold_and_a_click_selects(tiled_app, brows
         page.close()
 
 
-def test_tiled_map_reaches_district_level_records_through_one_badge_per_place(tiled_app, browser):
+def test_tiled_map_reaches_district_level_records_through_one_badge_per_place(tiled_app, context):
     """Records known only to a district are not tiles: one badge per place (count and name), and a click on it
     opens the place's list, as on the inline map."""
-    page = browser.new_page(viewport={"width": 1400, "height": 950})
+    page = context.new_page()
     try:
         page.goto(tiled_app + "/?district=500107")
         frame = _tiled_frame(page)
         badges_js = """() => [...document.querySelectorAll('.atlas-badge')].map(b => {
             const r = b.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2, Number(b.innerText)]; })"""
-        deadline = time.time() + 60
-        while not frame.evaluate(badges_js) and time.time() < deadline:
-            time.sleep(0.5)
-        time.sleep(1.0)  # the district framing settles
-        x, y, n = max(frame.evaluate(badges_js), key=lambda b: b[2])
+        badges = wait_stable(lambda: frame.evaluate(badges_js), 60, "no place badges")  # the same in two polls: the district framing is over
+        x, y, n = max(badges, key=lambda b: b[2])
         assert n > 50  # Jiulongpo's district-level records together on one symbol
         box = frame.frame_element().bounding_box()
         page.mouse.click(box["x"] + x, box["y"] + y)
