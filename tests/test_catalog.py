@@ -74,3 +74,31 @@ def test_shipped_zones_were_built_with_the_shipped_catalog():
     zones, notice = catalog.load_zones()
     assert notice is None
     assert len(zones) >= 5 and set(zones.columns) >= {"name_zh", "project_id", "geometry"}
+
+
+# Belt/axis names the plans use for something planted or built along its length, not for a label.
+_BUILT_BELTS = {"两岸青山·千里林带": "a forest belt that is planted (afforestation along the Yangtze)"}
+
+
+def test_belt_and_axis_labels_are_designations(atlas):
+    """A 带/轴 of a plan's spatial layout or an industry belt is a label over many places (DATA_MODEL, "Projects and
+    designations"); audit sample 5 found the two 带 of Liangjiang's "一核两带" kept as projects beside their five
+    axes kept as designations."""
+    p = atlas.projects
+    names = p.name_zh.str.strip('“”"')
+    labels = p[names.str.endswith(("带", "轴")) & ~names.isin(list(_BUILT_BELTS))]
+    assert len(labels) >= 15
+    assert labels[labels.kind != "designation"].name_zh.tolist() == []
+    assert set(p[names.isin(list(_BUILT_BELTS))].kind) == {"project"}
+
+
+def test_a_two_province_centre_is_not_folded_into_its_chongqing_core(atlas):
+    """joint2021's 成渝综合性科学中心 has cores in 天府新区 and at 金凤: it is its own region-wide designation, and the
+    Chongqing core named by cq2023 is a project at 金凤 holding only its own words (audit sample 5)."""
+    p = atlas.projects.set_index("name_zh")
+    assert {"成渝综合性科学中心", "成渝(金凤)综合性科学中心"} <= set(p.index), "one of the two records is missing (merged?)"
+    whole, core = p.loc["成渝综合性科学中心"], p.loc["成渝(金凤)综合性科学中心"]
+    assert (whole.kind, whole.location_precision, whole.scope, whole.geometry) == ("designation", "region", "成渝地区", None)
+    assert "joint2021" in {a["plan"] for a in whole.plans}
+    assert core.kind == "project" and {a["plan"] for a in core.plans} == {"cq2023"}
+    assert "金凤" in core.location_note_zh and core.location_precision == "town"
