@@ -92,13 +92,21 @@ def test_belt_and_axis_labels_are_designations(atlas):
     assert set(p[names.isin(list(_BUILT_BELTS))].kind) == {"project"}
 
 
-def test_a_two_province_centre_is_not_folded_into_its_chongqing_core(atlas):
-    """joint2021's 成渝综合性科学中心 has cores in 天府新区 and at 金凤: it is its own region-wide designation, and the
-    Chongqing core named by cq2023 is a project at 金凤 holding only its own words (audit sample 5)."""
+@pytest.mark.parametrize(
+    "whole, core, whole_words",
+    [
+        ("成渝综合性科学中心", "成渝(金凤)综合性科学中心", "建设成渝综合性科学中心"),
+        ("西部科学城", "西部(重庆)科学城", "一城多园"),
+    ],
+)
+def test_a_two_province_whole_is_not_folded_into_its_chongqing_part(atlas, whole, core, whole_words):
+    """joint2021's science centre (cores in 天府新区 and at 金凤) and its "一城多园" science city (成都, 重庆, 绵阳 …) are
+    region-wide designations of their own; the Chongqing part is a project that does not hold the whole's words
+    (audit sample 5: `merge.json` had folded each whole into its Chongqing part, drawn there only)."""
     p = atlas.projects.set_index("name_zh")
-    assert {"成渝综合性科学中心", "成渝(金凤)综合性科学中心"} <= set(p.index), "one of the two records is missing (merged?)"
-    whole, core = p.loc["成渝综合性科学中心"], p.loc["成渝(金凤)综合性科学中心"]
-    assert (whole.kind, whole.location_precision, whole.scope, whole.geometry) == ("designation", "region", "成渝地区", None)
-    assert "joint2021" in {a["plan"] for a in whole.plans}
-    assert core.kind == "project" and {a["plan"] for a in core.plans} == {"cq2023"}
-    assert "金凤" in core.location_note_zh and core.location_precision == "town"
+    assert {whole, core} <= set(p.index), "one of the two records is missing (merged?)"
+    w, c = p.loc[whole], p.loc[core]
+    assert (w.kind, w.location_precision, w.scope, w.geometry) == ("designation", "region", "成渝地区", None)
+    assert any(whole_words in a["quote"] for a in w.plans)
+    assert c.kind == "project" and c.geometry is not None
+    assert not any(whole_words in a["quote"] for a in c.plans)
