@@ -74,3 +74,39 @@ def test_shipped_zones_were_built_with_the_shipped_catalog():
     zones, notice = catalog.load_zones()
     assert notice is None
     assert len(zones) >= 5 and set(zones.columns) >= {"name_zh", "project_id", "geometry"}
+
+
+# Belt/axis names the plans use for something planted or built along its length, not for a label.
+_BUILT_BELTS = {"两岸青山·千里林带": "a forest belt that is planted (afforestation along the Yangtze)"}
+
+
+def test_belt_and_axis_labels_are_designations(atlas):
+    """A 带/轴 of a plan's spatial layout or an industry belt is a label over many places (DATA_MODEL, "Projects and
+    designations"); audit sample 5 found the two 带 of Liangjiang's "一核两带" kept as projects beside their five
+    axes kept as designations."""
+    p = atlas.projects
+    names = p.name_zh.str.strip('“”"')
+    labels = p[names.str.endswith(("带", "轴")) & ~names.isin(list(_BUILT_BELTS))]
+    assert len(labels) >= 15
+    assert labels[labels.kind != "designation"].name_zh.tolist() == []
+    assert set(p[names.isin(list(_BUILT_BELTS))].kind) == {"project"}
+
+
+@pytest.mark.parametrize(
+    "whole, core, whole_words",
+    [
+        ("成渝综合性科学中心", "成渝(金凤)综合性科学中心", "建设成渝综合性科学中心"),
+        ("西部科学城", "西部(重庆)科学城", "一城多园"),
+    ],
+)
+def test_a_two_province_whole_is_not_folded_into_its_chongqing_part(atlas, whole, core, whole_words):
+    """joint2021's science centre (cores in 天府新区 and at 金凤) and its "一城多园" science city (成都, 重庆, 绵阳 …) are
+    region-wide designations of their own; the Chongqing part is a project that does not hold the whole's words
+    (audit sample 5: `merge.json` had folded each whole into its Chongqing part, drawn there only)."""
+    p = atlas.projects.set_index("name_zh")
+    assert {whole, core} <= set(p.index), "one of the two records is missing (merged?)"
+    w, c = p.loc[whole], p.loc[core]
+    assert (w.kind, w.location_precision, w.scope, w.geometry) == ("designation", "region", "成渝地区", None)
+    assert any(whole_words in a["quote"] for a in w.plans)
+    assert c.kind == "project" and c.geometry is not None
+    assert not any(whole_words in a["quote"] for a in c.plans)

@@ -51,8 +51,9 @@ def test_reviewer_accepts_an_osm_proposal_in_the_browser(context, osm_app):
     try:
         page.goto(osm_app["url"] + "/Review_审核")
         page.get_by_text("OpenStreetMap 匹配").first.wait_for(timeout=90000)
-        assert page.get_by_text("© OpenStreetMap 贡献者,ODbL 许可").count() >= 1
-        assert page.get_by_text("node/77").count() >= 1
+        # The credit and the node's link are drawn in the same run, just after the heading: wait for them (absent = timeout).
+        page.get_by_text("© OpenStreetMap 贡献者,ODbL 许可").first.wait_for(timeout=30000)
+        page.get_by_text("node/77").first.wait_for(timeout=30000)
         page.get_by_text("登录").first.click()
         page.get_by_label("用户名").fill("rita")
         page.get_by_label("密码").fill("reviewer-pw")
