@@ -226,6 +226,7 @@ def _place_xy(name_zh: str) -> list[float]:
     ("巴渝国医城", "中梁山街道", "中梁山"),  # "以中梁山为重点的大健康服务业集聚区……加快建设巴渝国医城"
     ("滩子口地块市政道路", "黄桷坪街道", "滩子口社区"),  # a road no longer held at district level by lines.json
     ("六店子片区断头路", "渝州路街道", "六店社区"),
+    ("田坝中学西侧配套道路", "华岩镇", "田坝村社区"),  # as 田坝中学教学楼改扩建: the same school, the same place
     ("沉香博物馆", "黄桷坪街道", "黄桷坪钢琴博物馆"),  # a public tourism route: a short walk from the piano museum
     ("李政道科学与艺术学院", "九龙半岛", "九龙半岛的建设内容"),  # a 2021 news report on the Jiulong Peninsula
     ("九龙半岛文化艺术会馆", "九龙半岛", "名称中的“九龙半岛”"),  # was at 黄桷坪街道 by a curated town
