@@ -24,24 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo._browser import CHROMIUM_FLAGS, chromium_path  # noqa: E402
+from geo._browser import CHROMIUM_FLAGS, chromium_path, painted_map_frame  # noqa: E402
 from geo._browser import DRAWN_LAYERS_JS as COUNT_JS  # noqa: E402
 from scripts.serve_app import running_app  # noqa: E402
 
 SHIPPED = "_bench_shipped_page.py"  # copied next to app.py so Streamlit serves the same static/
-
-
-def map_frame(page, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        for f in page.frames:
-            try:
-                if f.locator(".leaflet-container").count() and f.evaluate(COUNT_JS) > 0:
-                    return f
-            except Exception:
-                pass
-        time.sleep(0.02)
-    raise RuntimeError("no map")
 
 
 def _repaint(page, before: int) -> float | None:
@@ -51,7 +38,7 @@ def _repaint(page, before: int) -> float | None:
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
-            f = map_frame(page, timeout=5)
+            f = painted_map_frame(page, timeout_s=5)
             if f.evaluate(COUNT_JS) != before:
                 return time.perf_counter() - t0
         except Exception:  # the map's frame is replaced while Streamlit reruns
@@ -69,21 +56,21 @@ def measure(script: str, runs: int, *, port: int | None = None, env: dict[str, s
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 950})
         page.goto(url)
-        map_frame(page, timeout=120)  # warm-up: the first session loads and joins the catalog
+        painted_map_frame(page, timeout_s=120)  # warm-up: the first session loads and joins the catalog
         results = []
         for _ in range(runs):
             page.goto(url)
             t0 = time.perf_counter()
-            frame = map_frame(page)
+            frame = painted_map_frame(page)
             first = time.perf_counter() - t0
             time.sleep(1.5)  # let boundaries and labels finish
-            frame = map_frame(page)
+            frame = painted_map_frame(page)
             before = frame.evaluate(COUNT_JS)
             frame.evaluate("() => { window.__benchMarker = 1; }")
             page.locator("[data-testid='stMultiSelect']").nth(2).click()
             repaint = _repaint(page, before)
             time.sleep(0.5)
-            kept = bool(map_frame(page).evaluate("() => window.__benchMarker === 1"))
+            kept = bool(painted_map_frame(page).evaluate("() => window.__benchMarker === 1"))
             results.append((first, repaint, kept))
         browser.close()
     return results

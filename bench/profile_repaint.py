@@ -30,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from geo._browser import painted_map_frame  # noqa: E402
+
 PORT = 8611
 
 #: Recorded in every frame before any page script: websocket messages (main page), the component's
@@ -157,23 +159,8 @@ def python_parts(reruns: int) -> None:
           f"{len(args['feature_group'] or '') / 1000:.1f} kB, layer control {len(args['layer_control'] or '') / 1000:.1f} kB")
 
 
-def _map_frame(page, timeout: float = 60):
-    from geo._browser import DRAWN_LAYERS_JS
-
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        for f in page.frames:
-            try:
-                if f.locator(".leaflet-container").count() and f.evaluate(DRAWN_LAYERS_JS) > 0:
-                    return f
-            except Exception:  # frames come and go while Streamlit reruns
-                pass
-        time.sleep(0.02)
-    raise RuntimeError("no map")
-
-
 def _one_repaint(page, category: str) -> dict[str, float]:
-    frame = _map_frame(page)
+    frame = painted_map_frame(page)
     page.evaluate("() => { window.__log = []; }")
     frame.evaluate(WATCH_JS)
     page.locator("[data-testid='stMultiSelect']").nth(2).click()
@@ -200,7 +187,7 @@ def _first_paint(page, url: str) -> tuple[dict, list]:
     """Open ``url``; the times (ms after navigation start) of what a first paint waits for, and the
     map frame's resources ``(name, start, end, kB)``."""
     page.goto(url)
-    frame = _map_frame(page)
+    frame = painted_map_frame(page)
     deadline = time.time() + 30
     while time.time() < deadline and not any(e[0] == "drawn" for e in frame.evaluate("() => window.__log")):
         time.sleep(0.05)
@@ -232,7 +219,7 @@ def _app_page():
         page = browser.new_page(viewport={"width": 1400, "height": 950})
         page.add_init_script(INIT_JS)
         page.goto(base_url + "/")
-        _map_frame(page, timeout=180)
+        painted_map_frame(page, timeout_s=180)
         time.sleep(2)
         try:
             yield page, base_url
@@ -265,7 +252,7 @@ def browser_timeline(reruns: int) -> None:
     with _app_page() as (page, base_url):
         for i in range(reruns):
             page.goto(base_url + "/")
-            _map_frame(page)
+            painted_map_frame(page)
             time.sleep(1.5)
             rows.append(_one_repaint(page, "铁路" if i % 2 == 0 else "机场"))
     keys = ("ws_first", "ws_layers", "render", "applied", "painted")

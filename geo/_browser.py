@@ -104,3 +104,29 @@ def html_to_png(html: str, out: str | Path, *, width: int, height: int, ready_js
         finally:
             browser.close()
     return out
+
+
+def painted_map_frame(page, *, minimum: int = 1, timeout_s: float = 60, poll_s: float = 0.02):
+    """The frame of a Streamlit page (Playwright, sync) whose folium map has drawn at least ``minimum`` layers.
+
+    Polls every frame every ``poll_s`` seconds, since Streamlit replaces the map's frame while it
+    reruns (a frame that goes away mid-look counts as "not yet"). Used by the benches and the
+    gallery script, which time or photograph the running app.
+
+    Raises
+    ------
+    RuntimeError
+        No frame had drawn ``minimum`` layers within ``timeout_s`` seconds.
+    """
+    import time
+
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        for frame in page.frames:
+            try:
+                if frame.locator(".leaflet-container").count() and frame.evaluate(DRAWN_LAYERS_JS) >= minimum:
+                    return frame
+            except Exception:  # frames come and go while Streamlit reruns
+                pass
+        time.sleep(poll_s)
+    raise RuntimeError("no map")

@@ -12,24 +12,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo._browser import CHROMIUM_FLAGS, DRAWN_LAYERS_JS, chromium_path  # noqa: E402
+from geo._browser import CHROMIUM_FLAGS, chromium_path, painted_map_frame  # noqa: E402
 from scripts.serve_app import running_app  # noqa: E402
 
 OUT = ROOT / "docs" / "gallery"
 
 
 def _painted(page, minimum: int = 20, timeout: float = 90):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        for f in page.frames:
-            try:
-                if f.locator(".leaflet-container").count() and f.evaluate(DRAWN_LAYERS_JS) >= minimum:
-                    time.sleep(2.5)
-                    return f
-            except Exception:
-                pass
-        time.sleep(0.3)
-    raise RuntimeError("the map did not paint")
+    frame = painted_map_frame(page, minimum=minimum, timeout_s=timeout, poll_s=0.3)
+    time.sleep(2.5)  # labels and boundaries finish drawing
+    return frame
 
 
 DESKTOP, PHONE = {"width": 1440, "height": 900}, {"width": 390, "height": 844}

@@ -110,3 +110,31 @@ def test_catalog_changed_on_disk_reloads_or_keeps_the_last_good_one(tmp_path, mo
     assert atlas_ui.get_atlas() is kept
     monkeypatch.setitem(atlas_ui._last_good, "atlas", None)
     monkeypatch.setitem(atlas_ui._last_good, "error", None)
+
+
+class _Frame:
+    """A stand-in for a Playwright frame: a map (or none) with ``drawn`` layers; ``gone`` raises like a replaced frame."""
+
+    def __init__(self, *, has_map: bool, drawn: int = 0, gone: bool = False) -> None:
+        self.has_map, self.drawn, self.gone = has_map, drawn, gone
+
+    def locator(self, selector: str):
+        if self.gone:
+            raise RuntimeError("frame was detached")
+        return type("Hits", (), {"count": lambda _self: int(self.has_map)})()
+
+    def evaluate(self, js: str) -> int:
+        return self.drawn
+
+
+def test_painted_map_frame_is_the_frame_whose_map_drew_enough():
+    from types import SimpleNamespace
+
+    from geo._browser import painted_map_frame
+
+    painted = _Frame(has_map=True, drawn=30)
+    page = SimpleNamespace(frames=[_Frame(has_map=False), _Frame(has_map=True, gone=True), _Frame(has_map=True, drawn=3), painted])
+    assert painted_map_frame(page, minimum=20, timeout_s=1) is painted
+    assert painted_map_frame(page, timeout_s=1) is page.frames[2]  # any drawn layer by default
+    with pytest.raises(RuntimeError, match="no map"):
+        painted_map_frame(SimpleNamespace(frames=[_Frame(has_map=True, drawn=0)]), timeout_s=0.1)
