@@ -12,6 +12,7 @@ legend entries, extent), so tests check the content, not only pixels.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -168,7 +169,7 @@ def render(
         # (labels included) on every call; the figure is drawn once, when saved.
         fig.canvas.draw_idle = lambda *args, **kwargs: None  # type: ignore[method-assign]
     portrait = PRESETS[preset][0] < PRESETS[preset][1]
-    frame = (0.03, 0.1, 0.7, 0.78) if not portrait else (0.05, 0.28, 0.9, 0.62)
+    frame = map_box(portrait=portrait)
     ax = fig.add_axes(frame)
     view = _fill_frame(view, aspect=(frame[2] * PRESETS[preset][0]) / (frame[3] * PRESETS[preset][1]))
     ax.set_xlim(view[0], view[2])
@@ -202,7 +203,7 @@ def render(
 
     fig.text(0.03, 0.955, title, fontsize=17, weight="bold", va="top")
     if subtitle:
-        fig.text(0.03, 0.905, subtitle, fontsize=10, color="#444", va="top")
+        fig.text(0.03, SUBTITLE_TOP, subtitle, fontsize=SUBTITLE_PT, color="#444", va="top")
     if tiles_credit:
         sources = f"{sources} {t('basemap', lang)}: {tiles_credit}".strip()
     fig.text(0.03, 0.03, sources, fontsize=6.5, color="#555", va="bottom", wrap=True)
@@ -275,8 +276,32 @@ def _legend(fig: Figure, visible: gpd.GeoDataFrame, *, lang: str, portrait: bool
     ]
     legend_anchor = (0.75, 0.88) if not portrait else (0.05, 0.25)
     ncol = 2 if portrait else 1  # family labels are long: one column beside the map
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=legend_anchor, fontsize=7 if len(handles) > 16 else 7.5, frameon=False, title=t("legend", lang), title_fontsize=9, ncol=ncol)
+    fontsize = 7 if len(handles) > 16 else 7.5
+    width = _legend_line_chars(fig.get_figwidth() * (0.45 if portrait else 0.24), fontsize=fontsize, lang=lang)
+    for handle in handles:  # a family naming many categories wraps instead of running off the page
+        handle.set_label(textwrap.fill(handle.get_label(), width=width, subsequent_indent="  "))
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=legend_anchor, fontsize=fontsize, frameon=False, title=t("legend", lang), title_fontsize=9, ncol=ncol)
     return categories, statuses, precisions
+
+
+#: Where the subtitle's line starts (figure fraction, from the bottom) and its size in points.
+SUBTITLE_TOP, SUBTITLE_PT = 0.905, 10
+
+
+def map_box(*, portrait: bool) -> tuple[float, float, float, float]:
+    """The map's axes (left, bottom, width, height) in figure fractions: beside the legend on a
+    landscape page, above it on a portrait one; its top stays below the subtitle's line."""
+    return (0.05, 0.27, 0.9, 0.61) if portrait else (0.03, 0.1, 0.7, 0.78)
+
+
+def _legend_line_chars(column_in: float, *, fontsize: float, lang: str) -> int:
+    """How many characters of legend text fit on a line of a ``column_in`` inches wide legend column.
+
+    The symbol and the gaps around it take about 3 em; a Chinese character is 1 em wide, a
+    Latin one about 0.6 em on average (a safe bound for the bundled Noto Sans).
+    """
+    text_pt = column_in * 72 - 3 * fontsize
+    return max(10, int(text_pt / (fontsize * (1.0 if lang == "zh" else 0.6))))
 
 
 def _locator_inset(ax: Axes, base: gpd.GeoDataFrame, view) -> None:

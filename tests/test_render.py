@@ -269,3 +269,32 @@ def test_briefing_leaves_region_records_out_and_names_what_it_drew(atlas, rail, 
     result = render.briefing(atlas, frame, tmp_path / "b.png", subtitle=render.briefing_subtitle(atlas, spec, frame, lang="en"), lang="en", units=units, dpi=30)
     assert result.drawn_ids == list(placed.id)
     assert render.briefing_subtitle(atlas, spec, frame, lang="en").endswith(" · 3")
+
+
+@pytest.mark.parametrize("preset", list(render.PRESETS))
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_legend_text_stays_on_the_page(atlas, preset, lang):
+    """Every category family drawn, in the page's size: long family names wrap, none runs off the right edge."""
+    import matplotlib.pyplot as plt
+
+    size = render.PRESETS[preset]
+    with plt.rc_context({"font.family": render.cjk_font()}):  # the font the images use
+        fig = plt.figure(figsize=size, dpi=100)
+    try:
+        with plt.rc_context({"font.family": render.cjk_font()}):
+            render._legend(fig, atlas.projects, lang=lang, portrait=size[0] < size[1])
+            fig.canvas.draw()  # lays the legend out in the images' font
+        renderer = fig.canvas.get_renderer()
+        (legend,) = fig.legends
+        right = max(text.get_window_extent(renderer).x1 for text in legend.get_texts())
+        assert right <= fig.bbox.x1, f"{preset} {lang}: legend text ends at {right:.0f} px of {fig.bbox.x1:.0f}"
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize("preset", list(render.PRESETS))
+def test_the_map_starts_below_the_subtitle(preset):
+    width_in, height_in = render.PRESETS[preset]
+    _, bottom, _, height = render.map_box(portrait=width_in < height_in)
+    subtitle_bottom = render.SUBTITLE_TOP - 1.3 * render.SUBTITLE_PT / 72 / height_in  # one line of text
+    assert bottom + height <= subtitle_bottom, f"{preset}: the map's top {bottom + height:.3f} covers the subtitle (down to {subtitle_bottom:.3f})"
