@@ -18,7 +18,7 @@ import shapely
 
 from geo import settings, store
 from scripts.serve_app import AppDidNotStart, running_app
-from tests.browser.conftest import ROOT, Page
+from tests.browser.conftest import ROOT, SCRIPT_IDLE_JS, Page, wait_until
 
 PASSWORD = "correct horse 7"
 #: How long a step may take to show: page runs of the full catalog on a shared 2-core machine, two test workers.
@@ -65,6 +65,8 @@ def store_edits(workbench, monkeypatch):
 
 def sign_in(p: Page, name: str, password: str = PASSWORD) -> None:
     p.page.set_default_timeout(90_000)  # a shared 2-core machine: first renders can be slow
+    # The page's first run must be over: a run still drawing the sidebar can redraw the form under the typing.
+    wait_until(lambda: p.page.evaluate(SCRIPT_IDLE_JS), WAIT_MS / 1000, "the page's first run did not end")
     sidebar = p.page.locator("[data-testid='stSidebar']")
     sidebar.locator("summary").filter(has_text=re.compile("(登录|Sign in)$")).click()
     sidebar.get_by_label(re.compile("用户名|User name")).fill(name)
