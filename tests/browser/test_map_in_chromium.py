@@ -8,7 +8,7 @@ import re
 import pytest
 from PIL import Image
 
-from .conftest import _COUNT_JS, LABELS_JS, PROJECT_POSITIONS_JS, wait_stable, wait_until
+from .conftest import _COUNT_JS, LABELS_JS, PROJECT_POSITIONS_JS, Page, wait_stable, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -18,8 +18,16 @@ def _distinct_colours(png: bytes) -> int:
     return len(set(img.get_flattened_data())) if hasattr(img, "get_flattened_data") else len(set(img.getdata()))
 
 
-def test_map_paints_offline_with_no_errors(app_url, open_page):
-    p = open_page(app_url + "/?category=rail,metro,highway")
+@pytest.fixture(scope="module")
+def transport_map(app_url, context):
+    """The map filtered to rail, metro and highway, loaded once for the tests that only look at it."""
+    p = Page(context, app_url + "/?category=rail,metro,highway")
+    yield p
+    p.page.close()
+
+
+def test_map_paints_offline_with_no_errors(transport_map):
+    p = transport_map
     frame = p.map_frame(min_paths=50)
     assert frame.locator(".leaflet-container canvas").count() >= 1  # projects on canvas
     assert frame.evaluate(_COUNT_JS) > 100  # boundaries + lines + labels
@@ -31,8 +39,8 @@ def test_map_paints_offline_with_no_errors(app_url, open_page):
     assert [e for e in p.errors if "favicon" not in e] == []
 
 
-def test_chinese_text_renders_as_glyphs(app_url, open_page):
-    p = open_page(app_url)
+def test_chinese_text_renders_as_glyphs(transport_map):
+    p = transport_map
     p.map_frame()
     title = p.page.get_by_role("heading", name="项目一张图")
     assert title.is_visible()

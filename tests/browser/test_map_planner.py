@@ -17,16 +17,6 @@ def _wait(predicate, timeout: float = 30.0):
     return wait_until(predicate, timeout)
 
 
-def test_district_filter_frames_the_district(app_url, open_page):
-    p = open_page(app_url + "/?district=500107")
-    frame = p.map_frame(min_paths=20)
-    # 九龙坡区 spans about 106.2–106.6 E, 29.2–29.6 N: the view fits it, not the whole region.
-    bounds = _wait(lambda: (b := frame.evaluate("() => { const b = window.map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }")) and b[2] - b[0] < 1.5 and b)
-    w, s, e, n = bounds
-    assert w < 106.25 and e > 106.55 and s < 29.25 and n > 29.55
-    assert frame.evaluate("() => window.map.getZoom()") >= 9
-
-
 def test_phone_shows_zoom_buttons_uncovered_and_scrolls(browser, app_url):
     page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     try:
@@ -65,9 +55,15 @@ def test_failing_tile_layer_shows_a_notice(browser, app_url):
         page.close()
 
 
-def test_district_level_record_reachable_in_two_clicks(app_url, open_page):
+def test_district_link_frames_the_district_and_its_records_are_two_clicks_away(app_url, open_page):
     p = open_page(app_url + "/?district=500107")
     frame = p.map_frame(min_paths=20)
+    # 九龙坡区 spans about 106.2–106.6 E, 29.2–29.6 N: the view fits it, not the whole region.
+    bounds = _wait(lambda: (b := frame.evaluate("() => { const b = window.map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }")) and b[2] - b[0] < 1.5 and b)
+    w, s, e, n = bounds
+    assert w < 106.25 and e > 106.55 and s < 29.25 and n > 29.55
+    assert frame.evaluate("() => window.map.getZoom()") >= 9
+    # A record known only to the district: click 1 on the district's symbol, click 2 on its row.
     badges = _wait(lambda: sorted(frame.evaluate(PLACE_BADGES_JS), key=lambda b: -b[2]))
     x, y, n = badges[0]
     assert n > 50  # Jiulongpo's district-level records are together on one symbol
