@@ -48,10 +48,14 @@ def echo(value: object) -> str:
     return md_escape(text if len(text) <= _ECHO_CHARS else text[: _ECHO_CHARS - 1] + "…")
 
 
-@st.cache_resource(show_spinner=False)
-def get_atlas() -> Atlas:
-    """Catalog, boundaries and the district join, loaded and joined once per process."""
-    return Atlas()
+@st.cache_resource(show_spinner=False, max_entries=1)
+def get_atlas(_previous: Atlas | None = None) -> Atlas:
+    """Catalog, boundaries and the district join, loaded and joined once per process.
+
+    ``_previous`` is the atlas being replaced (not hashed): its join is kept for every record an edit
+    did not change (:func:`geo.join.rejoin`), so a save does not join the whole catalog again.
+    """
+    return Atlas(previous=_previous)
 
 
 @st.cache_resource(show_spinner=False)
@@ -502,7 +506,7 @@ def _reload_atlas(key: tuple) -> None:
     thaw_long_lived()  # the catalog being replaced must be collectable
     try:
         _atlas_cached.clear()
-        atlas = _atlas_cached()
+        atlas = _atlas_cached(_last_good["atlas"])
     except AtlasError as exc:
         if _last_good["atlas"] is None:
             raise

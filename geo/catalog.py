@@ -251,6 +251,11 @@ class Atlas:
         The project file and the boundaries (defaults from :mod:`geo.settings`).
     input_crs, field_map
         Reading options of the project file, as ``validate`` takes them (:func:`load_with_notes`).
+    previous
+        The atlas this one replaces (after an edit or a new catalog file). With the same
+        ``boundaries_dir`` its units are kept and only the records that changed are joined again
+        (:func:`geo.join.rejoin`); the result is the same as without it. Boundaries are read once
+        per process either way (:func:`geo.boundaries.load` caches them).
     """
 
     def __init__(
@@ -260,15 +265,24 @@ class Atlas:
         *,
         input_crs: str | None = None,
         field_map: Mapping[str, str] | None = None,
+        previous: Atlas | None = None,
     ) -> None:
         from geo import boundaries, edits
-        from geo.join import join
+        from geo.join import join, rejoin
 
+        self.join_units: gpd.GeoDataFrame
+        self.units: gpd.GeoDataFrame
+        self.joined: pd.DataFrame
         frame, self.read_notes = load_with_notes(projects_path, input_crs=input_crs, field_map=field_map)
         self.projects, self.stale_edits, self.store_error = edits.catalog_with_edits(frame, projects_path)
-        self.join_units = boundaries.join_units(directory=boundaries_dir)
-        self.units = boundaries.filter_units(directory=boundaries_dir)
-        self.joined = join(self.projects, self.join_units)
+        self.boundaries_dir = boundaries_dir
+        if previous is not None and previous.boundaries_dir == boundaries_dir:
+            self.join_units, self.units = previous.join_units, previous.units
+            self.joined = rejoin(self.projects, self.join_units, before=previous.projects, joined=previous.joined)
+        else:
+            self.join_units = boundaries.join_units(directory=boundaries_dir)
+            self.units = boundaries.filter_units(directory=boundaries_dir)
+            self.joined = join(self.projects, self.join_units)
         self.plans = load_plans()
 
     @property

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
+from pandas.testing import assert_frame_equal
 
 from geo.join import assign_points, join
 from geo.stats import district_stats
@@ -126,3 +129,36 @@ def test_batches_cover_every_position_once():
         assert np.concatenate(runs).tolist() == list(range(len(weights)))
         assert all(len(r) == 1 or sum(np.array(weights)[r]) <= budget + max(weights) for r in runs)
     assert _batches(np.array([], dtype=int), 5) == []
+
+
+def test_rejoin_equals_a_full_join_after_edits(fixture_projects, fixture_units, joined):
+    """Moved, re-scoped, re-precised, removed and new records: the incremental join is the full join."""
+    from geo.join import rejoin
+
+    after = fixture_projects.copy()
+    points = after.index[after.geom_kind == "point"]
+    moved, lifted = points[0], points[1]
+    after.loc[moved, "geometry"] = shapely.Point(106.15, 29.05)  # from its district into 乙区
+    after.loc[lifted, "location_precision"] = "city"  # a precision change alone changes its rows
+    gone = after.index[after.geom_kind == "line"][0]
+    new = after.loc[[points[2]]].assign(id="PNEW00001", geometry=shapely.Point(106.25, 29.05))
+    after = gpd.GeoDataFrame(pd.concat([new, after.drop(index=gone)]), crs=after.crs)  # the new record first: order matters
+    got = rejoin(after, fixture_units, before=fixture_projects, joined=joined)
+    assert_frame_equal(got, join(after, fixture_units))
+    assert (got["id"] == "PNEW00001").any() and not (got["id"] == fixture_projects.loc[gone, "id"]).any()
+
+
+def test_rejoin_joins_only_what_changed(fixture_projects, fixture_units, joined, monkeypatch):
+    from geo import join as join_module
+
+    after = fixture_projects.copy()
+    first = after.index[after.geom_kind == "point"][0]
+    after.loc[first, "geometry"] = shapely.Point(106.15, 29.05)
+    seen = []
+    full = join_module.join
+    monkeypatch.setattr(join_module, "join", lambda projects, units, **kw: seen.append(list(projects["id"])) or full(projects, units, **kw))
+    join_module.rejoin(after, fixture_units, before=fixture_projects, joined=joined)
+    assert seen == [[after.loc[first, "id"]]]
+    seen.clear()
+    assert_frame_equal(join_module.rejoin(fixture_projects, fixture_units, before=fixture_projects, joined=joined), joined)
+    assert seen == []

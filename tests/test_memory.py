@@ -168,7 +168,7 @@ class _Loader:
     def clear(self) -> None:
         pass
 
-    def __call__(self) -> str:
+    def __call__(self, previous: object = None) -> str:
         from geo._errors import AtlasError
 
         self.steps.append("load")
