@@ -220,7 +220,7 @@ def rejoin(projects: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, before: gpd.G
     three are unchanged; new and changed records are joined; removed ones lose their rows. The
     result equals ``join(projects, units)``, row for row and in the same order. A workbench save
     changes one record: this takes milliseconds where the whole join of today's catalog takes
-    about a second (docs/PERFORMANCE.md "Save").
+    about a second (docs/PERFORMANCE.md "District join").
 
     Parameters
     ----------
