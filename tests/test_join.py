@@ -131,21 +131,25 @@ def test_batches_cover_every_position_once():
     assert _batches(np.array([], dtype=int), 5) == []
 
 
-def test_rejoin_equals_a_full_join_after_edits(fixture_projects, fixture_units, joined):
+def test_rejoin_equals_a_full_join_after_edits(fixture_projects, fixture_units):
     """Moved, re-scoped, re-precised, removed and new records: the incremental join is the full join."""
     from geo.join import rejoin
 
-    after = fixture_projects.copy()
-    points = after.index[after.geom_kind == "point"]
+    points = fixture_projects.index[fixture_projects.geom_kind == "point"]
+    scoped = fixture_projects.loc[[points[3]]].assign(id="PSCOPE001", geometry=None, location_precision="district", scope="甲区")
+    before = gpd.GeoDataFrame(pd.concat([fixture_projects, scoped], ignore_index=True), crs=fixture_projects.crs)
+    after = before.copy()
     moved, lifted = points[0], points[1]
     after.loc[moved, "geometry"] = shapely.Point(106.15, 29.05)  # from its district into 乙区
     after.loc[lifted, "location_precision"] = "city"  # a precision change alone changes its rows
+    after.loc[after["id"] == "PSCOPE001", "scope"] = "乙区"  # a scope change alone too
     gone = after.index[after.geom_kind == "line"][0]
     new = after.loc[[points[2]]].assign(id="PNEW00001", geometry=shapely.Point(106.25, 29.05))
     after = gpd.GeoDataFrame(pd.concat([new, after.drop(index=gone)]), crs=after.crs)  # the new record first: order matters
-    got = rejoin(after, fixture_units, before=fixture_projects, joined=joined)
+    got = rejoin(after, fixture_units, before=before, joined=join(before, fixture_units))
     assert_frame_equal(got, join(after, fixture_units))
-    assert (got["id"] == "PNEW00001").any() and not (got["id"] == fixture_projects.loc[gone, "id"]).any()
+    assert got.loc[got["id"] == "PSCOPE001", "name_zh"].tolist() == ["乙区"]
+    assert (got["id"] == "PNEW00001").any() and not (got["id"] == before.loc[gone, "id"]).any()
 
 
 def test_rejoin_joins_only_what_changed(fixture_projects, fixture_units, joined, monkeypatch):
