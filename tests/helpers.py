@@ -6,7 +6,8 @@
 ``make_frame`` reads such features through :func:`geo.io.read_projects`, so a
 test gets exactly what the app would load. ``assert_join_rows`` checks the
 rows of :func:`geo.join.join` for one project: which units, and optionally
-their shares and measure. ``drawn_parts`` reads back what a map script draws.
+their shares and measure. ``drawn_parts`` reads back what a map script draws. ``record_joins`` lists which
+records each later :func:`geo.join.join` call is given.
 """
 
 from __future__ import annotations
@@ -86,6 +87,21 @@ def assert_join_rows(
     if measure is not None:
         assert (rows["measure"] == measure).all(), f"{project_id}: measure {set(rows['measure'])}, expected {measure}"
     return rows
+
+
+def record_joins(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The ids given to each :func:`geo.join.join` call from now on (the join still runs): to see what was joined."""
+    from geo import join as join_module
+
+    calls: list[list[str]] = []
+    full = join_module.join
+
+    def spy(projects, units, **kwargs):
+        calls.append(list(projects["id"]))
+        return full(projects, units, **kwargs)
+
+    monkeypatch.setattr(join_module, "join", spy)
+    return calls
 
 
 def run_page(page: Path, user: dict | None = None):

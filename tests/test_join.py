@@ -12,7 +12,7 @@ from geo.join import assign_points, join
 from geo.stats import district_stats
 
 from .conftest import geodesic_km
-from .helpers import assert_join_rows, make_frame, make_record
+from .helpers import assert_join_rows, make_frame, make_record, record_joins
 from .helpers import join_rows as rows
 
 
@@ -153,16 +153,14 @@ def test_rejoin_equals_a_full_join_after_edits(fixture_projects, fixture_units):
 
 
 def test_rejoin_joins_only_what_changed(fixture_projects, fixture_units, joined, monkeypatch):
-    from geo import join as join_module
+    from geo.join import rejoin
 
     after = fixture_projects.copy()
     first = after.index[after.geom_kind == "point"][0]
     after.loc[first, "geometry"] = shapely.Point(106.15, 29.05)
-    seen = []
-    full = join_module.join
-    monkeypatch.setattr(join_module, "join", lambda projects, units, **kw: seen.append(list(projects["id"])) or full(projects, units, **kw))
-    join_module.rejoin(after, fixture_units, before=fixture_projects, joined=joined)
-    assert seen == [[after.loc[first, "id"]]]
-    seen.clear()
-    assert_frame_equal(join_module.rejoin(fixture_projects, fixture_units, before=fixture_projects, joined=joined), joined)
-    assert seen == []
+    calls = record_joins(monkeypatch)
+    rejoin(after, fixture_units, before=fixture_projects, joined=joined)
+    assert calls == [[after.loc[first, "id"]]]
+    calls.clear()
+    assert_frame_equal(rejoin(fixture_projects, fixture_units, before=fixture_projects, joined=joined), joined)
+    assert calls == []

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo import edits, review, settings, store
+from tests.helpers import record_joins
 from tests.helpers import run_page as run
 
 ROOT = Path(__file__).parent.parent
@@ -103,19 +104,17 @@ def test_pages_see_edits_made_elsewhere_after_a_reload(workbench):
 def test_a_save_joins_again_only_the_moved_record_and_equals_a_full_join(workbench, monkeypatch):
     """The reload after a save keeps the join of the records it did not change (geo.join.rejoin)."""
     import atlas_ui
-    from geo import join as join_module
+    from geo.join import join
 
     before = atlas_ui.get_atlas()
     points = before.projects[(before.projects.geom_kind == "point") & ~before.projects["id"].isin([workbench["first"], workbench["second"]])]
     rid = points["id"].iat[0]
     edits.make_edit(rid, {"geometry": {"type": "Point", "coordinates": [106.51, 29.50]}}, author="rita", reason="moved", base_version=1)
-    joined_ids = []
-    full = join_module.join
-    monkeypatch.setattr(join_module, "join", lambda projects, units, **kw: joined_ids.append(list(projects["id"])) or full(projects, units, **kw))
+    calls = record_joins(monkeypatch)
     after = atlas_ui.get_atlas()
-    assert joined_ids == [[rid]]
+    assert calls == [[rid]]
     assert after.joined.loc[after.joined["id"] == rid, "name_zh"].tolist() == ["九龙坡区"]  # 106.51 E, 29.50 N
-    pd.testing.assert_frame_equal(after.joined, full(after.projects, after.join_units))
+    pd.testing.assert_frame_equal(after.joined, join(after.projects, after.join_units))
 
 
 def edit_panel():
