@@ -235,9 +235,10 @@ def rejoin(projects: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, before: gpd.G
     known = now.index.isin(then.index)
     then = then.reindex(now.index)
     same = known & ((now == then) | (now.isna() & then.isna())).all(axis=1).to_numpy()
-    kept = joined[joined["id"].isin(now.index[same])]
-    fresh = join(projects[~same], units) if (~same).any() else kept.iloc[0:0]
-    rows = pd.concat([f for f in (kept, fresh) if len(f)], ignore_index=True) if len(kept) or len(fresh) else kept
+    parts = [joined[joined["id"].isin(now.index[same])]]
+    if not same.all():
+        parts.append(join(projects[~same], units))
+    rows = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)  # no empty frame in a concat: pandas warns
     return _in_project_order(rows, projects["id"].to_numpy())[JOIN_COLUMNS]
 
 
