@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import wait_until
+from tests.browser.conftest import SCRIPT_IDLE_JS, wait_stable, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -22,8 +22,10 @@ def test_phone_shows_zoom_buttons_uncovered_and_scrolls(browser, app_url):
     try:
         page.goto(app_url + "/")
         frame = _wait(lambda: next((f for f in page.frames if f.locator(".leaflet-control-zoom-in").count()), None), timeout=60)
-        zoom_in = frame.locator(".leaflet-control-zoom-in").bounding_box()
-        layers = frame.locator(".leaflet-control-layers").bounding_box()
+        # Read once the frame has loaded and the boxes hold still: before Leaflet's CSS applies, the collapsed
+        # control's list shows at full width (a fresh-clone run read 358 px there).
+        _wait(lambda: page.evaluate(SCRIPT_IDLE_JS) and frame.evaluate("() => document.readyState === 'complete'"), timeout=60)
+        zoom_in, layers = wait_stable(lambda: (frame.locator(".leaflet-control-zoom-in").bounding_box(), frame.locator(".leaflet-control-layers").bounding_box()))
         assert zoom_in and layers
         overlap_x = min(zoom_in["x"] + zoom_in["width"], layers["x"] + layers["width"]) - max(zoom_in["x"], layers["x"])
         overlap_y = min(zoom_in["y"] + zoom_in["height"], layers["y"] + layers["height"]) - max(zoom_in["y"], layers["y"])
